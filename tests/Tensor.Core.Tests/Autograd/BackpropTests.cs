@@ -1,0 +1,126 @@
+namespace MoeScratch.Tensors.Tests.Autograd;
+
+
+public class BackpropTests
+{
+    [Test]
+    public void Backward_AccumulatesAcrossCalls()
+    {
+        var x = Tensor.FromArray([2f, 3f]);
+        x.RequiresGrad = true;
+        Ops.Sum(Ops.Mul(x, x)).Backward();
+        Ops.Sum(Ops.Mul(x, x)).Backward();
+        Assert.That(x.Grad!.ToArray(), Is.EqualTo(new[] { 8f, 12f }).AsCollection);
+    }
+
+    [Test]
+    public void Backward_DiamondGraph_SumsBothPaths()
+    {
+        // y = (x·2) + (x·3) shares x through two paths; a shared gradient tensor must not be mutated.
+        var x = Tensor.FromArray([1f, -1f]);
+        x.RequiresGrad = true;
+        var a = Ops.Scale(x, 2f);
+        var b = Ops.Scale(x, 3f);
+        var y = Ops.Add(a, b);
+        var z = Ops.Mul(y, a);
+        Ops.Sum(z).Backward();
+        // z = 10x² → dz/dx = 20x
+        Assert.That(x.Grad!.ToArray(), Is.EqualTo(new[] { 20f, -20f }).AsCollection.Within(1e-5));
+    }
+
+    [Test]
+    public void Backward_Twice_ThrowsFreedGraph()
+    {
+        var x = Tensor.FromArray([1f]);
+        x.RequiresGrad = true;
+        var y = Ops.Sum(Ops.Exp(x));
+        y.Backward();
+        Assert.That(() => y.Backward(), Throws.InvalidOperationException.With.Message.Contains("freed"));
+    }
+
+    [Test]
+    public void Backward_RetainGraph_AllowsSecondPass()
+    {
+        var x = Tensor.FromArray([1f]);
+        x.RequiresGrad = true;
+        var y = Ops.Sum(Ops.Scale(x, 3f));
+        y.Backward(retainGraph: true);
+        y.Backward();
+        Assert.That(x.Grad!.Item(), Is.EqualTo(6f));
+    }
+
+    [Test]
+    public void Backward_UnderNoGrad_ThrowsClearError()
+    {
+        var x = Tensor.FromArray([1f]);
+        x.RequiresGrad = true;
+        Tensor y;
+        using (Tensor.NoGrad()) y = Ops.Sum(Ops.Exp(x));
+        Assert.That(y.RequiresGrad, Is.False);
+        Assert.That(() => y.Backward(), Throws.InvalidOperationException.With.Message.Contains("NoGrad"));
+    }
+
+    [Test]
+    public void Detach_StopsGradient()
+    {
+        var x = Tensor.FromArray([2f]);
+        x.RequiresGrad = true;
+        var y = Ops.Add(Ops.Mul(x, x.Detach()), x);
+        y.Backward();
+        Assert.That(x.Grad!.Item(), Is.EqualTo(3f));
+    }
+
+    [Test]
+    public void Backward_LongChain_DoesNotOverflowStack()
+    {
+        var x = Tensor.FromArray([1f]);
+        x.RequiresGrad = true;
+        var y = x;
+        for (int i = 0; i < 20000; i++) y = Ops.AddScalar(y, 0f);
+        y.Backward();
+        Assert.That(x.Grad!.Item(), Is.EqualTo(1f));
+    }
+
+    [Test]
+    public void TensorScope_RecyclesIntermediates()
+    {
+        var backend = Cpu.CpuBackend.Instance;
+        var w = Tensor.Ones(new Shape(64, 64));
+        w.RequiresGrad = true;
+        for (int step = 0; step < 3; step++)
+        {
+            using var scope = TensorScope.Begin();
+            var y = Ops.Sum(Ops.Relu(Ops.Mul(w, w)));
+            y.Backward();
+        }
+        long missesBefore = backend.PoolMisses;
+        for (int step = 0; step < 3; step++)
+        {
+            using var scope = TensorScope.Begin();
+            var y = Ops.Sum(Ops.Relu(Ops.Mul(w, w)));
+            y.Backward();
+        }
+        Assert.That(backend.PoolMisses, Is.EqualTo(missesBefore), "steady-state steps must not allocate fresh arrays");
+        Assert.That(w.Grad!.At(0, 0), Is.EqualTo(12f));
+    }
+
+    [Test]
+    public void DisposedTensor_ThrowsObjectDisposed()
+    {
+        Tensor t;
+        using (TensorScope.Begin()) t = Tensor.Zeros(new Shape(2));
+        Assert.That(() => t.ToArray(), Throws.TypeOf<ObjectDisposedException>().With.Message.Contains("TensorScope"));
+    }
+
+    [Test]
+    public void Reshape_IsViewAndPropagatesGradient()
+    {
+        var x = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], new Shape(2, 3));
+        x.RequiresGrad = true;
+        var r = x.Reshape(3, -1);
+        Assert.That(r.Shape, Is.EqualTo(new Shape(3, 2)));
+        Ops.Sum(Ops.Square(r)).Backward();
+        Assert.That(x.Grad!.ToArray(), Is.EqualTo(new[] { 2f, 4f, 6f, 8f, 10f, 12f }).AsCollection);
+        Assert.That(() => x.Reshape(4, 2), Throws.ArgumentException.With.Message.Contains("[2, 3]"));
+    }
+}
