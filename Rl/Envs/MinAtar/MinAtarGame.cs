@@ -25,7 +25,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
 
     private readonly byte[] _observation;
     private readonly int[] _actionMap;
-    private readonly int[] _shape;
+    private readonly IReadOnlyList<int> _shape;
     private bool _observationValid;
 
     /// <summary>Creates the game with its own RNG seeded by <paramref name="seed"/>.</summary>
@@ -47,7 +47,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
         }
         Name = name;
         Channels = channels;
-        _shape = [Size, Size, channels];
+        _shape = Array.AsReadOnly(new[] { Size, Size, channels });
         _observation = new byte[Size * Size * channels];
         _actionMap = Options.MinimalActionSet ? (int[])minimalActions.Clone() : [0, 1, 2, 3, 4, 5];
         Rng = new Rng(seed);
@@ -190,7 +190,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
         {
             RestoreCore(state.ToArray());
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentException or IOException)
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or IOException or FormatException)
         {
             RestoreCore(backup);
             throw e as ArgumentException ?? new ArgumentException(
