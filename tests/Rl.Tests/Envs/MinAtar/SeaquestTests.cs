@@ -235,4 +235,28 @@ public sealed class SeaquestTests
         Assert.That(Cells(g, Seaquest.OxygenChannel), Is.EqualTo(new[] { "9,0", "9,1", "9,2" }));
         Assert.That(Cells(g, Seaquest.DiverGaugeChannel), Is.EqualTo(new[] { "9,7", "9,8" }));
     }
+
+    [Test]
+    public void SaveRestore_KeepsEveryObjectList()
+    {
+        using var g = Submerged(4, 5);
+        g.Fish.Add(new SeaObject(0, 2, true, 3));
+        g.Subs.Add(new SeaObject(7, 3, false, 1, 2));
+        g.Divers.Add(new SeaObject(2, 6, true, 0));
+        g.EnemyBullets.Add(new SeaObject(3, 7, true));
+        g.FriendlyBullets.Add(new SeaObject(1, 1, false));
+        (g.Carried, g.Oxygen, g.MoveSpeed, g.EnemySpawnTimer) = (4, 77, 3, 2);
+        byte[] state = g.SaveState();
+        using var copy = new Seaquest(99, Exact);
+        copy.RestoreState(state);
+        Assert.That(copy.SaveState(), Is.EqualTo(state));
+        Assert.That(copy.Observation.ToArray(), Is.EqualTo(g.Observation.ToArray()));
+        var actions = new MoeScratch.Tensors.Rng(4);
+        for (int t = 0; t < 60; t++)
+        {
+            var a = (MinAtarAction)actions.NextInt(6);
+            Assert.That(copy.StepRules(a), Is.EqualTo(g.StepRules(a)), $"step {t}");
+            Assert.That(copy.SaveState(), Is.EqualTo(g.SaveState()), $"step {t}");
+        }
+    }
 }
