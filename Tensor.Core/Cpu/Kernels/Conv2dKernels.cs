@@ -19,12 +19,15 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// </remarks>
 internal static class Conv2dKernels
 {
-    /// <summary>Upper bound on the floats of one chunk's im2col buffer (16 MiB): bounds memory, keeps M large.</summary>
-    private const int MaxColFloats = 1 << 22;
+    /// <summary>
+    /// Default upper bound on the floats of one chunk's im2col buffer (16 MiB): bounds memory while keeping the
+    /// GEMM's M (images × P) large. Nature conv 1 at batch 32 needs 3.3 M floats, so it runs as one GEMM.
+    /// </summary>
+    public const int DefaultMaxColFloats = 1 << 22;
 
-    /// <summary>Images per GEMM chunk: as many as fit in <see cref="MaxColFloats"/>, at least one.</summary>
-    private static int ImagesPerChunk(in Conv2dGeometry g) =>
-        Math.Clamp(MaxColFloats / Math.Max(1, g.OutPixels * g.PatchSize), 1, Math.Max(1, g.Batch));
+    /// <summary>Images per GEMM chunk: as many as fit in <paramref name="maxColFloats"/>, at least one.</summary>
+    private static int ImagesPerChunk(in Conv2dGeometry g, int maxColFloats) =>
+        Math.Clamp(maxColFloats / Math.Max(1, g.OutPixels * g.PatchSize), 1, Math.Max(1, g.Batch));
 
     /// <summary>A 1×1, stride-1, unpadded convolution reads x itself as the im2col matrix.</summary>
     private static bool IsPointwise(in Conv2dGeometry g) =>
@@ -33,7 +36,7 @@ internal static class Conv2dKernels
 
     /// <summary>y [B, OH, OW, K] = conv(x [B, H, W, C], w [KK, K]) + bias [K] (bias may be empty).</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-                               in Conv2dGeometry g)
+                               in Conv2dGeometry g, int maxColFloats = DefaultMaxColFloats)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
         if (IsPointwise(g))
@@ -42,7 +45,7 @@ internal static class Conv2dKernels
         }
         else
         {
-            int chunk = ImagesPerChunk(g);
+            int chunk = ImagesPerChunk(g, maxColFloats);
             float[] col = ArrayPool<float>.Shared.Rent(chunk * p * kk);
             try
             {
@@ -72,7 +75,7 @@ internal static class Conv2dKernels
 
     /// <summary>dx [B, H, W, C] += col2im(dY [B·P, K] · wᵀ), w [KK, K].</summary>
     public static void BackwardInput(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
-                                     in Conv2dGeometry g)
+                                     in Conv2dGeometry g, int maxColFloats = DefaultMaxColFloats)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
         if (IsPointwise(g))
@@ -80,7 +83,7 @@ internal static class Conv2dKernels
             MatMulKernels.Gemm(false, true, g.Batch * p, kk, k, dy, k, w, k, dx, kk, accumulate: true);
             return;
         }
-        int chunk = ImagesPerChunk(g);
+        int chunk = ImagesPerChunk(g, maxColFloats);
         float[] col = ArrayPool<float>.Shared.Rent(chunk * p * kk);
         try
         {
@@ -103,7 +106,8 @@ internal static class Conv2dKernels
     /// dw [KK, K] += im2col(x)ᵀ · dY and dBias [K] += Σ over B, OH, OW of dY; either output may be empty (skipped).
     /// </summary>
     public static void BackwardWeight(Span<float> dw, Span<float> dBias, ReadOnlySpan<float> dy,
-                                      ReadOnlySpan<float> x, in Conv2dGeometry g)
+                                      ReadOnlySpan<float> x, in Conv2dGeometry g,
+                                      int maxColFloats = DefaultMaxColFloats)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
         if (!dBias.IsEmpty)
@@ -116,7 +120,7 @@ internal static class Conv2dKernels
             MatMulKernels.Gemm(true, false, kk, k, g.Batch * p, x, kk, dy, k, dw, k, accumulate: true);
             return;
         }
-        int chunk = ImagesPerChunk(g);
+        int chunk = ImagesPerChunk(g, maxColFloats);
         float[] col = ArrayPool<float>.Shared.Rent(chunk * p * kk);
         try
         {

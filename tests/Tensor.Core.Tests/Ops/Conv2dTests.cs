@@ -113,10 +113,12 @@ public class Conv2dTests
         GradCheck.Check($"conv2d no bias {padding}", t => Ops.Conv2d(t[0], t[1], null, stride, padding), noBias);
     }
 
-    [TestCase(1, 1, 0)]
-    [TestCase(2, 2, 1)]
-    [TestCase(3, 1, 2)]
-    public void Conv2dKernels_FastMatchesNaive_ForwardAndBackward(int sh, int sw, int padKind)
+    [TestCase(1, 1, 0, Conv2dKernels.DefaultMaxColFloats)]
+    [TestCase(2, 2, 1, Conv2dKernels.DefaultMaxColFloats)]
+    [TestCase(3, 1, 2, Conv2dKernels.DefaultMaxColFloats)]
+    [TestCase(1, 2, 1, 1)] // one image per im2col chunk: exercises the chunk offsets
+    [TestCase(2, 1, 2, 4000)] // two images per chunk, last chunk partial
+    public void Conv2dKernels_FastMatchesNaive_ForwardAndBackward(int sh, int sw, int padKind, int maxColFloats)
     {
         var padding = padKind switch { 0 => Padding.Valid, 1 => Padding.Same, _ => Padding.Explicit(0, 3, 2, 1) };
         var g = Conv2dGeometry.Create("test", new Shape(3, 9, 10, 3), 3, 4, 5, sh, sw, padding);
@@ -127,7 +129,7 @@ public class Conv2dTests
         var dy = Tensor.Uniform(g.OutputShape, -1f, 1f, rng).ToArray();
         var yFast = new float[g.OutputShape.Count];
         var yNaive = new float[yFast.Length];
-        Conv2dKernels.Forward(yFast, x, w, bias, g);
+        Conv2dKernels.Forward(yFast, x, w, bias, g, maxColFloats);
         Conv2dKernels.ForwardNaive(yNaive, x, w, bias, g);
         GradCheck.AssertClose("forward kernel", yNaive, yFast, 1e-5f);
 
@@ -135,8 +137,8 @@ public class Conv2dTests
         float[] Seed(int n) => Enumerable.Range(0, n).Select(i => 0.01f * (i % 7)).ToArray();
         float[] dxF = Seed(x.Length), dwF = Seed(w.Length), dbF = Seed(5);
         float[] dxN = Seed(x.Length), dwN = Seed(w.Length), dbN = Seed(5);
-        Conv2dKernels.BackwardInput(dxF, dy, w, g);
-        Conv2dKernels.BackwardWeight(dwF, dbF, dy, x, g);
+        Conv2dKernels.BackwardInput(dxF, dy, w, g, maxColFloats);
+        Conv2dKernels.BackwardWeight(dwF, dbF, dy, x, g, maxColFloats);
         Conv2dKernels.BackwardNaive(dxN, dwN, dbN, dy, x, w, g);
         GradCheck.AssertClose("backward input kernel", dxN, dxF, 1e-5f);
         GradCheck.AssertClose("backward weight kernel", dwN, dwF, 1e-5f);
