@@ -16,6 +16,9 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// <para>Forward: y = im2col(x) · w (+ bias). Backward: dW += colᵀ · dY; dBias += Σ_rows dY;
 /// dcol = dY · wᵀ then col2im scatter-adds dcol into dx. Backward kernels accumulate (+=).</para>
 /// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation.</para>
+/// <para>Threads: the batch is not split across threads here; all parallelism comes from
+/// <see cref="MatMulKernels.Gemm"/>, which threads large products itself (splitting here as well would
+/// oversubscribe the two cores). Several images share one GEMM so that M stays large.</para>
 /// </remarks>
 internal static class Conv2dKernels
 {
