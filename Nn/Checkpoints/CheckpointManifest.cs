@@ -65,17 +65,20 @@ public sealed class CheckpointManifest
             var files = new List<ManifestFile>();
             foreach (var n in root["files"]?.AsArray() ?? throw new InvalidDataException($"{source}: missing files list."))
             {
-                var o = n!.AsObject();
-                files.Add(new ManifestFile(
-                    o["name"]!.GetValue<string>(), o["length"]!.GetValue<long>(), o["xxhash3"]!.GetValue<string>()));
+                var o = n?.AsObject() ?? throw new InvalidDataException($"{source}: null entry in files.");
+                files.Add(new ManifestFile(Required(o, "name", source).GetValue<string>(),
+                    Required(o, "length", source).GetValue<long>(), Required(o, "xxhash3", source).GetValue<string>()));
             }
             return new CheckpointManifest { FormatVersion = version, Files = files, Extra = root["extra"]?.DeepClone().AsObject() };
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"{source}: malformed checkpoint manifest: {ex.Message}", ex);
         }
     }
+
+    private static JsonNode Required(JsonObject o, string key, string source) =>
+        o[key] ?? throw new InvalidDataException($"{source}: a files entry lacks '{key}'.");
 
     /// <summary>
     /// Reads <c>manifest.json</c> in <paramref name="directory"/> and checks every listed file's length and XxHash3

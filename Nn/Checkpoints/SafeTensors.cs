@@ -138,9 +138,7 @@ public static class SafeTensors
         {
             if (t.Begin != start || t.End < t.Begin)
                 throw Fail(source, $"tensor '{t.Name}' has data_offsets [{t.Begin}, {t.End}] but the previous tensor ends at {start}; offsets must be contiguous from 0 (InvalidOffset)");
-            long count = 1;
-            foreach (int d in t.Shape) count = checked(count * d);
-            long size = count * SafeTensorDTypes.SizeOf(t.DType);
+            long size = ByteSize(t, source);
             if (t.End - t.Begin != size)
                 throw Fail(source, $"tensor '{t.Name}' is {t.DType} [{string.Join(", ", t.Shape)}] = {size} bytes but its data_offsets span {t.End - t.Begin} (TensorInvalidInfo)");
             if (t.End > buffer)
@@ -152,6 +150,20 @@ public static class SafeTensors
         if (start != buffer)
             throw Fail(source, $"tensors cover {start} bytes but the data buffer holds {buffer}; the buffer must be covered exactly, with no trailing bytes (MetadataIncompleteBuffer)");
         return new SafeTensorsFile(metadata, entries);
+    }
+
+    private static long ByteSize(TensorInfo t, string source)
+    {
+        try
+        {
+            long count = 1;
+            foreach (int d in t.Shape) count = checked(count * d);
+            return checked(count * SafeTensorDTypes.SizeOf(t.DType));
+        }
+        catch (OverflowException)
+        {
+            throw Fail(source, $"tensor '{t.Name}' shape [{string.Join(", ", t.Shape)}] overflows a 64-bit byte count (TensorInvalidInfo)");
+        }
     }
 
     private readonly record struct TensorInfo(string Name, SafeTensorDType DType, int[] Shape, long Begin, long End);

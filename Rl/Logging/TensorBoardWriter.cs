@@ -16,6 +16,7 @@ public sealed class TensorBoardWriter : IDisposable
     private readonly Func<double> _clock;
     private readonly Timer? _timer;
     private bool _disposed;
+    private Exception? _backgroundError;
 
     /// <summary>
     /// Opens a new event file in <paramref name="runDirectory"/> (created if needed) and writes the file_version record.
@@ -36,7 +37,7 @@ public sealed class TensorBoardWriter : IDisposable
         WriteRecord(TensorBoardEvents.FileVersionEvent(now));
         Flush();
         TimeSpan interval = flushInterval ?? TimeSpan.FromSeconds(15);
-        if (interval > TimeSpan.Zero) _timer = new Timer(_ => Flush(), null, interval, interval);
+        if (interval > TimeSpan.Zero) _timer = new Timer(_ => BackgroundFlush(), null, interval, interval);
     }
 
     /// <summary>Path of the event file.</summary>
@@ -91,12 +92,25 @@ public sealed class TensorBoardWriter : IDisposable
         }
     }
 
+    // An exception escaping a timer callback would kill the process, so a failed background flush (disk full)
+    // is kept and rethrown by the next write on the training thread.
+    private void BackgroundFlush()
+    {
+        try { Flush(); }
+        catch (IOException ex) { _backgroundError = ex; }
+    }
+
     private void WriteRecord(byte[] eventBytes)
     {
         byte[] record = TensorBoardEvents.Frame(eventBytes);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_backgroundError is { } error)
+            {
+                _backgroundError = null;
+                throw new IOException($"Background flush of '{FilePath}' failed: {error.Message}", error);
+            }
             _stream.Write(record);
         }
     }

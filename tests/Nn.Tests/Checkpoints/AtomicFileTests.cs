@@ -116,6 +116,15 @@ public class AtomicFileTests
     }
 
     [Test]
+    public void Verify_MalformedManifest_NamesIt()
+    {
+        string ckpt = WriteCheckpoint("ckpt-2", 1);
+        File.WriteAllText(Path.Combine(ckpt, CheckpointManifest.FileName), "{\"format_version\":1,\"files\":[{\"name\":\"x\"}]}");
+        var ex = Assert.Throws<InvalidDataException>(() => CheckpointManifest.LoadAndVerify(ckpt));
+        Assert.That(ex!.Message, Does.Contain("manifest.json").And.Contain("'length'"));
+    }
+
+    [Test]
     public void Verify_MissingManifest_SaysIncomplete()
     {
         string d = Path.Combine(_dir, "half");

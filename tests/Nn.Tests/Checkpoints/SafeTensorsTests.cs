@@ -137,6 +137,20 @@ public class SafeTensorsTests
             "InvalidOffset");
 
     [Test]
+    public void Deserialize_HoleAtStart_IsRejected() =>
+        AssertRejected(WithHeader("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}", 4), "contiguous from 0");
+
+    [Test]
+    public void Deserialize_EmptyAndScalarTensors_AreAccepted()
+    {
+        var file = SafeTensors.Deserialize(SafeTensors.Serialize(
+            [new SafeTensorEntry("empty", SafeTensorDType.F32, [0, 3], []), SafeTensorEntry.FromFloats("s", [], [5f])]));
+        Assert.That(file["empty"].ElementCount, Is.Zero);
+        Assert.That(file["s"].ToFloats(), Is.EqualTo(new[] { 5f }));
+        Assert.That(file.Metadata, Is.Null);
+    }
+
+    [Test]
     public void Deserialize_SizeMismatch_IsRejected() =>
         AssertRejected(WithHeader("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8), "TensorInvalidInfo");
 

@@ -54,6 +54,18 @@ public class TensorBoardWriterTests
     }
 
     [Test]
+    public void TextAndImageEvents_HandEncodedWireBytes()
+    {
+        // Value{tag="h/text_summary", tensor{dtype=DT_STRING(7), tensor_shape{dim{size=1}}, string_val="x"},
+        //       metadata{plugin_data{plugin_name="text"}}} inside Summary inside Event.summary (field 5).
+        Assert.That(Convert.ToHexString(TensorBoardEvents.TextEvent(0, 0, "h", "x")), Is.EqualTo(
+            "2A29" + "0A27" + "0A0E682F746578745F73756D6D617279" + "420B" + "0807" + "120412020801" + "420178" + "4A080A060A0474657874"));
+        // Value{tag="i", image{height=2, width=3, colorspace=1, encoded_image_string=AB}}.
+        Assert.That(Convert.ToHexString(TensorBoardEvents.ImageEvent(0, 0, "i", [0xAB], 2, 3, TensorBoardEvents.Colorspace.Grayscale)),
+            Is.EqualTo("2A10" + "0A0E" + "0A0169" + "2209" + "0802" + "1003" + "1801" + "2201AB"));
+    }
+
+    [Test]
     public void Writer_WithInjectedClock_ProducesGoldenFile()
     {
         var times = new Queue<double>([1700000000.0, 1700000001.5]);
