@@ -47,6 +47,18 @@ public static class Metrics
     }
 
     /// <summary>
+    /// The "average score distribution" variant of the performance profile: for each τ, the fraction of tasks whose
+    /// mean score over runs is strictly above τ.
+    /// </summary>
+    public static double[] AverageScoreDistribution(double[,] scores, IReadOnlyList<double> taus)
+    {
+        double[] means = PerTaskMeans(scores);
+        var asRow = new double[1, means.Length];
+        for (int t = 0; t < means.Length; t++) asRow[0, t] = means[t];
+        return RunScoreDistribution(asRow, taus);
+    }
+
+    /// <summary>
     /// Probability of improvement P(X &gt; Y): per task, the Mann–Whitney U statistic (alternative "greater") over
     /// N_x·N_y, i.e. the fraction of (x run, y run) pairs with x &gt; y, ties counting ½ (0.5 when the two run
     /// columns are identical); then averaged over tasks. X and Y may have different run counts, not task counts.

@@ -64,6 +64,13 @@ public class MetricsTests
     }
 
     [Test]
+    public void AverageScoreDistribution_UsesPerTaskMeans()
+    {
+        // Per-task means 2.5 and 29.5: above 0 → both, above 3 → one, above 30 → none.
+        Assert.That(Metrics.AverageScoreDistribution(FourByTwo, [0, 3, 30]), Is.EqualTo(new[] { 1.0, 0.5, 0.0 }).Within(1e-12));
+    }
+
+    [Test]
     public void TrimMean_MatchesScipyDefinition()
     {
         // scipy.stats.trim_mean(np.arange(20), 0.1) == 9.5; trim_mean([7, 1, 2, 30, 4, 5, 6], 0.25) cuts ⌊1.75⌋ = 1 each side → mean(2, 4, 5, 6, 7) = 4.8.
