@@ -99,13 +99,19 @@ public class ReplayBufferTests
         Assert.That(buffer.IsValidIndex(10), Is.False, "never written");
     }
 
-    [TestCase(1, 1, 0.0)]
-    [TestCase(4, 1, 0.05)]
-    [TestCase(4, 3, 0.02)]
-    [TestCase(2, 10, 0.01)]
-    public void WrapAround_ValidityAndBatches_MatchReference(int stack, int n, double endRate)
+    // Channels 1 with stack 4 takes the interleaving fast path (3×7 = 16 SIMD pixels + a scalar tail of 5).
+    [TestCase(1, 1, 0.0, 2)]
+    [TestCase(4, 1, 0.05, 2)]
+    [TestCase(4, 3, 0.02, 2)]
+    [TestCase(2, 10, 0.01, 2)]
+    [TestCase(4, 3, 0.03, 1)]
+    [TestCase(3, 2, 0.03, 1)]
+    public void WrapAround_ValidityAndBatches_MatchReference(int stack, int n, double endRate, int channels)
     {
-        var c = new ReplayConfig { Capacity = 23, Height = 2, Width = 1, Channels = 2, StackSize = stack, UpdateHorizon = n, Gamma = 0.9f, BatchSize = 4 };
+        var c = new ReplayConfig
+        {
+            Capacity = 23, Height = 3, Width = 7, Channels = channels, StackSize = stack, UpdateHorizon = n, Gamma = 0.9f, BatchSize = 4,
+        };
         var buffer = Uniform(c);
         var reference = new ReplayReference(c);
         var rng = new Rng(42);
