@@ -69,7 +69,10 @@ public sealed partial class ReplayBuffer : IReplayIndexSource
     /// <inheritdoc/>
     public int Capacity => Config.Capacity;
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Agent steps added since construction (not capped at the capacity). Unlike Dopamine's TF buffer, no blank
+    /// padding transitions are counted, so this equals the number of <see cref="Add"/> calls.
+    /// </summary>
     public long AddCount { get; private set; }
 
     /// <summary>Transitions currently stored, min(AddCount, Capacity).</summary>

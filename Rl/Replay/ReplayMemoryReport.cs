@@ -31,6 +31,28 @@ public readonly record struct ReplayMemoryReport(
             SumTreeBytes: prioritized ? SumTree.BytesFor(config.Capacity) : 0);
     }
 
+    /// <summary>
+    /// Refuses a buffer that would take more than <paramref name="maxFraction"/> of
+    /// <paramref name="availableBytes"/> (e.g. MemAvailable from /proc/meminfo), before anything is allocated
+    /// (ecosystem.md §8.7).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The buffer does not fit; the message gives both sizes and the fix.</exception>
+    public void EnsureFits(long availableBytes, double maxFraction = 0.9)
+    {
+        if (!(maxFraction > 0 && maxFraction <= 1))
+        {
+            throw new ArgumentException($"ReplayMemoryReport.EnsureFits: maxFraction = {maxFraction} must lie in (0, 1].");
+        }
+        double limit = availableBytes * maxFraction;
+        if (TotalBytes > limit)
+        {
+            throw new InvalidOperationException(
+                $"The replay buffer needs {TotalBytes / 1e9:F2} GB but only {limit / 1e9:F2} GB " +
+                $"({maxFraction:P0} of {availableBytes / 1e9:F2} GB available) may be used; lower ReplayConfig.Capacity " +
+                "or free memory.");
+        }
+    }
+
     /// <summary>A one-line summary in decimal GB and binary GiB.</summary>
     public override string ToString() =>
         $"replay memory {TotalBytes / 1e9:F3} GB ({TotalBytes / (double)(1L << 30):F2} GiB): frames {FrameBytes / 1e9:F3} GB, " +

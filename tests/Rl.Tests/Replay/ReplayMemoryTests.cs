@@ -30,4 +30,13 @@ public class ReplayMemoryTests
         // Object headers and the small bookkeeping arrays add a few hundred bytes.
         Assert.That(allocated, Is.InRange(expected, expected + 4096));
     }
+
+    [Test]
+    public void EnsureFits_RefusesOversizedBuffers()
+    {
+        var report = ReplayBuffer.EstimateMemory(new ReplayConfig(), prioritized: false); // ≈ 7.07 GB
+        Assert.That(() => report.EnsureFits(availableBytes: 25_000_000_000L), Throws.Nothing);
+        Assert.That(() => report.EnsureFits(availableBytes: 7_500_000_000L, maxFraction: 0.9),
+            Throws.InvalidOperationException.With.Message.Contains("lower ReplayConfig.Capacity"));
+    }
 }
