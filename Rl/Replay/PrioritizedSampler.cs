@@ -9,11 +9,13 @@ namespace MoeScratch.Rl.Replay;
 /// the batch maximum (a fixed β = 0.5, see <see cref="ImportanceWeights"/>).
 /// </summary>
 /// <remarks>
-/// Sampling is stratified as in Dopamine's <c>SumTree.stratified_sample</c>: [0, total) is cut into B equal
-/// segments and one target is drawn uniformly in each. A drawn index that is not valid yet (its stack or
+/// Sampling is stratified as in Dopamine's <c>SumTree.stratified_sample</c> (<c>dopamine/tf/replay_memory/sum_tree.py</c>;
+/// the newer JAX sampler draws unstratified targets): [0, total) is cut into B equal segments and one target is
+/// drawn uniformly in each. A drawn index that is not valid yet (its stack or
 /// n-step window is incomplete) is replaced by a plain, non-stratified draw, as Dopamine's prioritized buffer
 /// does. Indices are storage slots; a slot's priority is replaced when the slot is overwritten.
-/// Reported probabilities are priority / total over all slots, as in Dopamine's JAX sampler.
+/// Reported probabilities are priority / total over all slots, as in Dopamine's JAX sampler (the mass of slots
+/// that are not valid yet is included in the total). Not thread-safe.
 /// </remarks>
 public sealed class PrioritizedSampler : ISampler
 {
