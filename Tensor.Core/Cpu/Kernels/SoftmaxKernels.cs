@@ -72,10 +72,12 @@ internal static class SoftmaxKernels
             TP.SoftMax(y, y);
             return;
         }
-        // log_softmax = x − (max + ln Σ exp(x − max)); exp goes through y as scratch, then y is rewritten.
+        // log_softmax = (x − max) − ln Σ exp(x − max); exp goes through y as scratch, then y is rewritten.
+        // Subtracting max and the log-sum separately keeps precision when |max| ≫ ln Σ (logits ~1e4).
         TP.Exp(y, y);
-        float lse = m + MathF.Log(TP.Sum(y));
-        TP.Subtract(x, lse, y);
+        float lse = MathF.Log(TP.Sum(y));
+        TP.Subtract(x, m, y);
+        TP.Subtract(y, lse, y);
     }
 
     /// <summary>
