@@ -50,6 +50,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">An axis is out of range or repeated.</exception>
     public static Tensor LogSumExp(Tensor x, int[]? axes = null, bool keepDims = false)
     {
+        if (axes is not null) foreach (int ax in axes) Axis(x.Shape, ax, "LogSumExp");
         var kept = ReducedShape(x.Shape, axes, "LogSumExp");
         Tensor m;
         using (Tensor.NoGrad())

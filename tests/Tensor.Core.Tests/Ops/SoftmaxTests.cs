@@ -110,5 +110,7 @@ public class SoftmaxTests
                     Throws.ArgumentException.With.Message.Contains("Softmax").And.Message.Contains("axis 2")
                           .And.Message.Contains("[2, 3]"));
         Assert.That(() => Ops.LogSoftmax(x, -3), Throws.ArgumentException.With.Message.Contains("LogSoftmax"));
+        Assert.That(() => Ops.LogSumExp(x, [5]),
+                    Throws.ArgumentException.With.Message.Contains("LogSumExp").And.Message.Contains("[2, 3]"));
     }
 }

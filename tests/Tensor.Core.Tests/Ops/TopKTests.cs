@@ -48,6 +48,14 @@ public class TopKTests
     }
 
     [Test]
+    public void TopK_NaN_RanksFirst()
+    {
+        var x = Tensor.FromArray([1f, float.NaN, 5f], new Shape(3));
+        Assert.That(Ops.TopK(x, 2).Indices.ToArray(), Is.EqualTo(new[] { 1f, 2f }).AsCollection);
+        Assert.That(Ops.ArgMax(x, 0).Item(), Is.EqualTo(1f));
+    }
+
+    [Test]
     public void TopK_Values_ScatterGradientToChosenPositions()
     {
         var x = Tensor.FromArray([0.5f, 2f, -1f, 1f], new Shape(1, 4));
