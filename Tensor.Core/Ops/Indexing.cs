@@ -19,7 +19,7 @@ public static partial class Ops
     public static Tensor Gather(Tensor x, int axis, Tensor index)
     {
         ThrowHelper.SameBackend("Gather", x, index);
-        int a = Axis(x.Shape, axis, "Gather");
+        int a = AxisOf(x.Shape, axis, "Gather");
         bool ok = index.Rank == x.Rank;
         for (int d = 0; ok && d < x.Rank; d++) ok = d == a || index.Shape.Dims[d] == x.Shape.Dims[d];
         if (!ok)
@@ -27,7 +27,7 @@ public static partial class Ops
             ThrowHelper.Argument($"Gather: index shape {index.Shape} must equal x's shape {x.Shape} except along " +
                                  $"axis {axis}.");
         }
-        var (outer, nx, inner) = SplitAt(x.Shape, a);
+        var (outer, nx, inner) = SplitAroundAxis(x.Shape, a);
         int ni = index.Shape.Dims[a];
         var y = NewLike(x, index.Shape);
         x.Backend.Gather(y, x, index, outer, nx, ni, inner);
@@ -51,7 +51,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The indices are not 1-D, the axis is out of range, or an index is invalid.</exception>
     public static Tensor IndexSelect(Tensor x, int axis, Tensor indices)
     {
-        int a = Axis(x.Shape, axis, "IndexSelect");
+        int a = AxisOf(x.Shape, axis, "IndexSelect");
         if (indices.Rank != 1)
         {
             ThrowHelper.Argument($"IndexSelect: indices must be 1-D, got shape {indices.Shape} (x is {x.Shape}).");

@@ -21,7 +21,7 @@ public static partial class Ops
     public static Tensor MseLoss(Tensor pred, Tensor target, Reduction reduction = Reduction.Mean)
     {
         ThrowHelper.ShapesEqual("MseLoss", pred.Shape, target.Shape, "pred", "target");
-        return Reduce(Square(Sub(pred, target)), reduction);
+        return ApplyReduction(Square(Sub(pred, target)), reduction);
     }
 
     /// <summary>
@@ -38,7 +38,7 @@ public static partial class Ops
         var absD = Abs(Sub(pred, target));
         var q = Clamp(absD, max: delta);
         var loss = Add(Scale(Square(q), 0.5f), Scale(Sub(absD, q), delta));
-        return Reduce(loss, reduction);
+        return ApplyReduction(loss, reduction);
     }
 
     /// <summary>
@@ -52,12 +52,12 @@ public static partial class Ops
                                              Reduction reduction = Reduction.Mean)
     {
         ThrowHelper.ShapesEqual("SoftmaxCrossEntropy", logits.Shape, targetProbs.Shape, "logits", "targetProbs");
-        int a = Axis(logits.Shape, axis, "SoftmaxCrossEntropy");
+        int a = AxisOf(logits.Shape, axis, "SoftmaxCrossEntropy");
         var perRow = Neg(Sum(Mul(targetProbs, LogSoftmax(logits, a)), [a]));
-        return Reduce(perRow, reduction);
+        return ApplyReduction(perRow, reduction);
     }
 
-    private static Tensor Reduce(Tensor loss, Reduction reduction) => reduction switch
+    private static Tensor ApplyReduction(Tensor loss, Reduction reduction) => reduction switch
     {
         Reduction.None => loss,
         Reduction.Sum => Sum(loss),

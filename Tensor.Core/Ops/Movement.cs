@@ -6,7 +6,7 @@ namespace MoeScratch.Tensors;
 public static partial class Ops
 {
     /// <summary>Maps a possibly negative axis into [0, rank), or throws naming the op, the axis and the shape.</summary>
-    internal static int Axis(Shape shape, int axis, string op, int extra = 0)
+    internal static int AxisOf(Shape shape, int axis, string op, int extra = 0)
     {
         int rank = shape.Rank + extra;
         int a = axis < 0 ? axis + rank : axis;
@@ -18,7 +18,7 @@ public static partial class Ops
     }
 
     /// <summary>Views a shape as [outer, n, inner] around axis <paramref name="a"/> (already normalized).</summary>
-    internal static (int Outer, int N, int Inner) SplitAt(Shape shape, int a)
+    internal static (int Outer, int N, int Inner) SplitAroundAxis(Shape shape, int a)
     {
         int outer = 1, inner = 1;
         for (int i = 0; i < a; i++) outer *= shape.Dims[i];
@@ -68,7 +68,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">An axis is out of range.</exception>
     public static Tensor Transpose(Tensor x, int axis0, int axis1)
     {
-        int a0 = Axis(x.Shape, axis0, "Transpose"), a1 = Axis(x.Shape, axis1, "Transpose");
+        int a0 = AxisOf(x.Shape, axis0, "Transpose"), a1 = AxisOf(x.Shape, axis1, "Transpose");
         var perm = Enumerable.Range(0, x.Rank).ToArray();
         (perm[a0], perm[a1]) = (perm[a1], perm[a0]);
         return Permute(x, perm);
@@ -78,7 +78,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The axis is out of range or its size is not 1.</exception>
     public static Tensor Squeeze(Tensor x, int axis)
     {
-        int a = Axis(x.Shape, axis, "Squeeze");
+        int a = AxisOf(x.Shape, axis, "Squeeze");
         if (x.Shape.Dims[a] != 1)
         {
             ThrowHelper.Argument($"Squeeze: axis {axis} of shape {x.Shape} has size {x.Shape.Dims[a]}, not 1.");
@@ -95,7 +95,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The axis is outside [−rank−1, rank].</exception>
     public static Tensor Unsqueeze(Tensor x, int axis)
     {
-        int a = Axis(x.Shape, axis, "Unsqueeze", extra: 1);
+        int a = AxisOf(x.Shape, axis, "Unsqueeze", extra: 1);
         var dims = x.Shape.ToArray().ToList();
         dims.Insert(a, 1);
         return x.Reshape([.. dims]);
@@ -108,8 +108,8 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The axis is out of range or the range does not fit.</exception>
     public static Tensor Slice(Tensor x, int axis, int start, int length)
     {
-        int a = Axis(x.Shape, axis, "Slice");
-        var (outer, n, inner) = SplitAt(x.Shape, a);
+        int a = AxisOf(x.Shape, axis, "Slice");
+        var (outer, n, inner) = SplitAroundAxis(x.Shape, a);
         if (start < 0 || length < 0 || start > n - length)
         {
             ThrowHelper.Argument($"Slice: range [{start}, {start}+{length}) does not fit axis {axis} (size {n}) of " +
@@ -140,7 +140,7 @@ public static partial class Ops
     {
         if (tensors.Count == 0) ThrowHelper.Argument("Concat: needs at least one tensor.");
         var first = tensors[0];
-        int a = Axis(first.Shape, axis, "Concat");
+        int a = AxisOf(first.Shape, axis, "Concat");
         int total = 0;
         foreach (var t in tensors)
         {
@@ -156,7 +156,7 @@ public static partial class Ops
         var dims = first.Shape.ToArray();
         dims[a] = total;
         var y = Tensor.Zeros(Shape.Wrap(dims), first.Backend);
-        var (outer, _, inner) = SplitAt(y.Shape, a);
+        var (outer, _, inner) = SplitAroundAxis(y.Shape, a);
         int offset = 0;
         foreach (var t in tensors)
         {
@@ -194,7 +194,7 @@ public static partial class Ops
     {
         if (tensors.Count == 0) ThrowHelper.Argument("Stack: needs at least one tensor.");
         foreach (var t in tensors) ThrowHelper.ShapesEqual("Stack", tensors[0].Shape, t.Shape, "the first tensor", "another");
-        int a = Axis(tensors[0].Shape, axis, "Stack", extra: 1);
+        int a = AxisOf(tensors[0].Shape, axis, "Stack", extra: 1);
         return Concat(tensors.Select(t => Unsqueeze(t, a)).ToArray(), a);
     }
 }

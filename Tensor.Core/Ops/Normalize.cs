@@ -11,7 +11,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The axis is out of range.</exception>
     public static Tensor L2Normalize(Tensor x, int axis, float eps = 1e-6f)
     {
-        int a = Axis(x.Shape, axis, "L2Normalize");
+        int a = AxisOf(x.Shape, axis, "L2Normalize");
         var inv = Pow(AddScalar(Sum(Square(x), [a], keepDims: true), eps), -0.5f);
         return Mul(x, inv);
     }

@@ -22,8 +22,8 @@ public static partial class Ops
 
     private static Tensor SoftmaxCore(Tensor x, int axis, bool log, string name)
     {
-        int a = Axis(x.Shape, axis, name);
-        var (outer, n, inner) = SplitAt(x.Shape, a);
+        int a = AxisOf(x.Shape, axis, name);
+        var (outer, n, inner) = SplitAroundAxis(x.Shape, a);
         var y = NewLike(x, x.Shape);
         x.Backend.Softmax(y, x, outer, n, inner, log);
         if (GradMode.ShouldRecord(x))
@@ -50,7 +50,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">An axis is out of range or repeated.</exception>
     public static Tensor LogSumExp(Tensor x, int[]? axes = null, bool keepDims = false)
     {
-        if (axes is not null) foreach (int ax in axes) Axis(x.Shape, ax, "LogSumExp");
+        if (axes is not null) foreach (int ax in axes) AxisOf(x.Shape, ax, "LogSumExp");
         var kept = ReducedShape(x.Shape, axes, "LogSumExp");
         Tensor m;
         using (Tensor.NoGrad())

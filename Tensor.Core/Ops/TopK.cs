@@ -12,7 +12,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The axis is out of range or has size 0.</exception>
     public static Tensor ArgMax(Tensor x, int axis, bool keepDims = false)
     {
-        int a = Axis(x.Shape, axis, "ArgMax");
+        int a = AxisOf(x.Shape, axis, "ArgMax");
         if (x.Shape.Dims[a] == 0) ThrowHelper.Argument($"ArgMax: axis {axis} of shape {x.Shape} is empty.");
         var idx = TopKIndices(x, a, 1);
         return keepDims ? idx : Squeeze(idx, a);
@@ -30,7 +30,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The axis is out of range or k is outside [0, size of axis].</exception>
     public static (Tensor Values, Tensor Indices) TopK(Tensor x, int k, int axis = -1)
     {
-        int a = Axis(x.Shape, axis, "TopK");
+        int a = AxisOf(x.Shape, axis, "TopK");
         int n = x.Shape.Dims[a];
         if (k < 0 || k > n)
         {
@@ -42,7 +42,7 @@ public static partial class Ops
 
     private static Tensor TopKIndices(Tensor x, int a, int k)
     {
-        var (outer, n, inner) = SplitAt(x.Shape, a);
+        var (outer, n, inner) = SplitAroundAxis(x.Shape, a);
         var dims = x.Shape.ToArray();
         dims[a] = k;
         var idx = NewLike(x, Shape.Wrap(dims));

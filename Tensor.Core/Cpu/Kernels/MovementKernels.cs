@@ -38,7 +38,7 @@ internal static class MovementKernels
     }
 
     /// <summary>y [c, r] = xᵀ for x [r, c], in 32×32 tiles so both sides stay in cache.</summary>
-    private static void Transpose2D(Span<float> y, ReadOnlySpan<float> x, int r, int c)
+    internal static void Transpose2D(Span<float> y, ReadOnlySpan<float> x, int r, int c)
     {
         const int T = 32;
         for (int i0 = 0; i0 < r; i0 += T)

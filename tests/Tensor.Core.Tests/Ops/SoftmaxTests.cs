@@ -8,6 +8,7 @@ public class SoftmaxTests
     {
         foreach (bool log in new[] { false, true })
         {
+            yield return new TestCaseData(new[] { 2, 3, 33 }, 1, log);
             yield return new TestCaseData(new[] { 3, 5 }, -1, log);
             yield return new TestCaseData(new[] { 3, 5 }, 0, log);
             yield return new TestCaseData(new[] { 2, 3, 4 }, 1, log);
@@ -66,10 +67,11 @@ public class SoftmaxTests
     [Test]
     public void Softmax_Kernel_MatchesNaiveKernel()
     {
-        var x = GradCheck.RandomInputs(8, [3, 17, 5])[0].ToArray();
+        // Covers the row path (I = 1), the transposed small-I path and the strided large-I path (I ≥ 32).
         foreach (bool log in new[] { false, true })
-        foreach (var (o, n, i) in new[] { (51, 5, 1), (3, 17, 5), (1, 51, 5) })
+        foreach (var (o, n, i) in new[] { (51, 5, 1), (3, 17, 5), (1, 51, 5), (2, 5, 40), (3, 1, 33) })
         {
+            var x = GradCheck.RandomInputs(8, [o, n, i])[0].ToArray();
             var fast = new float[x.Length];
             var naive = new float[x.Length];
             Cpu.Kernels.SoftmaxKernels.Forward(fast, x, o, n, i, log);
