@@ -1,6 +1,5 @@
 using MoeScratch.Tensors.Autograd;
 using MoeScratch.Tensors.Internal;
-using MoeScratch.Tensors.Cpu.Kernels;
 
 namespace MoeScratch.Tensors;
 
@@ -78,7 +77,7 @@ public static partial class Ops
     {
         if (depth <= 0) ThrowHelper.Argument($"OneHot: depth must be positive, got {depth} (indices are {indices.Shape}).");
         // Validated up front: an out-of-range index would otherwise give a silent all-zero row.
-        foreach (float v in indices.ToArray()) IndexingKernels.ToIndex(v, depth, "OneHot");
+        foreach (float v in indices.ToArray()) IndexCheck.ToIndex(v, depth, "OneHot");
         using (Tensor.NoGrad())
         {
             var range = Tensor.Arange(0, depth, 1, indices.Backend);

@@ -23,7 +23,7 @@ internal static class IndexingKernels
                 int p = (o * ni + j) * inner;
                 for (int i = 0; i < inner; i++)
                 {
-                    int k = ToIndex(index[p + i], nx, "Gather");
+                    int k = IndexCheck.ToIndex(index[p + i], nx, "Gather");
                     y[p + i] = x[(o * nx + k) * inner + i];
                 }
             }
@@ -41,21 +41,10 @@ internal static class IndexingKernels
                 int p = (o * ni + j) * inner;
                 for (int i = 0; i < inner; i++)
                 {
-                    int k = ToIndex(index[p + i], nx, "ScatterAdd");
+                    int k = IndexCheck.ToIndex(index[p + i], nx, "ScatterAdd");
                     dx[(o * nx + k) * inner + i] += dy[p + i];
                 }
             }
         }
-    }
-
-    /// <summary>Converts an index float, rejecting fractions, NaN and values outside [0, n).</summary>
-    internal static int ToIndex(float v, int n, string op)
-    {
-        int k = (int)v;
-        if (k != v || k < 0 || k >= n)
-        {
-            ThrowHelper.Argument($"{op}: index value {v} is not an integer in [0, {n}) (the size of the indexed axis).");
-        }
-        return k;
     }
 }
