@@ -132,6 +132,64 @@ public sealed unsafe class AleInterface : IDisposable
         }
     }
 
+    /// <summary>
+    /// Serialises the emulator state including ALE's RNG (<c>cloneSystemState</c> + <c>encodeState</c>), so a restore
+    /// continues bit-exactly, sticky actions included.
+    /// </summary>
+    public byte[] SaveState()
+    {
+        IntPtr state = Checked("cloneSystemState", () => AleNative.cloneSystemState(_handle));
+        if (state == IntPtr.Zero)
+        {
+            throw new AleException("cloneSystemState", "returned null");
+        }
+
+        try
+        {
+            // Legacy encodeState throws if the buffer is too small (§3): size it with encodeStateLen first.
+            int length = Checked("encodeStateLen", () => AleNative.encodeStateLen(state));
+            var bytes = new byte[length];
+            Checked("encodeState", () =>
+            {
+                fixed (byte* p = bytes)
+                {
+                    AleNative.encodeState(state, p, length);
+                }
+            });
+            return bytes;
+        }
+        finally
+        {
+            AleNative.deleteState(state);
+        }
+    }
+
+    /// <summary>Restores a state written by <see cref="SaveState"/> (same ROM).</summary>
+    public void RestoreState(ReadOnlySpan<byte> bytes)
+    {
+        IntPtr state;
+        fixed (byte* p = bytes)
+        {
+            byte* q = p;
+            int length = bytes.Length;
+            state = Checked("decodeState", () => AleNative.decodeState(q, length));
+        }
+
+        if (state == IntPtr.Zero)
+        {
+            throw new AleException("decodeState", "returned null");
+        }
+
+        try
+        {
+            Checked("restoreSystemState", () => AleNative.restoreSystemState(_handle, state));
+        }
+        finally
+        {
+            AleNative.deleteState(state);
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => _handle.Dispose();
 

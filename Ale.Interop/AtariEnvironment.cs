@@ -11,8 +11,9 @@ namespace MoeScratch.Ale;
 /// <c>AtariPreprocessing</c>): each step repeats the action <see cref="AtariOptions.FrameSkip"/> times summing the
 /// rewards, takes the pixel-wise max of the last two grayscale frames, and area-resizes 210×160 to 84×84. One frame per
 /// observation ([84, 84, 1]); stacking is the replay buffer's job. Sticky actions are ALE's own (set before loadROM).
+/// The full state (emulator with its RNG, the last two frames, counters, the no-op RNG) can be saved for bit-exact resume.
 /// </summary>
-public sealed class AtariEnvironment : IEnvironment
+public sealed class AtariEnvironment : IStatefulEnvironment
 {
     private readonly AtariOptions _options;
     private readonly AleInterface _ale;
@@ -172,7 +173,78 @@ public sealed class AtariEnvironment : IEnvironment
     }
 
     /// <inheritdoc />
+    public byte[] SaveState()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(StateMagic);
+            w.Write(Id);
+            w.Write(_lives);
+            w.Write(_episodeSteps);
+            w.Write(_needsReset);
+            w.Write(_continueAfterLifeLoss);
+            byte[] rng = _rng.SaveState();
+            w.Write(rng.Length);
+            w.Write(rng);
+            w.Write(_frames[0]);
+            w.Write(_frames[1]);
+            byte[] emulator = _ale.SaveState();
+            w.Write(emulator.Length);
+            w.Write(emulator);
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <inheritdoc />
+    public void RestoreState(ReadOnlySpan<byte> state)
+    {
+        using var stream = new MemoryStream(state.ToArray());
+        using var r = new BinaryReader(stream);
+        try
+        {
+            if (r.ReadUInt32() != StateMagic || r.ReadString() != Id)
+            {
+                throw new ArgumentException($"{Id}: the bytes are not a state of this environment (wrong tag or game).", nameof(state));
+            }
+
+            int lives = r.ReadInt32(), steps = r.ReadInt32();
+            bool needsReset = r.ReadBoolean(), continueAfterLifeLoss = r.ReadBoolean();
+            byte[] rng = r.ReadBytes(r.ReadInt32());
+            byte[] frame0 = r.ReadBytes(_frames[0].Length), frame1 = r.ReadBytes(_frames[1].Length);
+            int emulatorLength = r.ReadInt32();
+            byte[] emulator = r.ReadBytes(emulatorLength);
+            if (frame1.Length != _frames[1].Length || emulator.Length != emulatorLength || stream.Position != stream.Length)
+            {
+                throw new ArgumentException($"{Id}: the state is truncated or has trailing bytes.", nameof(state));
+            }
+
+            try
+            {
+                _ale.RestoreState(emulator);
+            }
+            catch (AleException e)
+            {
+                throw new ArgumentException($"{Id}: ALE rejected the emulator part of the state: {e.NativeMessage}", nameof(state), e);
+            }
+
+            _rng.RestoreState(rng);
+            (_lives, _episodeSteps, _needsReset, _continueAfterLifeLoss) = (lives, steps, needsReset, continueAfterLifeLoss);
+            frame0.CopyTo(_frames[0], 0);
+            frame1.CopyTo(_frames[1], 0);
+            PoolAndResize(pool: _options.FrameSkip > 1);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ArgumentException($"{Id}: the state is truncated.", nameof(state), e);
+        }
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _ale.Dispose();
+
+    private const uint StateMagic = 0x41544152; // "ATAR"
 
     private void ConfigureAndLoad(ulong seed)
     {

@@ -61,4 +61,12 @@ internal static unsafe partial class AleNative
     [LibraryImport(Library)] internal static partial int getScreenHeight(AleHandle ale);
     [LibraryImport(Library)] internal static partial void getScreenGrayscale(AleHandle ale, byte* output);
     [LibraryImport(Library)] internal static partial void getScreenRGB(AleHandle ale, byte* output);
+
+    // States (legacy names): opaque ALEState* on the native heap, freed with deleteState.
+    [LibraryImport(Library)] internal static partial IntPtr cloneSystemState(AleHandle ale);
+    [LibraryImport(Library)] internal static partial void restoreSystemState(AleHandle ale, IntPtr state);
+    [LibraryImport(Library)] internal static partial void deleteState(IntPtr state);
+    [LibraryImport(Library)] internal static partial int encodeStateLen(IntPtr state);
+    [LibraryImport(Library)] internal static partial void encodeState(IntPtr state, byte* buffer, int length);
+    [LibraryImport(Library)] internal static partial IntPtr decodeState(byte* buffer, int length);
 }

@@ -65,6 +65,7 @@ void copy_actions(const ale::ActionVect& v, int* out) {
   }
 
 using ale::ALEInterface;
+using ale::ALEState;
 
 // ---- lifetime ------------------------------------------------------------------------------------
 SHIM_EXPORT ALEInterface* ALE_new() {
@@ -199,3 +200,30 @@ SHIM_EXPORT void setRAM(ALEInterface* ale, int index, int value) {
   GUARD_VOID("setRAM", { ale->setRAM(static_cast<size_t>(index), static_cast<ale::byte_t>(value)); })
 }
 SHIM_EXPORT void saveScreenPNG(ALEInterface* ale, const char* file) { GUARD_VOID("saveScreenPNG", { ale->saveScreenPNG(file); }) }
+
+// ---- states (legacy names; opaque heap ALEState*, freed with deleteState) -------------------------------
+// cloneState leaves out the RNG (sticky actions); cloneSystemState includes it, which bit-exact resume needs.
+SHIM_EXPORT ALEState* cloneState(ALEInterface* ale) { GUARD("cloneState", nullptr, { return new ALEState(ale->cloneState(false)); }) }
+SHIM_EXPORT ALEState* cloneSystemState(ALEInterface* ale) {
+  GUARD("cloneSystemState", nullptr, { return new ALEState(ale->cloneState(true)); })
+}
+SHIM_EXPORT void restoreState(ALEInterface* ale, ALEState* state) { GUARD_VOID("restoreState", { ale->restoreState(*state); }) }
+SHIM_EXPORT void restoreSystemState(ALEInterface* ale, ALEState* state) {
+  GUARD_VOID("restoreSystemState", { ale->restoreState(*state); })
+}
+SHIM_EXPORT void deleteState(ALEState* state) { GUARD_VOID("deleteState", { delete state; }) }
+SHIM_EXPORT int encodeStateLen(ALEState* state) { GUARD("encodeStateLen", -1, { return static_cast<int>(state->serialize().size()); }) }
+// Legacy semantics: the buffer must hold encodeStateLen bytes (checked here instead of throwing, §3).
+SHIM_EXPORT void encodeState(ALEState* state, char* buf, int len) {
+  GUARD_VOID("encodeState", {
+    std::string s = state->serialize();
+    if (static_cast<size_t>(len) < s.size()) {
+      set_error("encodeState", "buffer smaller than encodeStateLen");
+      return;
+    }
+    std::memcpy(buf, s.data(), s.size());
+  })
+}
+SHIM_EXPORT ALEState* decodeState(const char* buf, int len) {
+  GUARD("decodeState", nullptr, { return new ALEState(std::string(buf, static_cast<size_t>(len))); })
+}

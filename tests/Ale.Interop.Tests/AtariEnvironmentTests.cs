@@ -206,4 +206,40 @@ public class AtariEnvironmentTests
             Throws.TypeOf<FileNotFoundException>().With.Message.Contains("pong"));
         Assert.That(NativeUnderTest.FakeLoadCount(), Is.EqualTo(loads));
     }
+
+    [Test]
+    public void SavedStateResumesBitExactly()
+    {
+        using var env = Create(new AtariOptions { RomPath = _rom, NoopMax = 4, Seed = 9 });
+        env.Reset();
+        env.Step(Right);
+        env.Step(Fire);
+        byte[] saved = env.SaveState();
+        byte[] observation = env.Observation.ToArray();
+
+        var first = new List<(StepResult, byte[])>();
+        for (int i = 0; i < 30; i++)
+        {
+            first.Add((env.Step(i % 3 == 0 ? Fire : Right), env.Observation.ToArray()));
+        }
+
+        env.RestoreState(saved);
+        Assert.That(env.Observation.ToArray(), Is.EqualTo(observation));
+        for (int i = 0; i < 30; i++)
+        {
+            StepResult r = env.Step(i % 3 == 0 ? Fire : Right);
+            Assert.That(r, Is.EqualTo(first[i].Item1), $"step {i}");
+            Assert.That(env.Observation.ToArray(), Is.EqualTo(first[i].Item2), $"observation {i}");
+        }
+    }
+
+    [Test]
+    public void ForeignStateIsRejected()
+    {
+        using var env = Create();
+        env.Reset();
+        Assert.That(() => env.RestoreState(new byte[] { 1, 2, 3 }), Throws.ArgumentException);
+        byte[] saved = env.SaveState();
+        Assert.That(() => env.RestoreState(saved.AsSpan(0, saved.Length - 5)), Throws.ArgumentException);
+    }
 }

@@ -94,4 +94,27 @@ public class RealAleTests
         Assert.That(last.Terminated, Is.True, $"no game over after {steps} steps");
         Assert.That(env.Observation.ToArray(), Has.Some.GreaterThan(0));
     }
+
+    [Test]
+    public void SavedStateResumesBitExactlyWithStickyActions()
+    {
+        using var env = new AtariEnvironment(new AtariOptions { RomPath = _tetris, Seed = 3 });
+        env.Reset();
+        var rng = new Random(4);
+        for (int i = 0; i < 50; i++)
+        {
+            env.Step(rng.Next(env.ActionCount));
+        }
+
+        byte[] saved = env.SaveState();
+        int[] actions = Enumerable.Range(0, 100).Select(_ => rng.Next(env.ActionCount)).ToArray();
+        var first = actions.Select(a => (env.Step(a), env.Observation.ToArray())).ToList();
+        env.RestoreState(saved);
+        for (int i = 0; i < actions.Length; i++)
+        {
+            StepResult r = env.Step(actions[i]);
+            Assert.That(r, Is.EqualTo(first[i].Item1), $"step {i}");
+            Assert.That(env.Observation.ToArray(), Is.EqualTo(first[i].Item2), $"observation {i}");
+        }
+    }
 }

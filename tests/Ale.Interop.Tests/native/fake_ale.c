@@ -151,3 +151,21 @@ EXPORT void getScreenRGB(Fake* f, unsigned char* out) {
   getScreenGrayscale(f, gray);
   for (int i = 0; i < W * H; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = gray[i];
 }
+
+/* States: a heap copy of the whole struct; the encoding is its raw bytes behind a 4-byte tag. */
+EXPORT Fake* cloneSystemState(Fake* f) { Fake* s = malloc(sizeof(Fake)); *s = *f; return s; }
+EXPORT void restoreSystemState(Fake* f, Fake* s) { *f = *s; }
+EXPORT void deleteState(Fake* s) { free(s); }
+EXPORT int encodeStateLen(Fake* s) { (void)s; return (int)(4 + sizeof(Fake)); }
+EXPORT void encodeState(Fake* s, char* buf, int len) {
+  if (len < (int)(4 + sizeof(Fake))) { set_error("encodeState: %s", "buffer too small"); return; }
+  memcpy(buf, "FAKE", 4);
+  memcpy(buf + 4, s, sizeof(Fake));
+}
+EXPORT Fake* decodeState(const char* buf, int len) {
+  Fake* s;
+  if (len != (int)(4 + sizeof(Fake)) || memcmp(buf, "FAKE", 4)) { set_error("decodeState: %s", "not a fake state"); return NULL; }
+  s = malloc(sizeof(Fake));
+  memcpy(s, buf + 4, sizeof(Fake));
+  return s;
+}
