@@ -106,6 +106,33 @@ public class AreaResizeTests
     }
 
     [Test]
+    public void MatchesOpenCvOutputOnAPatternImage()
+    {
+        // Golden values from OpenCV 4.6.0 (Debian python3-opencv):
+        // cv2.resize(img, (84, 84), interpolation=cv2.INTER_AREA) with img[y, x] = (7y + 13x + (x·y mod 17)) & 0xFF.
+        var src = new byte[210 * 160];
+        for (int y = 0; y < 210; y++)
+        {
+            for (int x = 0; x < 160; x++)
+            {
+                src[(y * 160) + x] = (byte)(((y * 7) + (x * 13) + ((x * y) % 17)) & 0xFF);
+            }
+        }
+
+        var dst = new byte[84 * 84];
+        new AreaResizer(210, 160, 84, 84).Resize(src, dst);
+        (int Row, int Col, byte Value)[] golden =
+            [(0, 0, 12), (0, 1, 38), (1, 0, 30), (41, 37, 112), (83, 83, 198), (20, 70, 51), (60, 5, 170)];
+        foreach (var (row, col, value) in golden)
+        {
+            Assert.That(dst[(row * 84) + col], Is.EqualTo(value), $"pixel ({row}, {col})");
+        }
+
+        Assert.That(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(dst)),
+            Is.EqualTo("2eae433f03662b323d445c39bdd25660ac6204d1a963758b5e05ba6fba1667fa"), "whole image, bit-exact");
+    }
+
+    [Test]
     public void UpscalingIsRejected()
     {
         Assert.That(() => new AreaResizer(84, 84, 210, 160), Throws.ArgumentException.With.Message.Contains("210×160"));
