@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace MoeScratch.Ale.Preprocessing;
 
 /// <summary>
@@ -13,7 +16,8 @@ namespace MoeScratch.Ale.Preprocessing;
 /// </summary>
 public sealed class AreaResizer
 {
-    private readonly (int Dst, int Src, float Alpha)[] _xTab;
+    private readonly int[] _xDst, _xSrc;
+    private readonly float[] _xAlpha;
     private readonly (int Dst, int Src, float Alpha)[] _yTab;
     private readonly float[] _rowBuffer;
     private readonly float[] _sum;
@@ -33,7 +37,11 @@ public sealed class AreaResizer
         SrcWidth = srcWidth;
         DstHeight = dstHeight;
         DstWidth = dstWidth;
-        _xTab = ComputeTable(srcWidth, dstWidth);
+        // Structure of arrays for the hot horizontal pass; every index is in range by construction of the table.
+        var xTab = ComputeTable(srcWidth, dstWidth);
+        _xDst = [.. xTab.Select(e => e.Dst)];
+        _xSrc = [.. xTab.Select(e => e.Src)];
+        _xAlpha = [.. xTab.Select(e => e.Alpha)];
         _yTab = ComputeTable(srcHeight, dstHeight);
         _rowBuffer = new float[dstWidth];
         _sum = new float[dstWidth];
@@ -109,10 +117,7 @@ public sealed class AreaResizer
             // Horizontal pass over one source row.
             buf.Clear();
             ReadOnlySpan<byte> row = src.Slice(sy * SrcWidth, SrcWidth);
-            foreach (var (dx, sx, alpha) in _xTab)
-            {
-                buf[dx] += row[sx] * alpha;
-            }
+            HorizontalPass(row, buf);
 
             // Vertical accumulation; a new destination row flushes the previous one (same order as OpenCV).
             if (dy != prevDy)
@@ -170,6 +175,21 @@ public sealed class AreaResizer
 
                 dst[(y * dstWidth) + x] = (byte)Math.Clamp(Math.Round(acc / (sh * sw)), 0, 255);
             }
+        }
+    }
+
+    // buf[xDst[k]] += row[xSrc[k]] · xAlpha[k], in table order (the order fixes the float rounding, as in OpenCV).
+    // Unchecked indexing: table indices are < DstWidth and < SrcWidth, and the spans were length-checked by Resize.
+    private void HorizontalPass(ReadOnlySpan<byte> row, Span<float> buf)
+    {
+        ref float b = ref MemoryMarshal.GetReference(buf);
+        ref byte r = ref MemoryMarshal.GetReference(row);
+        ref int dstIdx = ref MemoryMarshal.GetArrayDataReference(_xDst);
+        ref int srcIdx = ref MemoryMarshal.GetArrayDataReference(_xSrc);
+        ref float alpha = ref MemoryMarshal.GetArrayDataReference(_xAlpha);
+        for (int k = 0; k < _xAlpha.Length; k++)
+        {
+            Unsafe.Add(ref b, Unsafe.Add(ref dstIdx, k)) += Unsafe.Add(ref r, Unsafe.Add(ref srcIdx, k)) * Unsafe.Add(ref alpha, k);
         }
     }
 

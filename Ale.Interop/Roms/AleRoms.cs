@@ -103,8 +103,9 @@ public sealed class RomTable
         const string name = "MoeScratch.Ale.Roms.ale-rom-md5.json";
         using var stream = typeof(RomTable).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"Embedded resource '{name}' is missing from MoeScratch.Ale: the build is broken.");
-        var entries = JsonSerializer.Deserialize<Dictionary<string, string>>(stream)
-            ?? throw new InvalidOperationException($"Embedded resource '{name}' is empty.");
-        return new RomTable(entries);
+        // JsonDocument rather than JsonSerializer: no reflection, so it also works in trimmed/AOT apps.
+        using var doc = JsonDocument.Parse(stream);
+        return new RomTable(doc.RootElement.EnumerateObject()
+            .Select(p => KeyValuePair.Create(p.Name, p.Value.GetString() ?? "")));
     }
 }
