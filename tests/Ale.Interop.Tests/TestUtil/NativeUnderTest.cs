@@ -13,6 +13,9 @@ internal static class NativeUnderTest
 {
     private static readonly Lazy<(string? Path, string Why)> Fake = new(BuildFake);
 
+    /// <summary>Where the test double is compiled (one folder per test process, removed by <see cref="NativeCleanup"/>).</summary>
+    public static string BuildDirectory { get; } = Path.Combine(Path.GetTempPath(), $"moescratch-fake-ale-{Environment.ProcessId}");
+
     /// <summary>Binds the test double, or ignores the calling test when that is impossible.</summary>
     public static string RequireFake()
     {
@@ -101,7 +104,7 @@ internal static class NativeUnderTest
             return (null, "No C compiler (cc, gcc or clang) on PATH: the P/Invoke tests against the test-double library are skipped.");
         }
 
-        string dir = Path.Combine(Path.GetTempPath(), $"moescratch-fake-ale-{Environment.ProcessId}");
+        string dir = BuildDirectory;
         Directory.CreateDirectory(dir);
         string output = Path.Combine(dir, AleLibrary.FileName);
         var psi = new ProcessStartInfo(compiler)
