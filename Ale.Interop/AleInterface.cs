@@ -43,25 +43,32 @@ public sealed unsafe class AleInterface : IDisposable
     public RomInfo? Rom { get; private set; }
 
     /// <summary>Writes an int setting; effective at the next <see cref="LoadRom"/> (§4).</summary>
-    public void SetInt(string key, int value) => Checked($"setInt('{key}')", () => AleNative.setInt(_handle, key, value));
+    public void SetInt(string key, int value) =>
+        Checked($"setInt('{key}')", () => AleNative.setInt(_handle, key, value), key, "int");
 
     /// <summary>Writes a float setting; effective at the next <see cref="LoadRom"/>.</summary>
-    public void SetFloat(string key, float value) => Checked($"setFloat('{key}')", () => AleNative.setFloat(_handle, key, value));
+    public void SetFloat(string key, float value) =>
+        Checked($"setFloat('{key}')", () => AleNative.setFloat(_handle, key, value), key, "float");
 
     /// <summary>Writes a bool setting; effective at the next <see cref="LoadRom"/>.</summary>
-    public void SetBool(string key, bool value) => Checked($"setBool('{key}')", () => AleNative.setBool(_handle, key, value));
+    public void SetBool(string key, bool value) =>
+        Checked($"setBool('{key}')", () => AleNative.setBool(_handle, key, value), key, "bool");
 
     /// <summary>Writes a string setting; effective at the next <see cref="LoadRom"/>.</summary>
-    public void SetString(string key, string value) => Checked($"setString('{key}')", () => AleNative.setString(_handle, key, value));
+    public void SetString(string key, string value) =>
+        Checked($"setString('{key}')", () => AleNative.setString(_handle, key, value), key, "string");
 
     /// <summary>Reads an int setting.</summary>
-    public int GetInt(string key) => Checked($"getInt('{key}')", () => AleNative.getInt(_handle, key));
+    public int GetInt(string key) =>
+        Checked($"getInt('{key}')", () => AleNative.getInt(_handle, key), key, "int");
 
     /// <summary>Reads a float setting.</summary>
-    public float GetFloat(string key) => Checked($"getFloat('{key}')", () => AleNative.getFloat(_handle, key));
+    public float GetFloat(string key) =>
+        Checked($"getFloat('{key}')", () => AleNative.getFloat(_handle, key), key, "float");
 
     /// <summary>Reads a bool setting.</summary>
-    public bool GetBool(string key) => Checked($"getBool('{key}')", () => AleNative.getBool(_handle, key));
+    public bool GetBool(string key) =>
+        Checked($"getBool('{key}')", () => AleNative.getBool(_handle, key), key, "bool");
 
     /// <summary>Validates the ROM against ALE's MD5 table, then loads it (which also resets the game).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist (checked before any native call).</exception>
@@ -211,6 +218,40 @@ public sealed unsafe class AleInterface : IDisposable
 
         return actions;
     }
+
+    // A legacy libale_c.so lets the C++ exception for an unknown key cross the C boundary, which aborts the process
+    // (environments.md §3): check the key against the legacy key list of ALE 0.6.1 (Settings.cxx) first.
+    private void Checked(string op, Action call, string key, string type)
+    {
+        RequireLegacyKey(key, type);
+        Checked(op, call);
+    }
+
+    private T Checked<T>(string op, Func<T> call, string key, string type)
+    {
+        RequireLegacyKey(key, type);
+        return Checked(op, call);
+    }
+
+    private void RequireLegacyKey(string key, string type)
+    {
+        if (!_hasErrorChannel && (!LegacyKeys.TryGetValue(key, out string? known) || known != type))
+        {
+            throw new ArgumentException(
+                $"Setting '{key}' ({type}) is not a {type} setting of the legacy ALE C library, and an unknown key would " +
+                $"abort the process there. Legacy keys: {string.Join(", ", LegacyKeys.Select(kv => $"{kv.Key} ({kv.Value})"))}.",
+                nameof(key));
+        }
+    }
+
+    private static readonly Dictionary<string, string> LegacyKeys = new(StringComparer.Ordinal)
+    {
+        ["random_seed"] = "int", ["frame_skip"] = "int", ["max_num_frames"] = "int", ["max_num_frames_per_episode"] = "int",
+        ["fragsize"] = "int", ["repeat_action_probability"] = "float", ["color_averaging"] = "bool",
+        ["restricted_action_set"] = "bool", ["run_length_encoding"] = "bool", ["send_rgb"] = "bool",
+        ["display_screen"] = "bool", ["cpu"] = "string", ["rom_file"] = "string", ["record_screen_dir"] = "string",
+        ["record_sound_filename"] = "string",
+    };
 
     private void Checked(string op, Action call)
     {
