@@ -2,7 +2,7 @@ using MoeScratch.Ale.Preprocessing;
 
 namespace MoeScratch.Ale.Tests;
 
-public class AreaResizeTests
+public class AreaResizerTests
 {
     [Test]
     public void VerticalTableFor210To84HasOpenCvWeights()
