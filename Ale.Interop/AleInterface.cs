@@ -24,6 +24,12 @@ public sealed unsafe class AleInterface : IDisposable
         _hasSplitGameOver = AleLibrary.HasExport("game_terminated") && AleLibrary.HasExport("game_truncated");
         IsLegacy = !AleLibrary.HasExport("ALE_version");
         ClearError();
+        if (AleLibrary.HasExport("setLoggerMode"))
+        {
+            // 2 = Error: silences the banner and "Sending Reset..." lines on stderr (§3); the shim's ALE_new does it too.
+            AleNative.setLoggerMode(2);
+        }
+
         _handle = AleNative.ALE_new();
         if (_handle.IsInvalid)
         {

@@ -16,6 +16,7 @@ internal static unsafe partial class AleNative
 
     [LibraryImport(Library)] internal static partial AleHandle ALE_new();
     [LibraryImport(Library)] internal static partial void ALE_del(IntPtr ale);
+    [LibraryImport(Library)] internal static partial void setLoggerMode(int mode);
 
     // Shim only: the error channel (message of the last caught C++ exception, per thread).
     [LibraryImport(Library)] internal static partial int ALE_getLastError(byte* buffer, int length);
