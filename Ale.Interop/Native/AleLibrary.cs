@@ -146,7 +146,7 @@ public static class AleLibrary
         "cmake --build ale-build --target install`; (2) build the shim: `cmake -S Ale.Interop/native -B build/ale-shim " +
         "-DCMAKE_BUILD_TYPE=Release -DALE_ROOT=$HOME/ale && cmake --build build/ale-shim`; (3) " +
         $"`export {PathVariable}=$PWD/build/ale-shim/{FileName}` (or copy it next to the application). " +
-        "See Ale.Interop/README-ALE.md.";
+        "See README.md, section 'Atari (ALE)'.";
 
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 

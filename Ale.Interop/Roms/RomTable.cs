@@ -68,7 +68,7 @@ public sealed class RomTable
             string game = expectedForName is null ? "" : $" (the ROM of game '{stem}', md5 {expectedForName})";
             throw new FileNotFoundException(
                 $"ROM file '{full}'{game} does not exist. ALE would end the process on it, so it was not loaded. " +
-                "Supply your own ROM directory (see Ale.Interop/README-ALE.md, 'ROMs').", full);
+                "Supply your own ROM directory (see README.md, section 'Atari (ALE)', part 3).", full);
         }
 
         string md5;

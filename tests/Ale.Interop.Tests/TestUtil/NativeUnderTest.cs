@@ -41,7 +41,7 @@ internal static class NativeUnderTest
         string? path = Environment.GetEnvironmentVariable(AleLibrary.PathVariable);
         if (string.IsNullOrWhiteSpace(path))
         {
-            Assert.Ignore($"Set {AleLibrary.PathVariable} to a built libale_c.so to run the real-ALE tests (Ale.Interop/README-ALE.md).");
+            Assert.Ignore($"Set {AleLibrary.PathVariable} to a built libale_c.so to run the real-ALE tests (README.md, section 'Atari (ALE)').");
         }
 
         AleLibrary.Configure(path);
