@@ -72,19 +72,33 @@ public static class QuickRunner
             return 2;
         }
 
+        int failures = 0;
         foreach (int t in threads)
         {
             foreach (var w in selected)
             {
-                CpuThreads.Max = t; // the global knob every CPU kernel obeys
-                w.Setup(t);
-                var (median, min) = Measure(w.Run);
-                Console.WriteLine(FormatLine(w, t, median, min));
-                (w as IDisposable)?.Dispose();
+                try
+                {
+                    CpuThreads.Max = t; // the global knob every CPU kernel obeys
+                    w.Setup(t);
+                    var (median, min) = Measure(w.Run);
+                    Console.WriteLine(FormatLine(w, t, median, min));
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // One broken workload (e.g. missing hardware) must not hide the others' numbers.
+                    failures++;
+                    Console.Error.WriteLine($"workload={w.Name} threads={t} error={e.GetType().Name}: {e.Message}");
+                }
+                finally
+                {
+                    (w as IDisposable)?.Dispose();
+                }
             }
         }
 
-        return 0;
+        CpuThreads.Max = Environment.ProcessorCount;
+        return failures == 0 ? 0 : 1;
     }
 
     /// <summary>Every public concrete <see cref="IQuickWorkload"/> with a parameterless constructor, by name.</summary>
@@ -102,7 +116,8 @@ public static class QuickRunner
         string line = string.Format(ic, "workload={0} threads={1} median_ms={2} min_ms={3}",
             w.Name, threads, Num(medianMs), Num(minMs));
         if (w.Flops is double f) line += string.Format(ic, " gflops={0:0.00}", f / (medianMs * 1e6));
-        return line + w.ExtraFields(medianMs);
+        string extra = w.ExtraFields(medianMs) ?? "";
+        return extra.Length == 0 || extra[0] == ' ' ? line + extra : line + " " + extra;
     }
 
     private static string Num(double ms) => ms.ToString(ms >= 100 ? "0.0" : ms >= 1 ? "0.000" : "0.00000",
