@@ -116,7 +116,11 @@ internal static unsafe class GemmMicroKernel
     public static void KernelEdge(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, bool addC)
     {
         float* tile = stackalloc float[MR * NR];
-        Kernel6x16(kc, ap, bp, tile, NR, addC: false);
+        // Narrow or short edges run a half-size kernel: at m = 32 (the DQN Linear at batch 32) the last 2-row tile
+        // costs half a full tile instead of a whole one, and n = 18 action heads pay half for their 2 extra columns.
+        if (nr <= NR / 2) Kernel6x8(kc, ap, bp, tile);
+        else if (mr <= MR / 2) Kernel3x16(kc, ap, bp, tile);
+        else Kernel6x16(kc, ap, bp, tile, NR, addC: false);
         for (int i = 0; i < mr; i++)
         {
             float* src = tile + i * NR;
@@ -130,5 +134,51 @@ internal static unsafe class GemmMicroKernel
                 for (int j = 0; j < nr; j++) dst[j] = src[j];
             }
         }
+    }
+
+    /// <summary>Rows 0..3 of a tile (rows 3..6 of the packed panel are ignored), written to a stack tile of stride NR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel3x16(int kc, float* ap, float* bp, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        for (int p = 0; p < kc; p++, ap += MR, bp += NR)
+        {
+            var b0 = Avx.LoadVector256(bp);
+            var b1 = Avx.LoadVector256(bp + 8);
+            var a = Avx.BroadcastScalarToVector256(ap);
+            c00 = Fma.MultiplyAdd(a, b0, c00); c01 = Fma.MultiplyAdd(a, b1, c01);
+            a = Avx.BroadcastScalarToVector256(ap + 1);
+            c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
+            a = Avx.BroadcastScalarToVector256(ap + 2);
+            c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
+        }
+
+        Store(tile, c00, c01, false);
+        Store(tile + NR, c10, c11, false);
+        Store(tile + 2 * NR, c20, c21, false);
+    }
+
+    /// <summary>Columns 0..8 of a tile (columns 8..16 of the packed panel are ignored), written to a stack tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x8(int kc, float* ap, float* bp, float* tile)
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        for (int p = 0; p < kc; p++, ap += MR, bp += NR)
+        {
+            var b0 = Avx.LoadVector256(bp);
+            c0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(ap), b0, c0);
+            c1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(ap + 1), b0, c1);
+            c2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(ap + 2), b0, c2);
+            c3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(ap + 3), b0, c3);
+            c4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(ap + 4), b0, c4);
+            c5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(ap + 5), b0, c5);
+        }
+
+        Avx.Store(tile, c0);
+        Avx.Store(tile + NR, c1);
+        Avx.Store(tile + 2 * NR, c2);
+        Avx.Store(tile + 3 * NR, c3);
+        Avx.Store(tile + 4 * NR, c4);
+        Avx.Store(tile + 5 * NR, c5);
     }
 }
