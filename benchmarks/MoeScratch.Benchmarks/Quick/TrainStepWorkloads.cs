@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using MoeScratch.Nn.Networks;
 using MoeScratch.Nn.Optim;
@@ -83,25 +84,50 @@ public sealed class AnchorDqnTrainer
         _frames = new Shape(batch.Batch, 84, 84, 4);
     }
 
-    /// <summary>One training step; returns the loss.</summary>
-    public float Step()
+    /// <summary>Phase names of <see cref="Step"/>'s optional timing (profile mode).</summary>
+    public static readonly string[] PhaseNames = ["zero_grad", "online_fwd", "target_fwd", "loss", "backward", "adam", "item+scope"];
+
+    /// <summary>One training step; returns the loss. <paramref name="phaseMs"/>, when given, receives the time of each
+    /// of <see cref="PhaseNames"/> (used by the <c>profile</c> mode only).</summary>
+    public float Step(double[]? phaseMs = null)
     {
-        using var scope = TensorScope.Begin();
-        _adam.ZeroGrad();
-        var s = Tensor.FromBytes(_batch.States, _frames);
-        var q = _online.Forward(s).Q;                                            // [B, A]
-        var qa = Ops.Gather(q, 1, _batch.Actions).Reshape(_batch.Batch);         // [B]
-        Tensor y;
-        using (Tensor.NoGrad())
+        long t0 = phaseMs is null ? 0 : Stopwatch.GetTimestamp();
+        int phase = 0;
+        void Mark()
         {
-            var ns = Tensor.FromBytes(_batch.NextStates, _frames);
-            var qNext = Ops.Max(_target.Forward(ns).Q, [1]);                     // [B]
-            y = Ops.Add(_batch.Rewards, Ops.Mul(Ops.Scale(_batch.NotDone, Gamma), qNext));
+            if (phaseMs is null) return;
+            long t = Stopwatch.GetTimestamp();
+            phaseMs[phase++] += Stopwatch.GetElapsedTime(t0, t).TotalMilliseconds;
+            t0 = t;
         }
-        var loss = Ops.HuberLoss(qa, y, 1f, Reduction.Mean);
-        loss.Backward();
-        _adam.Step();
-        return loss.Item();
+
+        float result;
+        using (var scope = TensorScope.Begin())
+        {
+            _adam.ZeroGrad();
+            Mark();
+            var s = Tensor.FromBytes(_batch.States, _frames);
+            var q = _online.Forward(s).Q;                                            // [B, A]
+            Mark();
+            Tensor y;
+            using (Tensor.NoGrad())
+            {
+                var ns = Tensor.FromBytes(_batch.NextStates, _frames);
+                var qNext = Ops.Max(_target.Forward(ns).Q, [1]);                     // [B]
+                y = Ops.Add(_batch.Rewards, Ops.Mul(Ops.Scale(_batch.NotDone, Gamma), qNext));
+            }
+            Mark();
+            var qa = Ops.Gather(q, 1, _batch.Actions).Reshape(_batch.Batch);         // [B]
+            var loss = Ops.HuberLoss(qa, y, 1f, Reduction.Mean);
+            Mark();
+            loss.Backward();
+            Mark();
+            _adam.Step();
+            Mark();
+            result = loss.Item();
+        }
+        Mark();
+        return result;
     }
 }
 
@@ -136,6 +162,9 @@ public abstract class TrainStepWorkload : IQuickWorkload
         Run();
         if (!float.IsFinite(LastLoss)) throw new InvalidOperationException($"{Name}: non-finite loss {LastLoss}.");
     }
+
+    /// <summary>The trainer built by <see cref="Setup"/> (profile mode).</summary>
+    public AnchorDqnTrainer Trainer => _trainer ?? throw new InvalidOperationException($"{Name}: call Setup first.");
 
     /// <inheritdoc/>
     public void Run() =>
