@@ -24,6 +24,12 @@ public static class ProfileRunner
             if (args[i] == "--threads") threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             else if (args[i] == "--iters") iters = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
         }
+        if (args[0] == "conv")
+        {
+            CpuThreads.Max = threads;
+            ConvProfile.Run();
+            return 0;
+        }
         var w = QuickRunner.Discover().OfType<TrainStepWorkload>().FirstOrDefault(x => x.Name == args[0]);
         if (w is null)
         {
