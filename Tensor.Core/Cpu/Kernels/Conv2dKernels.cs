@@ -58,7 +58,7 @@ internal static class Conv2dKernels
                 {
                     int nb = Math.Min(chunk, g.Batch - b0), m = nb * p;
                     var c = col.AsSpan(0, m * kk);
-                    Im2Col(c, x, g, b0, nb);
+                    Im2ColParallel(c, x, g, b0, nb);
                     MatMulKernels.Gemm(false, false, m, k, kk, c, kk, w, k, y.Slice(b0 * p * k, m * k), k,
                                        accumulate: false);
                 }
@@ -91,7 +91,7 @@ internal static class Conv2dKernels
                 var c = col.AsSpan(0, m * kk);
                 MatMulKernels.Gemm(false, true, m, kk, k, dy.Slice(b0 * p * k, m * k), k, w, k, c, kk,
                                    accumulate: false);
-                Col2Im(dx, c, g, b0, nb);
+                Col2ImParallel(dx, c, g, b0, nb);
             }
         }
         finally
@@ -123,7 +123,7 @@ internal static class Conv2dKernels
             {
                 int nb = Math.Min(chunk, g.Batch - b0), m = nb * p;
                 var c = col.AsSpan(0, m * kk);
-                Im2Col(c, x, g, b0, nb);
+                Im2ColParallel(c, x, g, b0, nb);
                 MatMulKernels.Gemm(true, false, kk, k, m, c, kk, dy.Slice(b0 * p * k, m * k), k, dw, k,
                                    accumulate: true);
             }
@@ -186,6 +186,62 @@ internal static class Conv2dKernels
         {
             var dst = s.Slice(j * n, n);
             (Vector256.Create((ReadOnlySpan<float>)dst) + acc[j]).CopyTo(dst);
+        }
+    }
+
+    /// <summary>Floats moved below which im2col/col2im stay on the calling thread (batch-1 acting never forks).</summary>
+    public const int ParallelMinColFloats = 1 << 18;
+
+    /// <summary>
+    /// <see cref="Im2Col"/> split by images over <see cref="CpuThreads.Max"/> workers: with the GEMMs threaded, the
+    /// single-threaded copies were the serial part of every conv at batch 32 (Amdahl).
+    /// </summary>
+    internal static unsafe void Im2ColParallel(Span<float> col, ReadOnlySpan<float> x, in Conv2dGeometry g, int b0, int nb)
+    {
+        int threads = Math.Min(CpuThreads.Max, nb);
+        if (threads <= 1 || col.Length < ParallelMinColFloats)
+        {
+            Im2Col(col, x, g, b0, nb);
+            return;
+        }
+        fixed (float* pc = col)
+        fixed (float* px = x)
+        {
+            nint nc = (nint)pc, nx = (nint)px;
+            int xLen = x.Length, perImage = g.OutPixels * g.PatchSize, per = (nb + threads - 1) / threads;
+            var geo = g;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int lo = t * per, hi = Math.Min(nb, lo + per);
+                if (lo >= hi) return;
+                Im2Col(new Span<float>((float*)nc + (long)lo * perImage, (hi - lo) * perImage),
+                       new ReadOnlySpan<float>((float*)nx, xLen), geo, b0 + lo, hi - lo);
+            });
+        }
+    }
+
+    /// <summary><see cref="Col2Im"/> split by images (each image's dx region is written by one worker only).</summary>
+    internal static unsafe void Col2ImParallel(Span<float> dx, ReadOnlySpan<float> col, in Conv2dGeometry g, int b0, int nb)
+    {
+        int threads = Math.Min(CpuThreads.Max, nb);
+        if (threads <= 1 || col.Length < ParallelMinColFloats)
+        {
+            Col2Im(dx, col, g, b0, nb);
+            return;
+        }
+        fixed (float* pc = col)
+        fixed (float* pd = dx)
+        {
+            nint nc = (nint)pc, nd = (nint)pd;
+            int dLen = dx.Length, perImage = g.OutPixels * g.PatchSize, per = (nb + threads - 1) / threads;
+            var geo = g;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int lo = t * per, hi = Math.Min(nb, lo + per);
+                if (lo >= hi) return;
+                Col2Im(new Span<float>((float*)nd, dLen),
+                       new ReadOnlySpan<float>((float*)nc + (long)lo * perImage, (hi - lo) * perImage), geo, b0 + lo, hi - lo);
+            });
         }
     }
 

@@ -24,6 +24,12 @@ public static class ProfileRunner
             if (args[i] == "--threads") threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             else if (args[i] == "--iters") iters = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
         }
+        if (args[0] == "gemm")
+        {
+            CpuThreads.Max = threads;
+            GemmProfile.Run();
+            return 0;
+        }
         if (args[0] == "conv")
         {
             CpuThreads.Max = threads;
@@ -38,7 +44,7 @@ public static class ProfileRunner
         }
         CpuThreads.Max = threads;
         w.Setup(threads);
-        for (int i = 0; i < 3; i++) w.Run();
+        for (int i = 0; i < 10; i++) w.Run();
         var names = AnchorDqnTrainer.PhaseNames;
         var per = names.Select(_ => new List<double>()).ToArray();
         var totals = new List<double>();

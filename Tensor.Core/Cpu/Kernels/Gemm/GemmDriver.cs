@@ -96,8 +96,31 @@ internal static unsafe class GemmDriver
             for (int pc = 0; pc < k; pc += kc0)
             {
                 int kc = Math.Min(kc0, k - pc);
-                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, packB);
                 bool addC = accumulate || pc > 0;
+                if (i1 - i0 <= mc0)
+                {
+                    // One row block (small m, e.g. the DQN's 32-row dense layers): each packed B panel is used by
+                    // a single pass over the rows, so pack it panel by panel into an L1-sized buffer right before
+                    // use instead of writing (and re-reading) a kc×nc block that spills out of L2.
+                    GemmPacking.PackA(transA, a, lda, i0, pc, i1 - i0, kc, packA);
+                    for (int jr = 0; jr < nc; jr += NR)
+                    {
+                        int nr = Math.Min(NR, nc - jr);
+                        GemmPacking.PackB(transB, b, ldb, pc, jc + jr, kc, nr, packB);
+                        for (int ir = 0; ir < i1 - i0; ir += MR)
+                        {
+                            int mr = Math.Min(MR, i1 - i0 - ir);
+                            float* cp = c + (long)(i0 + ir) * ldc + jc + jr;
+                            float* ap = packA + (long)ir * kc;
+                            if (mr == MR && nr == NR)
+                                GemmMicroKernel.Kernel6x16(kc, ap, packB, cp, ldc, addC);
+                            else
+                                GemmMicroKernel.KernelEdge(kc, ap, packB, cp, ldc, mr, nr, addC);
+                        }
+                    }
+                    continue;
+                }
+                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, packB);
                 for (int ic = i0; ic < i1; ic += mc0)
                 {
                     int mc = Math.Min(mc0, i1 - ic);
