@@ -117,6 +117,11 @@ internal static class Conv2dKernels
         }
         int chunk = ImagesPerChunk(g, maxColFloats);
         float[] col = ArrayPool<float>.Shared.Rent(chunk * p * kk);
+        // Narrow outputs compute dWᵀ = dyᵀ·col [Cout × KK] instead of colᵀ·dy: the im2col matrix is then the
+        // untransposed B operand (16-wide vector packing) and the few output channels the small-m row block, where
+        // colᵀ·dy packed the huge im2col matrix transposed, 6 floats at a time (IMPALA's 16/32 channels).
+        bool swapped = k <= SwappedWeightGradMaxCout;
+        float[]? dwT = swapped ? ArrayPool<float>.Shared.Rent(k * kk) : null;
         try
         {
             for (int b0 = 0; b0 < g.Batch; b0 += chunk)
@@ -124,15 +129,27 @@ internal static class Conv2dKernels
                 int nb = Math.Min(chunk, g.Batch - b0), m = nb * p;
                 var c = col.AsSpan(0, m * kk);
                 Im2ColParallel(c, x, g, b0, nb);
-                MatMulKernels.Gemm(true, false, kk, k, m, c, kk, dy.Slice(b0 * p * k, m * k), k, dw, k,
-                                   accumulate: true);
+                var dyChunk = dy.Slice(b0 * p * k, m * k);
+                if (swapped)
+                    MatMulKernels.Gemm(true, false, k, kk, m, dyChunk, k, c, kk, dwT!.AsSpan(0, k * kk), kk, accumulate: b0 > 0);
+                else
+                    MatMulKernels.Gemm(true, false, kk, k, m, c, kk, dyChunk, k, dw, k, accumulate: true);
+            }
+            if (swapped)
+            {
+                for (int o = 0; o < k; o++)
+                for (int q = 0; q < kk; q++) dw[q * k + o] += dwT![o * kk + q];
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(col);
+            if (dwT is not null) ArrayPool<float>.Shared.Return(dwT);
         }
     }
+
+    /// <summary>Output channels up to which <see cref="BackwardWeight"/> computes dWᵀ = dyᵀ·col (see there).</summary>
+    public const int SwappedWeightGradMaxCout = 32;
 
     /// <summary>y[r, :] += v for r &lt; rows (y is [rows, k] row-major).</summary>
     /// <remarks>
