@@ -25,7 +25,7 @@ public static class DormantNeurons
             throw new ArgumentException($"DormantNeurons.RedoScores: activations {activations.Shape} need rank ≥ 2 " +
                                         "([batch, ..., units]); add the batch axis.");
         }
-        int units = activations.Shape[^1];
+        int units = activations.Shape[-1];
         var score = MeanAbsPerUnit(activations.ToArray(), units);
         Normalize(score, score.Average());
         return score;
