@@ -1,5 +1,6 @@
 using System.Globalization;
 using MoeScratch.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MoeScratch.Rl.Analysis;
 
@@ -62,7 +63,12 @@ public static class EmpiricalNtk
             foreach (var p in parameters)
             {
                 // A parameter the loss does not reach (e.g. noise σ in eval mode) has no gradient: its columns stay 0.
-                if (p.Grad is { } g) g.ToArray().CopyTo(row, offset);
+                if (p.Grad is { } g)
+                {
+                    // Straight into the row when the gradient owns exactly its storage: no temporary array per parameter and sample.
+                    if (g.Storage.Length == g.Count) g.Backend.Download(g.Storage, row.AsSpan(offset, g.Count));
+                    else g.ToArray().CopyTo(row, offset);
+                }
                 offset += p.Count;
             }
             rows[b] = row;
@@ -88,15 +94,31 @@ public static class EmpiricalNtk
         {
             for (int j = 0; j <= i; j++)
             {
-                double s = 0;
-                float[] x = jacobianRows[i], y = jacobianRows[j];
-                for (int t = 0; t < p; t++) s += (double)x[t] * y[t];
+                double s = ChunkedDot(jacobianRows[i], jacobianRows[j]);
                 k[i, j] = s;
                 k[j, i] = s;
             }
         }
         return k;
     }
+
+    /// <summary>
+    /// x·y with SIMD float dot products over chunks of <see cref="Chunk"/> entries, summed in double: float rounding
+    /// stays within one chunk (relative error ≲ 1e-5 on a chunk, independent of P), at SIMD speed. For P = 2M and
+    /// B = 32 this is ~1 G multiply-adds per kernel.
+    /// </summary>
+    internal static double ChunkedDot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        double s = 0;
+        for (int start = 0; start < x.Length; start += Chunk)
+        {
+            int len = Math.Min(Chunk, x.Length - start);
+            s += TP.Dot(x.Slice(start, len), y.Slice(start, len));
+        }
+        return s;
+    }
+
+    private const int Chunk = 1024;
 
     /// <summary>Dopamine's eNTK statistics (papers.md §8) of a square kernel matrix.</summary>
     /// <exception cref="ArgumentException">The matrix is not square.</exception>
