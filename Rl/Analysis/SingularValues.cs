@@ -6,7 +6,9 @@ namespace MoeScratch.Rl.Analysis;
 /// <remarks>
 /// <para>
 /// Method: one-sided Jacobi (Hestenes 1958) in double precision. Plane rotations are applied to pairs of columns until
-/// every pair is orthogonal to within <c>1e-15·‖u_p‖‖u_q‖</c>; the singular values are then the column norms.
+/// every pair is orthogonal to within <c>m·ε·‖u_p‖‖u_q‖</c> (m = column length, ε = 2⁻⁵²; a tighter bound can sit
+/// below the rounding error of a length-m dot product and never be met); the singular values are then the column
+/// norms.
 /// The matrix is transposed first when it is wider than tall, so the rotated columns are the short dimension
 /// (a 32 × 3872 feature matrix costs 32²/2 column pairs of length 3872 per sweep, not 3872²/2).
 /// </para>
@@ -20,8 +22,8 @@ namespace MoeScratch.Rl.Analysis;
 /// </remarks>
 public static class SingularValues
 {
-    private const double Tolerance = 1e-15;
-    private const int MaxSweeps = 80;
+    /// <summary>Sweep limit; convergence normally takes 5–10 sweeps (quadratic once the columns are nearly orthogonal).</summary>
+    internal const int MaxSweeps = 80;
 
     /// <summary>Singular values of <paramref name="a"/> (rows × cols), sorted descending; min(rows, cols) of them.</summary>
     /// <exception cref="ArgumentException">The matrix is empty or holds NaN/∞.</exception>
@@ -39,7 +41,10 @@ public static class SingularValues
 
     /// <summary>Singular values of a row-major <paramref name="rows"/> × <paramref name="cols"/> matrix, descending.</summary>
     /// <exception cref="ArgumentException">The sizes do not match the data, the matrix is empty, or it holds NaN/∞.</exception>
-    public static double[] Compute(ReadOnlySpan<double> rowMajor, int rows, int cols)
+    public static double[] Compute(ReadOnlySpan<double> rowMajor, int rows, int cols) => Compute(rowMajor, rows, cols, out _);
+
+    /// <summary>As <see cref="Compute(ReadOnlySpan{double}, int, int)"/>, also reporting the sweeps used (tests).</summary>
+    internal static double[] Compute(ReadOnlySpan<double> rowMajor, int rows, int cols, out int sweeps)
     {
         if (rows <= 0 || cols <= 0 || (long)rows * cols != rowMajor.Length)
         {
@@ -64,7 +69,7 @@ public static class SingularValues
             for (int i = 0; i < m; i++) col[i] = transpose ? rowMajor[j * cols + i] : rowMajor[i * cols + j];
             u[j] = col;
         }
-        Orthogonalize(u);
+        sweeps = Orthogonalize(u, m * Math.Pow(2, -52));
         var sigma = new double[n];
         for (int j = 0; j < n; j++) sigma[j] = Math.Sqrt(Dot(u[j], u[j]));
         Array.Sort(sigma, (x, y) => y.CompareTo(x));
@@ -81,7 +86,7 @@ public static class SingularValues
 
     // Hestenes' cyclic sweeps. Each rotation zeroes the inner product of columns p and q:
     // ζ = (β − α)/(2γ), t = sign(ζ)/(|ζ| + √(1 + ζ²)), c = 1/√(1 + t²), s = c·t (Golub & Van Loan §8.6.4).
-    private static void Orthogonalize(double[][] u)
+    private static int Orthogonalize(double[][] u, double tolerance)
     {
         int n = u.Length;
         for (int sweep = 0; sweep < MaxSweeps; sweep++)
@@ -92,7 +97,7 @@ public static class SingularValues
                 for (int q = p + 1; q < n; q++)
                 {
                     double alpha = Dot(u[p], u[p]), beta = Dot(u[q], u[q]), gamma = Dot(u[p], u[q]);
-                    if (gamma == 0 || Math.Abs(gamma) <= Tolerance * Math.Sqrt(alpha * beta)) continue;
+                    if (gamma == 0 || Math.Abs(gamma) <= tolerance * Math.Sqrt(alpha * beta)) continue;
                     rotated = true;
                     double zeta = (beta - alpha) / (2 * gamma);
                     double t = Math.Sign(zeta) / (Math.Abs(zeta) + Math.Sqrt(1 + zeta * zeta));
@@ -108,10 +113,11 @@ public static class SingularValues
                     }
                 }
             }
-            if (!rotated) return;
+            if (!rotated) return sweep + 1;
         }
         // Not converged in MaxSweeps: the column norms are still a close approximation (each sweep only shrinks the
         // off-diagonal mass), so the caller gets them rather than an exception in the middle of training.
+        return MaxSweeps;
     }
 
     private static double Dot(double[] x, double[] y)

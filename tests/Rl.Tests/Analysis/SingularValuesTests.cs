@@ -56,6 +56,35 @@ public class SingularValuesTests
     }
 
     [Test]
+    public void WideFeatureMatrix_Converges_WithKnownValues()
+    {
+        // 3 × 2000: rows 10·1/√n, 1·(±1)/√n alternating (orthogonal, unit norm), and a zero row → σ = [10, 1, 0].
+        const int n = 2000;
+        var a = new double[3 * n];
+        for (int j = 0; j < n; j++)
+        {
+            a[j] = 10 / Math.Sqrt(n);
+            a[n + j] = (j % 2 == 0 ? 1 : -1) / Math.Sqrt(n);
+        }
+        var s = SingularValues.Compute(a, 3, n, out int sweeps);
+        Assert.That(s, Is.EqualTo(new[] { 10.0, 1.0, 0.0 }).Within(1e-12));
+        Assert.That(sweeps, Is.LessThan(SingularValues.MaxSweeps));
+    }
+
+    [Test]
+    public void RandomBatchOfLongFeatures_ConvergesInFewSweeps()
+    {
+        // The P1 shape: B = 32 rows of 3872 features (121 tokens × 32). Sum of squares must equal ‖A‖_F².
+        var rng = new Rng(11);
+        var a = new double[32 * 3872];
+        for (int i = 0; i < a.Length; i++) a[i] = Math.Max(0, rng.NextNormal());
+        var s = SingularValues.Compute(a, 32, 3872, out int sweeps);
+        Assert.That(sweeps, Is.LessThan(20));
+        double frob = a.Sum(v => v * v);
+        Assert.That(s.Sum(x => x * x), Is.EqualTo(frob).Within(1e-10 * frob));
+    }
+
+    [Test]
     public void FloatOverload_MatchesDouble()
     {
         float[] data = [1, 1, 0, 1, 1, 0];
