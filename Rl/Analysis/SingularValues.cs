@@ -6,8 +6,8 @@ namespace MoeScratch.Rl.Analysis;
 /// <remarks>
 /// <para>
 /// Method: one-sided Jacobi (Hestenes 1958) in double precision. Plane rotations are applied to pairs of columns until
-/// every pair is orthogonal to within <c>m·ε·‖u_p‖‖u_q‖</c> (m = column length, ε = 2⁻⁵²; a tighter bound can sit
-/// below the rounding error of a length-m dot product and never be met); the singular values are then the column
+/// every pair is orthogonal to within <c>m·ε·‖u_p‖‖u_q‖</c> (m = column length, ε = 2⁻⁵²: the worst-case rounding
+/// error of a length-m dot product, so the stopping test is always attainable); the singular values are then the column
 /// norms.
 /// The matrix is transposed first when it is wider than tall, so the rotated columns are the short dimension
 /// (a 32 × 3872 feature matrix costs 32²/2 column pairs of length 3872 per sweep, not 3872²/2).
