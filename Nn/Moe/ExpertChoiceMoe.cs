@@ -15,8 +15,8 @@ namespace MoeScratch.Nn.Moe;
 /// <item>Choose: within one observation, expert e takes the p tokens with the largest S[·, e] (ties: lower token
 /// index first). p = <see cref="ExpertChoiceOptions.Capacity"/> or ceil(m·cf/n). A token may be taken by several
 /// experts or by none.</item>
-/// <item>Dispatch: a one-hot matrix D [B, m, n·p] (D[t, e·p + j] = 1 when token t is expert e's j-th pick) gives the
-/// slot inputs Dᵀ·X — the Soft MoE slot pipeline with a discrete dispatch.</item>
+/// <item>Dispatch: with the one-hot D [B, m, n·p] (D[t, e·p + j] = 1 when token t is expert e's j-th pick) the slot
+/// inputs are Dᵀ·X — the Soft MoE slot pipeline with a discrete dispatch — computed as a row gather.</item>
 /// <item>Run the experts on [n, B·p, d].</item>
 /// <item>Combine: C = D ⊙ S (each pick weighted by its gate score S[t, e]), output C·Ỹ; a token's output is the sum
 /// over the experts that picked it, zero if none did. There is no combine softmax. The router learns through
@@ -94,8 +94,10 @@ public sealed class ExpertChoiceMoe : Module, IMoeLayer
         float[] picks;
         using (Tensor.NoGrad()) picks = Ops.TopK(scores.Detach(), p, 1).Indices.ToArray();
 
-        // 3. Dispatch one-hot D [B, m, n·p], built on the host.
+        // 3. Dispatch: slot (e, b, j) reads token picks[b, j, e] of observation b, gathered straight into the expert
+        //    layout [n, B·p, d] (equivalent to Dᵀ·X with the one-hot D below, without the dense product or a permute).
         var dispatchData = new float[b * m * n * p];
+        var slotToken = new float[n * b * p];
         for (int i = 0; i < b; i++)
         {
             for (int j = 0; j < p; j++)
@@ -104,18 +106,19 @@ public sealed class ExpertChoiceMoe : Module, IMoeLayer
                 {
                     int t = (int)picks[(i * p + j) * n + e];
                     dispatchData[(i * m + t) * n * p + e * p + j] = 1f;
+                    slotToken[(e * b + i) * p + j] = i * m + t;
                 }
             }
         }
-        var dispatch = Tensor.FromArray(dispatchData, new Shape(b, m, n * p), tokens.Backend);
-        var slots = Ops.MatMul(dispatch, tokens, transA: true); // "bms,bmd→bsd"
+        var expertIn = Ops.IndexSelect(tokens.Reshape(b * m, TokenDim), 0, Tensor.FromArray(slotToken, tokens.Backend));
 
         // 4. Experts.
-        var (expertOut, hidden) = Experts.Forward(SlotLayout.ToExperts(slots, n, p));
+        var (expertOut, hidden) = Experts.Forward(expertIn.Reshape(n, b * p, TokenDim));
         var slotOut = SlotLayout.FromExperts(expertOut, b, n, p);
 
         // 5. Combine C = D ⊙ S broadcast over each expert's p slots: "bms,bsd→bmd".
         var gate = Ops.Expand(scores.Reshape(b, m, n, 1), new Shape(b, m, n, p)).Reshape(b, m, n * p);
+        var dispatch = Tensor.FromArray(dispatchData, new Shape(b, m, n * p), tokens.Backend);
         var y = Ops.MatMul(Ops.Mul(dispatch, gate), slotOut);
 
         Tensor top;
