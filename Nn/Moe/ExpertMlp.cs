@@ -24,7 +24,8 @@ namespace MoeScratch.Nn.Moe;
 /// <para>
 /// Expert reset / Shrink &amp; Perturb (P2): <see cref="Reinitialize"/> overwrites the parameters in place with a fresh
 /// draw of the original init (tensor identities are kept, so optimizers stay attached); <see cref="FreshInit"/>
-/// returns such a draw without touching the parameters, for θ ← λθ + (1−λ)θ₀-style perturbation.
+/// returns such a draw without touching the parameters; <see cref="ReinitializeExpert"/> resets a single expert and
+/// <see cref="ShrinkPerturb"/> applies θ ← λθ + σθ₀.
 /// </para>
 /// </remarks>
 public sealed class ExpertMlp : Module
@@ -130,6 +131,44 @@ public sealed class ExpertMlp : Module
             var t = _params[name];
             if (ReferenceEquals(t.Backend, fresh.Backend)) t.Backend.Copy(t, fresh);
             else t.Backend.Upload(t.Storage, fresh.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Resets one expert (slice <paramref name="expert"/> of every stacked parameter) to a fresh draw of its
+    /// initializer, leaving the other experts untouched.
+    /// </summary>
+    /// <exception cref="ArgumentException">The expert index is out of range.</exception>
+    public void ReinitializeExpert(int expert, Rng rng)
+    {
+        if (expert < 0 || expert >= NumExperts)
+        {
+            throw new ArgumentException($"ExpertMlp.ReinitializeExpert: expert {expert} is outside [0, {NumExperts}).");
+        }
+        foreach (var (name, fresh) in FreshInit(rng))
+        {
+            var t = _params[name];
+            int per = t.Count / NumExperts;
+            var data = t.ToArray();
+            Array.Copy(fresh.ToArray(), expert * per, data, expert * per, per);
+            t.Backend.Upload(t.Storage, data);
+        }
+    }
+
+    /// <summary>
+    /// Shrink &amp; Perturb (Ash &amp; Adams 2020; P2's expert variant): θ ← shrink·θ + perturb·θ₀ for every expert
+    /// parameter, θ₀ a fresh draw of its initializer. P2's factors are unknown (papers.md §13.1); Ash &amp; Adams use
+    /// shrink 0.4–0.6 with perturb 0.01–0.1. In place, tensor identities kept.
+    /// </summary>
+    public void ShrinkPerturb(float shrink, float perturb, Rng rng)
+    {
+        foreach (var (name, fresh) in FreshInit(rng))
+        {
+            var t = _params[name];
+            var data = t.ToArray();
+            var noise = fresh.ToArray();
+            for (int i = 0; i < data.Length; i++) data[i] = shrink * data[i] + perturb * noise[i];
+            t.Backend.Upload(t.Storage, data);
         }
     }
 

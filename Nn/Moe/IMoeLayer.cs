@@ -17,7 +17,10 @@ public interface IMoeLayer
 
     /// <summary>
     /// The stacked expert MLPs. Their parameters (<see cref="Module.NamedParameters"/>) are the targets of expert
-    /// reset / Shrink &amp; Perturb (P2); <see cref="ExpertMlp.Reinitialize"/> redraws them with the original init.
+    /// reset / Shrink &amp; Perturb (P2): <see cref="ExpertMlp.Reinitialize"/> redraws all experts with the original init
+    /// (in place), <see cref="ExpertMlp.ReinitializeExpert"/> one expert, <see cref="ExpertMlp.ShrinkPerturb"/> mixes with a
+    /// fresh draw, and <see cref="ExpertMlp.FreshInit"/> returns a draw without applying it. Router parameters (Φ, the
+    /// Top-k/Expert Choice router) are not touched by these.
     /// </summary>
     ExpertMlp Experts { get; }
 }

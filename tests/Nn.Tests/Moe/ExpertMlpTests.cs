@@ -79,6 +79,35 @@ public class ExpertMlpTests
     }
 
     [Test]
+    public void ReinitializeExpert_TouchesOnlyThatSlice()
+    {
+        var mlp = new ExpertMlp(3, 2, 4, new Rng(20));
+        foreach (var p in mlp.Parameters()) p.Span.Fill(7f);
+        mlp.ReinitializeExpert(1, new Rng(21));
+        var fresh = mlp.FreshInit(new Rng(21)).ToDictionary(p => p.Key, p => p.Value.ToArray());
+        foreach (var name in new[] { "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias" })
+        {
+            var v = mlp[name].ToArray();
+            int per = v.Length / 3;
+            Assert.That(v.Take(per), Has.All.EqualTo(7f), $"{name} expert 0");
+            Assert.That(v.Skip(per).Take(per), Is.EqualTo(fresh[name].Skip(per).Take(per)), $"{name} expert 1");
+            Assert.That(v.Skip(2 * per), Has.All.EqualTo(7f), $"{name} expert 2");
+        }
+        Assert.That(() => mlp.ReinitializeExpert(3, new Rng(0)), Throws.ArgumentException.With.Message.Contains("[0, 3)"));
+    }
+
+    [Test]
+    public void ShrinkPerturb_MixesWithAFreshDraw()
+    {
+        var mlp = new ExpertMlp(2, 3, 4, new Rng(22));
+        var before = mlp["fc1.weight"].ToArray();
+        mlp.ShrinkPerturb(0.5f, 0.1f, new Rng(23));
+        var fresh = mlp.FreshInit(new Rng(23))[0].Value.ToArray();
+        var expected = before.Select((v, i) => (double)(0.5f * v + 0.1f * fresh[i])).ToArray();
+        MoeReference.AssertClose("shrink & perturb", expected, mlp["fc1.weight"], 1e-6);
+    }
+
+    [Test]
     public void Noisy_EvalIsMeanPath_TrainDrawsOneSamplePerExpert()
     {
         var mlp = new ExpertMlp(2, 3, 4, new Rng(8), noisy: true, noiseRng: new Rng(9));
