@@ -24,7 +24,7 @@ namespace MoeScratch.Nn.Moe;
 /// </list>
 /// <para>Parameters: "router.weight" [d, n], "experts.*".</para>
 /// </remarks>
-public sealed class ExpertChoiceMoe : Module, IMoeLayer
+public sealed class ExpertChoiceMoe : MoeLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="tokenDim">Token size d.</param>
@@ -70,7 +70,7 @@ public sealed class ExpertChoiceMoe : Module, IMoeLayer
     public ExpertChoiceOptions Options { get; }
 
     /// <inheritdoc/>
-    public int NumExperts { get; }
+    public override int NumExperts { get; }
 
     /// <summary>Tokens each expert picks per observation p.</summary>
     public int Capacity { get; }
@@ -79,10 +79,10 @@ public sealed class ExpertChoiceMoe : Module, IMoeLayer
     public Linear Router { get; }
 
     /// <inheritdoc/>
-    public ExpertMlp Experts { get; }
+    public override ExpertMlp Experts { get; }
 
     /// <inheritdoc/>
-    public MoeOutput Forward(Tensor tokens)
+    public override MoeOutput Forward(Tensor tokens)
     {
         SlotLayout.CheckTokens(tokens, Tokens, TokenDim, "ExpertChoiceMoe");
         int b = tokens.Shape[0], m = Tokens, n = NumExperts, p = Capacity;

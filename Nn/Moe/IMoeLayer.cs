@@ -24,3 +24,19 @@ public interface IMoeLayer
     /// </summary>
     ExpertMlp Experts { get; }
 }
+
+/// <summary>
+/// The module base of the three MoE layers, so a torso can hold one as a registrable child
+/// (<c>RegisterModule("moe", layer)</c>) and still call it through <see cref="IMoeLayer"/> without a cast.
+/// </summary>
+public abstract class MoeLayer : Module, IMoeLayer
+{
+    /// <inheritdoc/>
+    public abstract MoeOutput Forward(Tensor tokens);
+
+    /// <inheritdoc/>
+    public abstract int NumExperts { get; }
+
+    /// <inheritdoc/>
+    public abstract ExpertMlp Experts { get; }
+}

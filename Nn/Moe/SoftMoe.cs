@@ -26,7 +26,7 @@ namespace MoeScratch.Nn.Moe;
 /// max-subtracted softmax a NaN can only come from a NaN/∞ input, which this layer lets surface.
 /// </para>
 /// </remarks>
-public sealed class SoftMoe : Module, IMoeLayer
+public sealed class SoftMoe : MoeLayer
 {
     private readonly Rng? _noiseRng;
 
@@ -74,7 +74,7 @@ public sealed class SoftMoe : Module, IMoeLayer
     public SoftMoeOptions Options { get; }
 
     /// <inheritdoc/>
-    public int NumExperts { get; }
+    public override int NumExperts { get; }
 
     /// <summary>Slots per expert p.</summary>
     public int SlotsPerExpert { get; }
@@ -89,7 +89,7 @@ public sealed class SoftMoe : Module, IMoeLayer
     public Tensor Scale { get; }
 
     /// <inheritdoc/>
-    public ExpertMlp Experts { get; }
+    public override ExpertMlp Experts { get; }
 
     /// <summary>Slots per expert for m tokens under <paramref name="options"/> (rules in the class remarks).</summary>
     /// <exception cref="ArgumentException">Both overrides are set, or one is out of range.</exception>
@@ -138,7 +138,7 @@ public sealed class SoftMoe : Module, IMoeLayer
     }
 
     /// <inheritdoc/>
-    public MoeOutput Forward(Tensor tokens)
+    public override MoeOutput Forward(Tensor tokens)
     {
         var (dispatch, combine) = Route(tokens);
         int b = tokens.Shape[0], n = NumExperts, p = SlotsPerExpert;
@@ -151,7 +151,8 @@ public sealed class SoftMoe : Module, IMoeLayer
         Tensor probs, top;
         using (Tensor.NoGrad())
         {
-            // Routing mass per expert: combine summed over the expert's p slots, "bm(np)→bmn" (sums to 1 per token).
+            // Routing mass per expert: combine summed over the expert's p slots, "bm(np)→bmn" (sums to 1 per token;
+            // dopamine logs the mean over slots instead, i.e. this divided by p, §1.3).
             probs = Ops.Sum(combine.Detach().Reshape(b, Tokens, n, p), [3]);
             top = Ops.ArgMax(probs, 2);
         }

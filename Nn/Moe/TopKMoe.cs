@@ -23,7 +23,7 @@ namespace MoeScratch.Nn.Moe;
 /// </list>
 /// <para>Parameters: "router.weight" [d, n], "experts.*".</para>
 /// </remarks>
-public sealed class TopKMoe : Module, IMoeLayer
+public sealed class TopKMoe : MoeLayer
 {
     private readonly Rng? _noiseRng;
 
@@ -70,7 +70,7 @@ public sealed class TopKMoe : Module, IMoeLayer
     public TopKMoeOptions Options { get; }
 
     /// <inheritdoc/>
-    public int NumExperts { get; }
+    public override int NumExperts { get; }
 
     /// <summary>Tokens each expert accepts per observation, ceil(m·cf/n).</summary>
     public int Capacity { get; }
@@ -79,10 +79,10 @@ public sealed class TopKMoe : Module, IMoeLayer
     public Linear Router { get; }
 
     /// <inheritdoc/>
-    public ExpertMlp Experts { get; }
+    public override ExpertMlp Experts { get; }
 
     /// <inheritdoc/>
-    public MoeOutput Forward(Tensor tokens)
+    public override MoeOutput Forward(Tensor tokens)
     {
         SlotLayout.CheckTokens(tokens, Tokens, TokenDim, "TopKMoe");
         int b = tokens.Shape[0], m = Tokens, d = TokenDim, n = NumExperts, k = Options.K, c = Capacity;
