@@ -97,7 +97,7 @@ public sealed class SoftMoe : MoeLayer
     {
         ArgumentNullException.ThrowIfNull(options);
         int n = options.NumExperts;
-        if (options.SlotsPerExpert is { } sp && options.SlotFraction is not null)
+        if (options.SlotsPerExpert is not null && options.SlotFraction is not null)
         {
             throw new ArgumentException("SoftMoe: set at most one of SlotsPerExpert and SlotFraction.");
         }
