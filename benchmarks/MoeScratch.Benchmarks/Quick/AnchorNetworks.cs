@@ -35,7 +35,7 @@ public static class AnchorNetworks
     /// <summary>The anchor Soft MoE DQN: Nature torso → 49 PerConv tokens → Soft MoE (8×1 slot) → flatten → Linear 18.</summary>
     public static QNetwork SoftMoeDqn(Rng rng) => Check(new QNetwork(
         new NatureCnn(4, rng, Padding.Valid),
-        new AnchorSoftMoeTorso(64, 8, 512, rng),
+        new AnchorSoftMoeTorso(49, 64, 8, 512, rng),
         new RainbowHead(49 * 64, Actions, HeadOptions.Dqn, rng)), SoftMoeDqnParameters, "SoftMoE-DQN");
 
     /// <summary>IMPALA-CNN (16, 32, 32) with symmetric pad-1 convs and pools → relu → 3872 → Linear 512 → Linear 18.</summary>
