@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace MoeScratch.Tensors.Cpu.Kernels;
 
 /// <summary>
@@ -8,6 +11,49 @@ internal static class OptimKernels
 {
     public static void Adam(Span<float> p, Span<float> m, Span<float> v, ReadOnlySpan<float> g, float lr, float b1,
                             float b2, float eps, float c1, float c2, float wd)
+    {
+        float invC1 = 1f / c1, invC2 = 1f / c2;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Same operations in the same order as the scalar loop (and AdamNaive), so results are bitwise equal;
+            // vectorized because the scalar sqrt/divide chain made Adam ~3 ms of a 1.7 M-parameter DQN step.
+            ref float p0 = ref MemoryMarshal.GetReference(p);
+            ref float m0 = ref MemoryMarshal.GetReference(m);
+            ref float v0 = ref MemoryMarshal.GetReference(v);
+            ref float g0 = ref MemoryMarshal.GetReference(g);
+            Vector256<float> vb1 = Vector256.Create(b1), vb2 = Vector256.Create(b2), va1 = Vector256.Create(1f - b1);
+            Vector256<float> va2 = Vector256.Create(1f - b2), vlr = Vector256.Create(lr), vlrwd = Vector256.Create(lr * wd);
+            Vector256<float> vc1 = Vector256.Create(invC1), vc2 = Vector256.Create(invC2), veps = Vector256.Create(eps);
+            for (; i <= p.Length - 8; i += 8)
+            {
+                nuint o = (nuint)i;
+                var gi = Vector256.LoadUnsafe(ref g0, o);
+                var mi = vb1 * Vector256.LoadUnsafe(ref m0, o) + va1 * gi;
+                var vi = vb2 * Vector256.LoadUnsafe(ref v0, o) + va2 * gi * gi;
+                mi.StoreUnsafe(ref m0, o);
+                vi.StoreUnsafe(ref v0, o);
+                var pi = Vector256.LoadUnsafe(ref p0, o);
+                if (wd != 0f) pi -= vlrwd * pi;
+                (pi - vlr * (mi * vc1) / (Vector256.Sqrt(vi * vc2) + veps)).StoreUnsafe(ref p0, o);
+            }
+        }
+        for (; i < p.Length; i++)
+        {
+            float gi = g[i];
+            float mi = b1 * m[i] + (1f - b1) * gi;
+            float vi = b2 * v[i] + (1f - b2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float pi = p[i];
+            if (wd != 0f) pi -= lr * wd * pi;
+            p[i] = pi - lr * (mi * invC1) / (MathF.Sqrt(vi * invC2) + eps);
+        }
+    }
+
+    /// <summary>Scalar reference for <see cref="Adam"/> (bitwise equal); kept for tests.</summary>
+    public static void AdamNaive(Span<float> p, Span<float> m, Span<float> v, ReadOnlySpan<float> g, float lr, float b1,
+                                 float b2, float eps, float c1, float c2, float wd)
     {
         float invC1 = 1f / c1, invC2 = 1f / c2;
         for (int i = 0; i < p.Length; i++)
