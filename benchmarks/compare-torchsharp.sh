@@ -86,7 +86,8 @@ doc = json.load(open(ts_path))
 for s in doc["summary"]:
     if s["threads"] != threads: continue
     meds, mins = sorted(s["median_ms_by_pass"]), s["min_ms_by_pass"]
-    ts[s["id"]] = (meds[len(meds) // 2], min(mins), s.get("gflops_median_by_pass"))
+    bg = max(s.get("bg_cpu_pct_by_pass") or [0])
+    ts[s["id"]] = (meds[len(meds) // 2], min(mins), s.get("gflops_median_by_pass"), bg)
 rows = [  # ours, anchor id, max ratio ours/TorchSharp (None: reported only)
     ("sgemm-32x3136x512", "sgemm_32x3136x512", None), ("sgemm-256", "sgemm_256x256x256", None),
     ("sgemm-512", "sgemm_512x512x512", None), ("sgemm-1024", "sgemm_1024x1024x1024", None),
@@ -96,30 +97,35 @@ rows = [  # ours, anchor id, max ratio ours/TorchSharp (None: reported only)
     ("impala-train-b32", "impala_train_b32", 0.5)]
 print(f"\nours vs TorchSharp, {threads} threads; TorchSharp: {note}")
 print(f"started {doc.get('started_utc', '?')}, harness load {doc['settings']['contention'].get('loadavg_start', '?')}")
-hdr = f"{'workload':<20} {'ours med':>9} {'ours min':>9} {'TS med':>9} {'TS min':>9} {'ratio med':>9} {'ratio min':>9} {'target':>7}  result"
+hdr = (f"{'workload':<20} {'ours med':>9} {'ours min':>9} {'TS med':>9} {'TS min':>9} {'TS bg%':>6} "
+       f"{'ratio med':>9} {'ratio min':>9} {'target':>7}  result (median / min)")
 print(hdr); print("-" * len(hdr))
-fails = 0
+fails_med = fails_min = 0
 def f(x): return f"{x:9.3f}" if x < 100 else f"{x:9.1f}"
 for o, a, target in rows:
     if o not in ours or a not in ts:
-        print(f"{o:<20} missing ({'ours' if o not in ours else 'TorchSharp'})"); fails += 1; continue
+        print(f"{o:<20} missing ({'ours' if o not in ours else 'TorchSharp'})"); fails_med += 1; fails_min += 1; continue
     om, on = float(ours[o]["median_ms"]), float(ours[o]["min_ms"])
-    tm, tn, _ = ts[a]
+    tm, tn, _, bg = ts[a]
     rm, rn = om / tm, on / tn
-    res = "" if target is None else ("PASS" if rm <= target else "FAIL") + f" (min: {'PASS' if rn <= target else 'FAIL'})"
-    if target is not None and rm > target: fails += 1
-    print(f"{o:<20} {f(om)} {f(on)} {f(tm)} {f(tn)} {rm:9.2f} {rn:9.2f} {('≤%.1f' % target) if target else '-':>7}  {res}")
+    res = ""
+    if target is not None:
+        res = f"{'PASS' if rm <= target else 'FAIL'} / {'PASS' if rn <= target else 'FAIL'}"
+        fails_med += rm > target
+        fails_min += rn > target
+    if bg > 3: res += "  (TS row contended: trust min)"
+    print(f"{o:<20} {f(om)} {f(on)} {f(tm)} {f(tn)} {bg:6.0f} {rm:9.2f} {rn:9.2f} {('≤%.1f' % target) if target else '-':>7}  {res}")
 if "fma-peak" in ours and "sgemm-1024" in ours:
     peak = float(ours["fma-peak"]["gflops"])
     g = float(ours["sgemm-1024"]["gflops"])
-    best_peak = ts.get("fma_peak", (0, 0, None))
     ok = g >= 0.8 * peak
-    if not ok: fails += 1
+    if not ok: fails_med += 1; fails_min += 1
     print(f"\nSGEMM 1024³: {g:.1f} GFLOP/s at median = {100 * g / peak:.0f}% of our FMA peak {peak:.1f} GFLOP/s "
-          f"(target ≥ 80%): {'PASS' if ok else 'FAIL'}")
+          f"measured in the same run (target ≥ 80%): {'PASS' if ok else 'FAIL'}"
+          + ("  [peak below 150 GFLOP/s: the machine was busy, so this percentage is flattered]" if peak < 150 else ""))
     if "sgemm_1024x1024x1024" in ts and ts["sgemm_1024x1024x1024"][2]:
         tg = sorted(ts["sgemm_1024x1024x1024"][2])[0]
         print(f"  TorchSharp SGEMM 1024³ at median: {tg:.1f} GFLOP/s")
-print(f"\n{fails} target(s) not met" if fails else "\nall targets met")
+print(f"\ntargets not met: {fails_med} by median ratio, {fails_min} by min ratio (of 5: act, 3 train steps, SGEMM)")
 PY
 echo "raw outputs: $out" >&2
