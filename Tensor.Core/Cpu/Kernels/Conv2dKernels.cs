@@ -328,6 +328,12 @@ internal static class Conv2dKernels
                         }
                         // Copy the in-range run of taps in one block; zero the padded taps on either side.
                         int kwLo = Math.Max(0, -iw0), kwHi = Math.Min(g.KW, g.W - iw0);
+                        if (kwLo == 0 && kwHi == g.KW)
+                        {
+                            // Interior pixel (every pixel of a VALID conv): one straight copy, no clears.
+                            CopyRun(xb.Slice(ih * rowLen + iw0 * c, g.KW * c), tapRow);
+                            continue;
+                        }
                         if (kwLo >= kwHi)
                         {
                             tapRow.Clear();
