@@ -174,12 +174,16 @@ internal static class PoolKernels
         for (int b = 0; b < g.Batch; b++)
         {
             var dxb = dx.Slice(b * img, img);
-            for (int i = 0; i < per; i++)
+            // Pixel by pixel with the channel innermost: no per-element modulo to recover the channel.
+            for (int i0 = 0; i0 < per; i0 += c)
             {
-                int o = b * per + i;
-                float a = argmax[o];
-                if (a < 0f) continue;
-                dxb[(int)a * c + i % c] += dy[o];
+                int o0 = b * per + i0;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    float a = argmax[o0 + ch];
+                    if (a < 0f) continue;
+                    dxb[(int)a * c + ch] += dy[o0 + ch];
+                }
             }
         }
     }
