@@ -1,14 +1,34 @@
 using MoeScratch.Tensors.Cpu.Kernels;
+using Cpu = MoeScratch.Tensors.Cpu;
 
 namespace MoeScratch.Tensors.Tests;
 
-/// <summary>The vectorized Adam update against its scalar reference: bitwise equal, with and without weight decay.</summary>
+/// <summary>
+/// The vectorized (and, for large tensors, thread-split) Adam update against its scalar reference: bitwise equal,
+/// with and without weight decay.
+/// </summary>
+[NonParallelizable] // changes the process-wide CpuThreads.Max
 public class OptimKernelsTests
 {
-    [TestCase(37, 0f)]
-    [TestCase(64, 0.01f)]
-    [TestCase(5, 0f)]
-    public void AdamMatchesNaiveBitwise(int n, float wd)
+    [TestCase(37, 0f, 1)]
+    [TestCase(64, 0.01f, 1)]
+    [TestCase(5, 0f, 1)]
+    [TestCase(OptimKernels.ParallelMinAdam + 13, 0.01f, 2)]
+    public void AdamMatchesNaiveBitwise(int n, float wd, int threads)
+    {
+        int saved = Cpu.CpuThreads.Max;
+        Cpu.CpuThreads.Max = threads;
+        try
+        {
+            Check(n, wd);
+        }
+        finally
+        {
+            Cpu.CpuThreads.Max = saved;
+        }
+    }
+
+    private static void Check(int n, float wd)
     {
         var rng = new System.Random(n);
         float[] R() => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
