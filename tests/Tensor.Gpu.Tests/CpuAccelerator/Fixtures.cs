@@ -1,0 +1,26 @@
+using MoeScratch.Tensors.Gpu.Tests.Kernels;
+using MoeScratch.Tensors.Gpu.Tests.TestUtil;
+
+namespace MoeScratch.Tensors.Gpu.Tests.CpuAccelerator;
+
+// Every abstract suite on ILGPU's CPU accelerator: always runs, also in CI without a GPU.
+
+public sealed class ElementwiseKernelsOnCpuAccelerator : ElementwiseKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}
+
+public sealed class ReduceKernelsOnCpuAccelerator : ReduceKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}
+
+public sealed class MatMulKernelsOnCpuAccelerator : MatMulKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}
+
+public sealed class MemoryOnCpuAccelerator : MemoryTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}
