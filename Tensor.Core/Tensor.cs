@@ -211,6 +211,22 @@ public sealed partial class Tensor : IDisposable
         return t;
     }
 
+    /// <summary>
+    /// Moves a leaf tensor's data to <paramref name="backend"/> in place: every reference (a module's parameter,
+    /// an optimizer's slot) sees the new device. The gradient, if any, moves too.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is an op output (move the inputs instead).</exception>
+    public void MoveTo(IBackend backend)
+    {
+        if (_gradFn is not null) ThrowHelper.InvalidOperation($"MoveTo: {Describe()} is the output of '{_gradFn.Op}'; only leaves can move.");
+        if (ReferenceEquals(backend, Backend)) return;
+        var host = ToArray();
+        var s = backend.Allocate(Count, zero: false);
+        backend.Upload(s, host);
+        Interlocked.Exchange(ref _storage, s)?.Release();
+        Grad?.MoveTo(backend);
+    }
+
     /// <summary>Hands the storage back to the pool (views keep it alive until they are disposed too).</summary>
     public void Dispose()
     {

@@ -42,6 +42,20 @@ public sealed class TensorScope : IDisposable
         return t;
     }
 
+    /// <summary>
+    /// Removes <paramref name="t"/> from every open scope on this thread, so it lives until disposed explicitly
+    /// (parameters and optimizer state created while a scope happens to be open).
+    /// </summary>
+    public static Tensor Persist(Tensor t)
+    {
+        for (var s = _current; s is not null; s = s._parent)
+        {
+            int i = s._tensors.LastIndexOf(t);
+            if (i >= 0) s._tensors.RemoveAt(i);
+        }
+        return t;
+    }
+
     /// <summary>Disposes every tracked tensor and restores the enclosing scope.</summary>
     public void Dispose()
     {
