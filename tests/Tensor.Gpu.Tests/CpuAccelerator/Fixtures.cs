@@ -24,3 +24,8 @@ public sealed class MemoryOnCpuAccelerator : MemoryTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
 }
+
+public sealed class OptimKernelsOnCpuAccelerator : OptimKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}

@@ -24,3 +24,8 @@ public sealed class MemoryOnCuda : MemoryTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
 }
+
+public sealed class OptimKernelsOnCuda : OptimKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
+}
