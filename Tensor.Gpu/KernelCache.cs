@@ -11,8 +11,7 @@ namespace MoeScratch.Tensors.Gpu;
 /// </summary>
 /// <remarks>
 /// Keys are the kernel's <see cref="MethodInfo"/>, so every closed generic instantiation
-/// (<c>Unary&lt;ExpOp&gt;</c>, <c>Unary&lt;ReluOp&gt;</c>, …) is a separate entry. <see cref="Loaded"/> lists what
-/// was loaded, which the PTX compile check (<see cref="PtxCompileCheck"/>) replays for sm_90.
+/// (<c>Unary&lt;ExpOp&gt;</c>, <c>Unary&lt;ReluOp&gt;</c>, …) is a separate entry.
 /// </remarks>
 internal sealed class KernelCache
 {
@@ -21,21 +20,6 @@ internal sealed class KernelCache
     private readonly Lock _lock = new();
 
     public KernelCache(Accelerator accelerator) => _acc = accelerator;
-
-    /// <summary>Kernel methods loaded so far, with whether each is explicitly grouped.</summary>
-    public IReadOnlyList<(MethodInfo Method, bool Explicit)> Loaded
-    {
-        get
-        {
-            lock (_lock) return _launchers.Keys.Select(m => (m, IsExplicit(m))).ToList();
-        }
-    }
-
-    private static bool IsExplicit(MethodInfo m)
-    {
-        var p = m.GetParameters();
-        return p.Length == 0 || !typeof(IIndex).IsAssignableFrom(p[0].ParameterType);
-    }
 
     private TDelegate Get<TDelegate>(MethodInfo key, Func<TDelegate> load) where TDelegate : Delegate
     {
