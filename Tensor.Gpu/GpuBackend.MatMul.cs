@@ -11,27 +11,45 @@ public sealed partial class GpuBackend
                        int m, int n, int k, bool accumulate)
     {
         var p = MatMulSizes(transA, transB, batchA, batchB, batchC, m, n, k, accumulate);
-        if (m == 0 || n == 0) return;
-        int tile = MatMulTile;
-        int zs = batchC == 1 ? 1 : p.Batch;
-        var cfg = new KernelConfig(new Index3D((n + tile - 1) / tile, (m + tile - 1) / tile, zs), new Index3D(tile, tile, 1),
-                                   SharedMemoryConfig.RequestDynamic<float>(2 * tile * tile));
-        Kernels.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulParams>(MatMulKernels.Tiled)(
-            cfg, V(c), V(a), V(b), p);
+        var cv = V(c);
+        Gemm<MatMulOperands>(cv, V(a), V(b), cv, p);
     }
 
-    /// <summary>The same product with the naive reference kernel (tests check the tiled kernel against it).</summary>
+    /// <summary>Launches the tiled GEMM kernel with operand loader <typeparamref name="TOp"/>.</summary>
+    internal void Gemm<TOp>(ArrayView<float> c, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias,
+                            GemmParams p)
+        where TOp : struct, IGemmOperands
+    {
+        if (p.M == 0 || p.N == 0) return;
+        int tile = MatMulTile;
+        int zs = p.BatchC == 1 ? 1 : p.Batch;
+        var cfg = new KernelConfig(new Index3D((p.N + tile - 1) / tile, (p.M + tile - 1) / tile, zs),
+                                   new Index3D(tile, tile, 1), SharedMemoryConfig.RequestDynamic<float>(2 * tile * tile));
+        Kernels.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
+            MatMulKernels.Tiled<TOp>)(cfg, c, a, b, bias, p);
+    }
+
+    /// <summary>The same GEMM with the naive reference kernel (tests check the tiled kernel against it).</summary>
+    internal void GemmNaive<TOp>(ArrayView<float> c, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias,
+                                 GemmParams p)
+        where TOp : struct, IGemmOperands
+    {
+        if (p.M == 0 || p.N == 0) return;
+        Kernels.Auto<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
+            MatMulKernels.Naive<TOp>)(new Index3D(p.N, p.M, p.BatchC == 1 ? 1 : p.Batch), c, a, b, bias, p);
+    }
+
+    /// <summary><see cref="MatMul"/> through the naive kernel.</summary>
     internal void MatMulNaive(Tensor c, Tensor a, bool transA, Tensor b, bool transB, int batchA, int batchB, int batchC,
                               int m, int n, int k, bool accumulate)
     {
-        var p = MatMulSizes(transA, transB, batchA, batchB, batchC, m, n, k, accumulate);
-        if (m == 0 || n == 0) return;
-        Kernels.Auto<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulParams>(MatMulKernels.Naive)(
-            new Index3D(n, m, batchC == 1 ? 1 : p.Batch), V(c), V(a), V(b), p);
+        var cv = V(c);
+        GemmNaive<MatMulOperands>(cv, V(a), V(b), cv, MatMulSizes(transA, transB, batchA, batchB, batchC, m, n, k,
+                                                                   accumulate));
     }
 
-    private static MatMulParams MatMulSizes(bool transA, bool transB, int batchA, int batchB, int batchC,
-                                            int m, int n, int k, bool accumulate) => new()
+    private static GemmParams MatMulSizes(bool transA, bool transB, int batchA, int batchB, int batchC,
+                                          int m, int n, int k, bool accumulate) => new()
     {
         M = m,
         N = n,

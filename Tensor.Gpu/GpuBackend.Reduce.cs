@@ -44,16 +44,22 @@ public sealed partial class GpuBackend
     private void ReduceT<TOp>(Tensor y, Tensor x) where TOp : struct, IReduceGpuOp
     {
         if (y.Count == 0) return;
-        var r = BuildReduceIndex(y.Shape, x.Shape);
+        ReduceT<TOp>(V(y), V(x), BuildReduceIndex(y.Shape, x.Shape));
+    }
+
+    /// <summary>Launches the reduction described by <paramref name="r"/> (tree kernel for long reductions).</summary>
+    internal void ReduceT<TOp>(ArrayView<float> y, ArrayView<float> x, ReduceIndex r) where TOp : struct, IReduceGpuOp
+    {
+        if (r.OutCount == 0) return;
         if (r.InnerCount > TreeReduceThreshold)
         {
             var cfg = new KernelConfig(new Index1D(r.OutCount), new Index1D(ReduceGroup));
             Kernels.Grouped<ArrayView<float>, ArrayView<float>, ReduceIndex>(ReduceKernels.PerGroup<TOp>)(
-                cfg, V(y), V(x), r);
+                cfg, y, x, r);
             return;
         }
         var g = Bounds(r.OutCount);
         Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, ReduceIndex, int>(ReduceKernels.PerThread<TOp>)(
-            g.Stride, V(y), V(x), r, g.Stride);
+            g.Stride, y, x, r, g.Stride);
     }
 }

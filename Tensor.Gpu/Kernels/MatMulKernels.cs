@@ -3,32 +3,20 @@ using ILGPU;
 namespace MoeScratch.Tensors.Gpu.Kernels;
 
 /// <summary>
-/// Sizes of a batched row-major SGEMM, C[m×n] (+)= op(A)[m×k] · op(B)[k×n] per batch item (see
-/// <c>IBackend.MatMul</c> for the batch rules). A is stored [m×k] (lda = k) or, when TransA, [k×m] (lda = m);
-/// B is stored [k×n] (ldb = n) or, when TransB, [n×k] (ldb = k).
+/// Everything a GEMM-shaped kernel needs, passed by value: C[z][M×N] (+)= Σ_bi opA(bi)[M×K] · opB(bi)[K×N].
+/// For a plain matmul (<see cref="MatMulOperands"/>) A is stored [M×K] (Lda = K) or [K×M] when TransA, B [K×N]
+/// (Ldb = N) or [N×K] when TransB. The convolution loaders (Conv2dKernels.cs) read A or B out of an NHWC
+/// image on the fly (implicit GEMM) using <see cref="Conv"/>.
 /// </summary>
-public struct MatMulParams
+public struct GemmParams
 {
-#pragma warning disable CS1591 // the fields are the glossary above.
+#pragma warning disable CS1591 // the fields are the glossary above and in IBackend.MatMul.
     public int M, N, K, Lda, Ldb;
     public int TransA, TransB;
     public int BatchA, BatchB, BatchC, Batch;
-    public int Accumulate;
+    public int Accumulate, HasBias;
+    public ConvShape Conv;
 #pragma warning restore CS1591
-
-    /// <summary>Element (row, p) of op(A) in batch item bi.</summary>
-    public readonly float A(ArrayView<float> a, int bi, int row, int p)
-    {
-        int off = BatchA == 1 ? 0 : bi * M * K;
-        return TransA != 0 ? a[off + p * Lda + row] : a[off + row * Lda + p];
-    }
-
-    /// <summary>Element (p, col) of op(B) in batch item bi.</summary>
-    public readonly float B(ArrayView<float> b, int bi, int p, int col)
-    {
-        int off = BatchB == 1 ? 0 : bi * K * N;
-        return TransB != 0 ? b[off + col * Ldb + p] : b[off + p * Ldb + col];
-    }
 
     /// <summary>Batch items summed into output item z: all of them when BatchC = 1, else just z.</summary>
     public readonly void BatchRange(int z, out int first, out int end)
@@ -37,43 +25,77 @@ public struct MatMulParams
         end = BatchC == 1 ? Batch : z + 1;
     }
 
-    /// <summary>Stores s (or adds it when accumulating) at C[z][row, col].</summary>
-    public readonly void Store(ArrayView<float> c, int z, int row, int col, float s)
+    /// <summary>C[z][row, col] = s (+ bias[col]), or += s when accumulating.</summary>
+    public readonly void Store(ArrayView<float> c, ArrayView<float> bias, int z, int row, int col, float s)
     {
         int i = z * M * N + row * N + col;
+        if (HasBias != 0) s += bias[col];
         c[i] = Accumulate != 0 ? c[i] + s : s;
     }
 }
 
+/// <summary>How a GEMM kernel reads its two operands (static abstract: inlined into each instantiation).</summary>
+public interface IGemmOperands
+{
+    /// <summary>Element (row, q) of op(A) for batch item bi.</summary>
+    static abstract float A(ArrayView<float> a, GemmParams p, int bi, int row, int q);
+
+    /// <summary>Element (q, col) of op(B) for batch item bi.</summary>
+    static abstract float B(ArrayView<float> b, GemmParams p, int bi, int q, int col);
+}
+
+/// <summary>Dense row-major operands with optional transposes and shared (batch 1) operands.</summary>
+public struct MatMulOperands : IGemmOperands
+{
+    /// <inheritdoc/>
+    public static float A(ArrayView<float> a, GemmParams p, int bi, int row, int q)
+    {
+        int off = p.BatchA == 1 ? 0 : bi * p.M * p.K;
+        return p.TransA != 0 ? a[off + q * p.Lda + row] : a[off + row * p.Lda + q];
+    }
+
+    /// <inheritdoc/>
+    public static float B(ArrayView<float> b, GemmParams p, int bi, int q, int col)
+    {
+        int off = p.BatchB == 1 ? 0 : bi * p.K * p.N;
+        return p.TransB != 0 ? b[off + col * p.Ldb + q] : b[off + q * p.Ldb + col];
+    }
+}
+
 /// <summary>
-/// Batched SGEMM kernels (ILGPU sample MatrixMultiply: naive → tiled). Glossary: m, n, k as in
-/// <see cref="MatMulParams"/>; T tile edge (= group edge); z output batch item.
+/// GEMM kernels, generic over the operand loader so the tiling logic is written once for matmul and for the three
+/// convolution passes (ILGPU sample MatrixMultiply: naive → tiled). Glossary: M, N, K as in
+/// <see cref="GemmParams"/>; T tile edge (= group edge); z output batch item.
 /// </summary>
 public static class MatMulKernels
 {
     /// <summary>
-    /// Reference kernel (test oracle for the tiled one): one thread per C element, index (col, row, z), a plain
-    /// dot product over k and over the summed batch items.
+    /// Reference kernel (test oracle for <see cref="Tiled{TOp}"/>): one thread per C element, index (col, row, z),
+    /// a plain dot product over K and over the summed batch items.
     /// </summary>
-    public static void Naive(Index3D t, ArrayView<float> c, ArrayView<float> a, ArrayView<float> b, MatMulParams p)
+    public static void Naive<TOp>(Index3D t, ArrayView<float> c, ArrayView<float> a, ArrayView<float> b,
+                                  ArrayView<float> bias, GemmParams p)
+        where TOp : struct, IGemmOperands
     {
         int col = t.X, row = t.Y, z = t.Z;
         p.BatchRange(z, out int first, out int end);
         float s = 0f;
         for (int bi = first; bi < end; bi++)
         {
-            for (int q = 0; q < p.K; q++) s += p.A(a, bi, row, q) * p.B(b, bi, q, col);
+            for (int q = 0; q < p.K; q++) s += TOp.A(a, p, bi, row, q) * TOp.B(b, p, bi, q, col);
         }
-        p.Store(c, z, row, col, s);
+        p.Store(c, bias, z, row, col, s);
     }
 
     /// <summary>
     /// Tiled kernel: a T×T group computes a T×T block of C (group (x, y) ↔ (col, row), Grid.IdxZ = z). Each step
-    /// stages a T×T tile of op(A) and of op(B) in dynamic shared memory (2·T² floats), so every global element
-    /// is read once per tile instead of once per output, then T multiply-adds run out of shared memory.
-    /// Out-of-range tile entries are zero, so m, n, k need not be multiples of T.
+    /// stages a T×T tile of op(A) and of op(B) in dynamic shared memory (2·T² floats), so every operand element is
+    /// fetched (or, for convolutions, gathered from the image) once per tile instead of once per output; then T
+    /// multiply-adds run out of shared memory. Out-of-range tile entries are zero, so sizes need not divide T.
     /// </summary>
-    public static void Tiled(ArrayView<float> c, ArrayView<float> a, ArrayView<float> b, MatMulParams p)
+    public static void Tiled<TOp>(ArrayView<float> c, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias,
+                                  GemmParams p)
+        where TOp : struct, IGemmOperands
     {
         int tile = Group.DimX;
         var shared = SharedMemory.GetDynamic<float>();
@@ -88,13 +110,13 @@ public static class MatMulKernels
             for (int t0 = 0; t0 < p.K; t0 += tile)
             {
                 // ta[ty, tx] = op(A)[row, t0 + tx]; tb[ty, tx] = op(B)[t0 + ty, col].
-                ta[ty * tile + tx] = row < p.M && t0 + tx < p.K ? p.A(a, bi, row, t0 + tx) : 0f;
-                tb[ty * tile + tx] = col < p.N && t0 + ty < p.K ? p.B(b, bi, t0 + ty, col) : 0f;
+                ta[ty * tile + tx] = row < p.M && t0 + tx < p.K ? TOp.A(a, p, bi, row, t0 + tx) : 0f;
+                tb[ty * tile + tx] = col < p.N && t0 + ty < p.K ? TOp.B(b, p, bi, t0 + ty, col) : 0f;
                 Group.Barrier();
                 for (int q = 0; q < tile; q++) s += ta[ty * tile + q] * tb[q * tile + tx];
                 Group.Barrier();
             }
         }
-        if (row < p.M && col < p.N) p.Store(c, z, row, col, s);
+        if (row < p.M && col < p.N) p.Store(c, bias, z, row, col, s);
     }
 }

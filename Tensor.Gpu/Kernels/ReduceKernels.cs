@@ -49,6 +49,12 @@ public struct ReduceIndex
 
     /// <summary>Number of x elements folded into each output.</summary>
     public int InnerCount;
+
+    /// <summary>Non-zero: y += result (the convolution bias gradient) instead of y = result.</summary>
+    public int Accumulate;
+
+    /// <summary>Writes an output.</summary>
+    public readonly void Store(ArrayView<float> y, int o, float v) => y[o] = Accumulate != 0 ? y[o] + v : v;
 }
 
 /// <summary>
@@ -71,7 +77,7 @@ public static class ReduceKernels
             int baseX = r.Outer.OffsetA(o);
             float acc = TOp.Identity;
             for (int j = 0; j < r.InnerCount; j++) acc = TOp.Combine(acc, x[baseX + r.Inner.OffsetA(j)]);
-            y[o] = acc;
+            r.Store(y, o, acc);
         }
     }
 
@@ -94,6 +100,6 @@ public static class ReduceKernels
             if (tid < half) shared[tid] = TOp.Combine(shared[tid], shared[tid + half]);
             Group.Barrier();
         }
-        if (tid == 0) y[o] = shared[0];
+        if (tid == 0) r.Store(y, o, shared[0]);
     }
 }
