@@ -1,0 +1,18 @@
+namespace MoeScratch.Tensors;
+
+public partial interface IBackend
+{
+    /// <summary>
+    /// y [B, OH, OW, Cout] = conv(x [B, H, W, C], w [KH, KW, C, Cout]) + bias [Cout] (bias optional), sizes and
+    /// pads in <paramref name="g"/>. Overwrites y.
+    /// </summary>
+    void Conv2dForward(Tensor y, Tensor x, Tensor w, Tensor? bias, in Conv2dGeometry g);
+
+    /// <summary>dx [B, H, W, C] += the input gradient of the convolution for dY [B, OH, OW, Cout] and w.</summary>
+    void Conv2dBackwardInput(Tensor dx, Tensor dy, Tensor w, in Conv2dGeometry g);
+
+    /// <summary>
+    /// dw [KH, KW, C, Cout] += Σ patches(x)ᵀ·dY and dBias [Cout] += Σ_{B,OH,OW} dY; a null gradient is skipped.
+    /// </summary>
+    void Conv2dBackwardWeight(Tensor? dw, Tensor? dBias, Tensor dy, Tensor x, in Conv2dGeometry g);
+}
