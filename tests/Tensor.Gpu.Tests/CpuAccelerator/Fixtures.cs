@@ -29,3 +29,8 @@ public sealed class OptimKernelsOnCpuAccelerator : OptimKernelsTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
 }
+
+public sealed class Conv2dKernelsOnCpuAccelerator : Conv2dKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}

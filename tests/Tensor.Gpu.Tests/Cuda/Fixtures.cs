@@ -29,3 +29,8 @@ public sealed class OptimKernelsOnCuda : OptimKernelsTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
 }
+
+public sealed class Conv2dKernelsOnCuda : Conv2dKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
+}
