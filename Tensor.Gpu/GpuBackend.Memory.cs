@@ -92,6 +92,7 @@ public sealed partial class GpuBackend
     public void Upload(Storage dst, ReadOnlySpan<float> src)
     {
         if (src.Length == 0) return;
+        HostUploads++;
         View(dst).SubView(0, src.Length).CopyFromCPU(src);
     }
 
@@ -99,6 +100,7 @@ public sealed partial class GpuBackend
     public void Download(Storage src, Span<float> dst)
     {
         if (dst.Length == 0) return;
+        HostDownloads++;
         // Synchronous: waits for the kernels queued before it, then copies.
         View(src).SubView(0, dst.Length).CopyToCPU(dst);
     }
@@ -110,6 +112,7 @@ public sealed partial class GpuBackend
         lock (_lock)
         {
             ThrowIfDisposed();
+            HostUploads++;
             // One growing staging buffer: frames are uploaded as bytes (4× less PCIe traffic) and widened on device.
             if (_staging is null || _staging.Length < src.Length)
             {

@@ -143,6 +143,12 @@ public sealed partial class GpuBackend : IBackend, IDisposable
     /// <summary>Buffers freshly allocated on the device.</summary>
     public long PoolMisses { get; private set; }
 
+    /// <summary>Host → device copies so far (Upload and UploadBytes calls): a training step should make one per batch.</summary>
+    public long HostUploads { get; private set; }
+
+    /// <summary>Device → host copies so far (Download calls): a training step should make one per logged scalar.</summary>
+    public long HostDownloads { get; private set; }
+
     /// <summary>Storages handed out and not yet recycled.</summary>
     public int LiveBuffers
     {

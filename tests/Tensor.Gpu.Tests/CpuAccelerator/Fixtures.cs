@@ -34,3 +34,8 @@ public sealed class Conv2dKernelsOnCpuAccelerator : Conv2dKernelsTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
 }
+
+public sealed class TrainingStepOnCpuAccelerator : TrainingStepTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}

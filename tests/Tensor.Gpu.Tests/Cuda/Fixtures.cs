@@ -34,3 +34,8 @@ public sealed class Conv2dKernelsOnCuda : Conv2dKernelsTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
 }
+
+public sealed class TrainingStepOnCuda : TrainingStepTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
+}
