@@ -40,6 +40,18 @@ public static class GpuSelfTest
             Ops.Sum(Ops.Relu(Ops.MatMul(t[0], w))).Backward();
             return w.Grad!;
         }, 1e-4);
+        int hw = small ? 9 : 84, c = small ? 2 : 4, k = small ? 3 : 32;
+        yield return new($"conv2d: 8x8/4 [{b},{hw},{hw},{c}] -> {k} + backward",
+                         [[b, hw, hw, c], [8, 8, c, k], [k]], t =>
+        {
+            var w = t[1].Detach();
+            w.RequiresGrad = true;
+            Ops.Sum(Ops.Conv2d(t[0], w, t[2], 4)).Backward();
+            return w.Grad!;
+        }, 1e-4);
+        yield return new($"pool: max 3x3/2 SAME + avg 2x2/2 [{b},{hw},{hw},{c}]", [[b, hw, hw, c]],
+                         t => Ops.Add(Ops.Sum(Ops.MaxPool2d(t[0], 3, 2, Padding.Same)),
+                                      Ops.Sum(Ops.AvgPool2d(t[0], 2, 2, Padding.Valid))), 1e-4);
         yield return new("optim: adam step", [[b, n], [b, n]], t =>
         {
             var p = t[0].Detach().To(t[0].Backend);

@@ -30,6 +30,7 @@ public sealed class PtxCompileCheckTests
         Assert.That(results, Is.Not.Empty);
         Assert.That(results.Where(r => !r.Passed).Select(r => r.Family), Is.Empty, output.ToString());
         Assert.That(output.ToString(), Does.Contain("PASS"));
+        TestContext.Out.Write(output.ToString());
     }
 
     [Test]
