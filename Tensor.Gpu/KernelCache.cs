@@ -56,6 +56,12 @@ internal sealed class KernelCache
         where T5 : struct where T6 : struct where T7 : struct =>
         Get(k.Method, () => _acc.LoadAutoGroupedStreamKernel(k));
 
+    public Action<TI, T1, T2, T3, T4, T5, T6, T7, T8> Auto<TI, T1, T2, T3, T4, T5, T6, T7, T8>(
+        Action<TI, T1, T2, T3, T4, T5, T6, T7, T8> k)
+        where TI : struct, IIndex where T1 : struct where T2 : struct where T3 : struct where T4 : struct
+        where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
+        Get(k.Method, () => _acc.LoadAutoGroupedStreamKernel(k));
+
     // Explicitly grouped kernels (shared memory, barriers): launched with a KernelConfig.
 
     public Action<KernelConfig, T1, T2, T3> Grouped<T1, T2, T3>(Action<T1, T2, T3> k)
