@@ -198,6 +198,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
             _pool.Clear();
             _pooledFloats = 0;
             _staging?.Dispose();
+            _indexError?.Dispose();
         }
         _acc.Dispose();
         _context.Dispose();

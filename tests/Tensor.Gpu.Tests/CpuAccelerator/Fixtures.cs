@@ -39,3 +39,13 @@ public sealed class TrainingStepOnCpuAccelerator : TrainingStepTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
 }
+
+public sealed class SoftmaxKernelsOnCpuAccelerator : SoftmaxKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}
+
+public sealed class MovementKernelsOnCpuAccelerator : MovementKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}

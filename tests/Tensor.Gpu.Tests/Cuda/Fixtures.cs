@@ -39,3 +39,13 @@ public sealed class TrainingStepOnCuda : TrainingStepTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
 }
+
+public sealed class SoftmaxKernelsOnCuda : SoftmaxKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
+}
+
+public sealed class MovementKernelsOnCuda : MovementKernelsTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
+}

@@ -1,0 +1,35 @@
+using ILGPU;
+using ILGPU.Runtime;
+using MoeScratch.Tensors.Gpu.Kernels;
+
+namespace MoeScratch.Tensors.Gpu;
+
+public sealed partial class GpuBackend
+{
+    /// <inheritdoc/>
+    public void Softmax(Tensor y, Tensor x, int outer, int n, int inner, bool log)
+    {
+        if (outer == 0 || n == 0 || inner == 0) return;
+        var s = Bounds(outer * inner);
+        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, GridStride>(SoftmaxKernels.Forward)(
+            s.Stride, V(y), V(x), n, inner, log ? 1 : 0, s);
+    }
+
+    /// <inheritdoc/>
+    public void SoftmaxBackward(Tensor dx, Tensor dy, Tensor y, int outer, int n, int inner, bool log)
+    {
+        if (outer == 0 || n == 0 || inner == 0) return;
+        var s = Bounds(outer * inner);
+        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, GridStride>(
+            SoftmaxKernels.Backward)(s.Stride, V(dx), V(dy), V(y), n, inner, log ? 1 : 0, s);
+    }
+
+    /// <inheritdoc/>
+    public void TopK(Tensor indices, Tensor x, int outer, int n, int inner, int k)
+    {
+        if (outer == 0 || inner == 0 || k == 0) return;
+        var s = Bounds(outer * inner);
+        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, GridStride>(TopKKernels.TopK)(
+            s.Stride, V(indices), V(x), n, inner, k, s);
+    }
+}
