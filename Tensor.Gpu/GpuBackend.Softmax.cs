@@ -32,4 +32,19 @@ public sealed partial class GpuBackend
         Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, GridStride>(TopKKernels.TopK)(
             s.Stride, V(indices), V(x), n, inner, k, s);
     }
+
+    /// <summary>Both Soft MoE softmaxes of logits [B, m, S] (see <see cref="SoftMoeKernels"/>).</summary>
+    internal void SoftMoeWeights(Tensor dispatch, Tensor combine, Tensor logits, int batch, int m, int slots)
+    {
+        if (logits.Count == 0) return;
+        int columns = batch * slots, lines = columns + batch * m;
+        using var stats = Tensor.Empty(new Shape(2 * lines), this);
+        var s = Bounds(lines);
+        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, GridStride>(SoftMoeKernels.Stats)(
+            s.Stride, V(stats), V(logits), m, slots, columns, s);
+        var e = Bounds(logits.Count);
+        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int,
+            GridStride>(SoftMoeKernels.Weights)(e.Stride, V(dispatch), V(combine), V(logits), V(stats), m, slots,
+                                               columns, e);
+    }
 }

@@ -57,6 +57,28 @@ public abstract class SoftmaxKernelsTests : GpuTestBase
         CheckAgainstCpu("Soft MoE routing", Route, [[2, 5, 3], [3, 4]], tol: 2e-5);
     }
 
+    // SoftMoeKernels.Stats / Weights through SoftMoeRouting (the CPU side composes Ops.Softmax).
+    [TestCase(2, 5, 3, 4)]
+    [TestCase(1, 3, 4, 7)]
+    public void SoftMoeRouting_FusedWeights_MatchCpuComposite(int b, int m, int d, int slots)
+    {
+        static Tensor Layer(Tensor[] t)
+        {
+            var logits = Ops.MatMul(t[0], t[1]);                                   // [B, m, S]
+            var (dispatch, combine) = SoftMoeRouting.Weights(logits);
+            var slotsIn = SoftMoeRouting.SlotInputs(dispatch, t[0]);               // [B, S, d]
+            return SoftMoeRouting.OutputTokens(combine, Ops.Tanh(slotsIn));        // [B, m, d]
+        }
+        CheckAgainstCpu("SoftMoeRouting layer", Layer, [[b, m, d], [d, slots]], tol: 2e-5);
+        CheckAgainstCpu("SoftMoeRouting dispatch", t => SoftMoeRouting.Weights(t[0]).Dispatch, [[b, m, slots]]);
+        CheckAgainstCpu("SoftMoeRouting combine", t => SoftMoeRouting.Weights(t[0]).Combine, [[b, m, slots]]);
+    }
+
+    [Test]
+    public void SoftMoeRouting_Weights_RejectsWrongRank() =>
+        Assert.That(() => SoftMoeRouting.Weights(Tensor.Zeros(new Shape(2, 3), Gpu)),
+                    Throws.ArgumentException.With.Message.Contains("[B, m, slots]"));
+
     // Top-k routing: softmax over experts, top-k gates renormalized, gradient through the gathered gates.
     [Test]
     public void TopKRouting_GatesAndGradient_MatchCpu()
