@@ -47,4 +47,23 @@ public sealed partial class GpuBackend
             GridStride>(SoftMoeKernels.Weights)(e.Stride, V(dispatch), V(combine), V(logits), V(stats), m, slots,
                                                columns, e);
     }
+
+    /// <summary>Fused Top-k router forward (see <see cref="TopKRoutingKernels"/>).</summary>
+    internal void TopKRoute(Tensor probs, Tensor gates, Tensor experts, Tensor logits, int tokens, int e, int k)
+    {
+        if (tokens == 0) return;
+        var s = Bounds(tokens);
+        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
+            GridStride>(TopKRoutingKernels.Forward)(s.Stride, V(probs), V(gates), V(experts), V(logits), e, k, s);
+    }
+
+    /// <summary>Fused Top-k router backward for the gates.</summary>
+    internal void TopKRouteBackward(Tensor dlogits, Tensor dgates, Tensor probs, Tensor experts, int tokens, int e, int k)
+    {
+        if (tokens == 0) return;
+        var s = Bounds(tokens);
+        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
+            GridStride>(TopKRoutingKernels.BackwardGates)(s.Stride, V(dlogits), V(dgates), V(probs), V(experts), e, k,
+                                                          s);
+    }
 }

@@ -11,7 +11,7 @@ namespace MoeScratch.Tensors.Gpu.Kernels;
 public static class TopKKernels
 {
     /// <summary>True when (va, ja) ranks before (vb, jb).</summary>
-    private static bool Before(float va, int ja, float vb, int jb)
+    public static bool Before(float va, int ja, float vb, int jb)
     {
         bool na = float.IsNaN(va), nb = float.IsNaN(vb);
         if (na != nb) return na;

@@ -91,4 +91,28 @@ public abstract class SoftmaxKernelsTests : GpuTestBase
         }
         CheckAgainstCpu("Top-k routing", Gates, [[6, 4]]);
     }
+
+    // TopKRoutingKernels.Forward / BackwardGates through TopKRouting (the CPU side composes Softmax + TopK).
+    [TestCase(6, 4, 1)]
+    [TestCase(5, 8, 2)]
+    [TestCase(3, 3, 3)]
+    public void TopKRouting_Fused_MatchesCpuComposite(int tokens, int experts, int k)
+    {
+        CheckAgainstCpu($"TopKRouting gates k={k}", t => TopKRouting.Route(t[0], k).Gates, [[tokens, experts]]);
+        CheckAgainstCpu($"TopKRouting experts k={k}", t => TopKRouting.Route(t[0], k).Experts, [[tokens, experts]],
+                        backward: false);
+        // Gates and probabilities both feed the loss (a load-balancing term uses the probabilities).
+        CheckAgainstCpu($"TopKRouting gates+probs k={k}", t =>
+        {
+            var (p, g, _) = TopKRouting.Route(t[0], k);
+            return Ops.Add(Ops.Sum(g), Ops.Sum(Ops.Square(p)));
+        }, [[tokens, experts]]);
+    }
+
+    [Test]
+    public void TopKRouting_TiedLogits_PickTheLowestIndexLikeCpu()
+    {
+        var x = new[] { 1f, 2f, 2f, 0f, 5f, 5f, 5f, 5f };
+        CheckAgainstCpu("TopKRouting ties", t => TopKRouting.Route(t[0], 2).Experts, [[2, 4]], [x], backward: false);
+    }
 }
