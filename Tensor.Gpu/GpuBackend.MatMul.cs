@@ -23,7 +23,14 @@ public sealed partial class GpuBackend
         if (p.M == 0 || p.N == 0) return;
         int tile = MatMulTile;
         int zs = p.BatchC == 1 ? 1 : p.Batch;
-        var cfg = new KernelConfig(new Index3D((p.N + tile - 1) / tile, (p.M + tile - 1) / tile, zs),
+        var grid = new Index3D((p.M + tile - 1) / tile, (p.N + tile - 1) / tile, zs);
+        var max = _acc.MaxGridSize;
+        if (grid.X > max.X || grid.Y > max.Y || grid.Z > max.Z)
+        {
+            throw new ArgumentException($"MatMul on {Name}: {p.Batch} products of [{p.M}, {p.K}] x [{p.K}, {p.N}] need a " +
+                                        $"grid of {grid} tiles but the device allows at most {max}; split the batch.");
+        }
+        var cfg = new KernelConfig(grid,
                                    new Index3D(tile, tile, 1), SharedMemoryConfig.RequestDynamic<float>(2 * tile * tile));
         Kernels.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
             MatMulKernels.Tiled<TOp>)(cfg, c, a, b, bias, p);
@@ -36,7 +43,7 @@ public sealed partial class GpuBackend
     {
         if (p.M == 0 || p.N == 0) return;
         Kernels.Auto<Index3D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
-            MatMulKernels.Naive<TOp>)(new Index3D(p.N, p.M, p.BatchC == 1 ? 1 : p.Batch), c, a, b, bias, p);
+            MatMulKernels.Naive<TOp>)(new Index3D(p.M, p.N, p.BatchC == 1 ? 1 : p.Batch), c, a, b, bias, p);
     }
 
     /// <summary><see cref="MatMul"/> through the naive kernel.</summary>

@@ -70,14 +70,14 @@ public struct MatMulOperands : IGemmOperands
 public static class MatMulKernels
 {
     /// <summary>
-    /// Reference kernel (test oracle for <see cref="Tiled{TOp}"/>): one thread per C element, index (col, row, z),
+    /// Reference kernel (test oracle for <see cref="Tiled{TOp}"/>): one thread per C element, index (row, col, z),
     /// a plain dot product over K and over the summed batch items.
     /// </summary>
     public static void Naive<TOp>(Index3D t, ArrayView<float> c, ArrayView<float> a, ArrayView<float> b,
                                   ArrayView<float> bias, GemmParams p)
         where TOp : struct, IGemmOperands
     {
-        int col = t.X, row = t.Y, z = t.Z;
+        int row = t.X, col = t.Y, z = t.Z;
         p.BatchRange(z, out int first, out int end);
         float s = 0f;
         for (int bi = first; bi < end; bi++)
@@ -88,7 +88,10 @@ public static class MatMulKernels
     }
 
     /// <summary>
-    /// Tiled kernel: a T×T group computes a T×T block of C (group (x, y) ↔ (col, row), Grid.IdxZ = z). Each step
+    /// Tiled kernel: a T×T group computes a T×T block of C; grid (x, y, z) ↔ (row tile, column tile, z), because
+    /// CUDA allows 2³¹ − 1 blocks along x but only 65,535 along y and z and M is the long side (B·H·W rows in the
+    /// convolution input gradient); inside the group, x ↔ column so neighbouring threads read neighbouring
+    /// addresses. Each step
     /// stages a T×T tile of op(A) and of op(B) in dynamic shared memory (2·T² floats), so every operand element is
     /// fetched (or, for convolutions, gathered from the image) once per tile instead of once per output; then T
     /// multiply-adds run out of shared memory. Out-of-range tile entries are zero, so sizes need not divide T.
@@ -102,7 +105,7 @@ public static class MatMulKernels
         var ta = shared.SubView(0, tile * tile);
         var tb = shared.SubView(tile * tile, tile * tile);
         int tx = Group.IdxX, ty = Group.IdxY, z = Grid.IdxZ;
-        int row = Grid.IdxY * tile + ty, col = Grid.IdxX * tile + tx;
+        int row = Grid.IdxX * tile + ty, col = Grid.IdxY * tile + tx;
         p.BatchRange(z, out int first, out int end);
         float s = 0f;
         for (int bi = first; bi < end; bi++)
