@@ -49,3 +49,8 @@ public sealed class MovementKernelsOnCpuAccelerator : MovementKernelsTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
 }
+
+public sealed class EncoderOnCpuAccelerator : EncoderTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
+}

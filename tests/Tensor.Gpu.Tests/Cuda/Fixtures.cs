@@ -49,3 +49,8 @@ public sealed class MovementKernelsOnCuda : MovementKernelsTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
 }
+
+public sealed class EncoderOnCuda : EncoderTests
+{
+    protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
+}
