@@ -87,8 +87,8 @@ public abstract class MemoryTests : GpuTestBase
     [Test]
     public void DisposedBackend_FreesEverything_AndTensorsThrowObjectDisposed()
     {
-        // A private backend: the shared one must outlive this test.
-        var own = GpuBackend.CreateCpuAccelerator();
+        // A private backend of the same kind: the shared one must outlive this test.
+        var own = Gpu.IsCpuAccelerator ? GpuBackend.CreateCpuAccelerator() : GpuBackend.CreateCuda();
         var t = Tensor.Ones(new Shape(4), own);
         var pooled = Tensor.Ones(new Shape(8), own);
         pooled.Dispose();
