@@ -50,7 +50,7 @@ public sealed class MovementKernelsOnCpuAccelerator : MovementKernelsTests
     protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
 }
 
-public sealed class EncoderOnCpuAccelerator : EncoderTests
+public sealed class NetworkOnCpuAccelerator : NetworkTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.CpuAccelerator;
 }

@@ -50,7 +50,7 @@ public sealed class MovementKernelsOnCuda : MovementKernelsTests
     protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
 }
 
-public sealed class EncoderOnCuda : EncoderTests
+public sealed class NetworkOnCuda : NetworkTests
 {
     protected override GpuBackend? AcquireBackend() => SharedBackends.Cuda;
 }
