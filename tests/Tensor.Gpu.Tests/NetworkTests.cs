@@ -53,6 +53,20 @@ public abstract class NetworkTests : GpuTestBase
         CheckModule("SoftMoe", () => new SoftMoe(4, 6, new SoftMoeOptions(NumExperts: 2, ExpertHidden: 8), new Rng(3)),
                     [2, 6, 4], 1e-4, forward: (m, x) => ((SoftMoe)m).Forward(x).Values);
 
+    [Test]
+    public void SoftMoe_ForwardAndBackward_StayOnDevice()
+    {
+        var layer = new SoftMoe(4, 6, new SoftMoeOptions(NumExperts: 2, ExpertHidden: 8), new Rng(3));
+        layer.MoveTo(Gpu);
+        var x = Tensor.FromArray(RandomData(new Rng(1), 2 * 6 * 4), new Shape(2, 6, 4), Gpu);
+        long up = Gpu.HostUploads, down = Gpu.HostDownloads;
+        var output = layer.Forward(x);
+        Ops.Sum(output.Values).Backward();
+        Assert.That((Gpu.HostUploads - up, Gpu.HostDownloads - down), Is.EqualTo((0L, 0L)),
+                    "Soft MoE forward and backward move nothing between host and device");
+        Assert.That(layer.NamedParameters().First().Value.Grad!.Backend, Is.SameAs(Gpu));
+    }
+
     // Top-k MoE: softmax router, top-k, index-select permutation under capacity, gates (papers.md §2.1).
     [TestCase(1)]
     [TestCase(2)]
