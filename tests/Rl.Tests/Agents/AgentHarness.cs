@@ -80,10 +80,13 @@ internal static class AgentHarness
     /// <summary>MinAtar-shaped frames [5, 5, 2] (scale 1) and Atari-shaped [6, 6, 1] (scale 1/255) for tests.</summary>
     public static readonly int[] MinAtarFrame = [5, 5, 2], AtariFrame = [6, 6, 1];
 
-    /// <summary>A preset shrunk to test size: min replay 8, batch 4, capacity 256, dense width 8.</summary>
+    /// <summary>
+    /// A preset shrunk to test size: min replay 8 (+ n, so that some complete n-step windows exist when training
+    /// starts), batch 4, capacity 256, dense width 8.
+    /// </summary>
     public static AgentConfig Tiny(AgentConfig preset) => preset with
     {
-        MinReplayHistory = 8,
+        MinReplayHistory = 8 + (preset.UpdateHorizon > 1 ? preset.UpdateHorizon : 0),
         BatchSize = 4,
         ReplayCapacity = 256,
         DenseWidth = 8,
