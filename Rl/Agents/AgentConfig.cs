@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MoeScratch.Nn.Heads;
 using MoeScratch.Nn.Networks;
 using MoeScratch.Tensors;
@@ -37,8 +38,10 @@ public sealed partial record AgentConfig
 
     /// <summary>
     /// Builds the network; null uses <see cref="DefaultNetwork"/> (Nature CNN for frames ≥ 36 pixels, else the
-    /// MinAtar conv, then a dense torso of <see cref="DenseWidth"/> and a <see cref="Head"/> head).
+    /// MinAtar conv, then a dense torso of <see cref="DenseWidth"/> and a <see cref="Head"/> head). Not part of the
+    /// JSON form of the config (code, not data).
     /// </summary>
+    [JsonIgnore]
     public NetworkFactory? Network { get; init; }
 
     /// <summary>Discount γ per agent step.</summary>
@@ -127,6 +130,7 @@ public sealed partial record AgentConfig
     public string ExpertParameterMarker { get; init; } = "expert";
 
     /// <summary>True when the head is distributional (C51).</summary>
+    [JsonIgnore]
     public bool Distributional => Head.Atoms > 1;
 
     /// <summary>Checks every field; the message names the field, the value, the rule and the fix.</summary>

@@ -8,14 +8,16 @@ namespace MoeScratch.Rl.Agents;
 /// </summary>
 /// <param name="TrainingSteps">Dopamine's training_steps.</param>
 /// <param name="GradientUpdates">Gradient updates performed.</param>
+/// <param name="EnvSteps">Training-mode agent steps.</param>
 /// <param name="OptimizerSteps">Adam's step count t.</param>
 /// <param name="RngStates">Base64 xoshiro states by stream name.</param>
 /// <param name="FrameStack">Base64 of the current stacked state bytes.</param>
 /// <param name="LastFrame">Base64 of the frame the last action was taken in.</param>
 /// <param name="LastAction">The last action returned.</param>
 /// <param name="EvalMode">Whether the agent was in evaluation mode.</param>
-/// <param name="LastStats">[loss, td, aux, meanQ] of the latest update.</param>
-public sealed record AgentCounters(long TrainingSteps, long GradientUpdates, long OptimizerSteps,
+/// <param name="LastStats">[loss, td, aux, meanQ] of the latest update; NaN before the first update, so serialise
+/// with <c>JsonNumberHandling.AllowNamedFloatingPointLiterals</c>.</param>
+public sealed record AgentCounters(long TrainingSteps, long GradientUpdates, long EnvSteps, long OptimizerSteps,
                                    Dictionary<string, string> RngStates, string FrameStack, string LastFrame,
                                    int LastAction, bool EvalMode, float[] LastStats);
 
@@ -42,7 +44,7 @@ public sealed partial class DqnAgent
         foreach (var (k, t) in Optimizer.StateDict()) tensors[OptimizerPrefix + k] = t;
         var rngs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, rng) in NamedRngs()) rngs[name] = Convert.ToBase64String(rng.SaveState());
-        var counters = new AgentCounters(_trainingSteps, _gradientUpdates, Optimizer.StepCount, rngs,
+        var counters = new AgentCounters(_trainingSteps, _gradientUpdates, _envSteps, Optimizer.StepCount, rngs,
             Convert.ToBase64String(_stack), Convert.ToBase64String(_frame), _lastAction, _evalMode,
             [_lastLoss, _lastTd, _lastAux, _lastMeanQ]);
         return new AgentState(tensors, counters);
@@ -70,7 +72,8 @@ public sealed partial class DqnAgent
         }
         stack.CopyTo(_stack, 0);
         frame.CopyTo(_frame, 0);
-        (_trainingSteps, _gradientUpdates, _lastAction, _evalMode) = (c.TrainingSteps, c.GradientUpdates, c.LastAction, c.EvalMode);
+        (_trainingSteps, _gradientUpdates, _envSteps) = (c.TrainingSteps, c.GradientUpdates, c.EnvSteps);
+        (_lastAction, _evalMode) = (c.LastAction, c.EvalMode);
         (_lastLoss, _lastTd, _lastAux, _lastMeanQ) = (c.LastStats[0], c.LastStats[1], c.LastStats[2], c.LastStats[3]);
         foreach (var (name, rng) in NamedRngs())
         {

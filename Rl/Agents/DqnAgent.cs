@@ -30,7 +30,9 @@ public sealed partial class DqnAgent : IAgent
     private readonly Rng _actRng, _sampleRng, _onlineNoise, _targetNoise, _augRng, _expertRng;
     private readonly byte[] _stack; // [H, W, S·C], oldest frame first, zeros before the episode start
     private readonly byte[] _frame; // o_t, the single frame the last action was taken in
-    private long _trainingSteps, _gradientUpdates;
+    private readonly LinearSchedule _epsilon;
+    private readonly (Tensor Online, Tensor Target)[] _syncPairs;
+    private long _trainingSteps, _gradientUpdates, _envSteps;
     private int _lastAction;
     private bool _evalMode;
     private float _lastLoss = float.NaN, _lastTd = float.NaN, _lastAux = float.NaN, _lastMeanQ = float.NaN;
@@ -73,6 +75,10 @@ public sealed partial class DqnAgent : IAgent
         Online = BuildChecked(init, _onlineNoise);
         Target = BuildChecked(Rng.ForStream(seed, StreamInit), _targetNoise);
         Online.CopyWeightsInto(Target);
+        var targetState = Target.StateDict();
+        _syncPairs = Online.StateDict().Select(kv => (kv.Value, targetState[kv.Key])).ToArray();
+        _epsilon = new LinearSchedule(config.EpsilonDecayPeriod, config.MinReplayHistory, config.EpsilonTrain);
+        _epsilon.Validate();
         Optimizer = new Adam(Online.NamedParameters(), config.LearningRate, eps: config.AdamEpsilon);
         ISampler sampler = config.Prioritized
             ? new PrioritizedSampler(config.ReplayCapacity, _sampleRng)
@@ -121,6 +127,9 @@ public sealed partial class DqnAgent : IAgent
     /// <summary>Gradient updates performed.</summary>
     public long GradientUpdates => _gradientUpdates;
 
+    /// <summary>Agent steps taken in training mode (BeginEpisode and Step calls; offline updates excluded).</summary>
+    public long EnvSteps => _envSteps;
+
     /// <summary>C51 atoms z, or null for non-distributional heads.</summary>
     internal float[]? Support { get; }
 
@@ -133,12 +142,10 @@ public sealed partial class DqnAgent : IAgent
 
     /// <summary>The current training ε: 0 with noisy nets (Dopamine's zero_epsilon), else Dopamine's linearly
     /// decaying schedule with warm-up = min replay history (papers.md §5.1).</summary>
-    public double Epsilon => Config.Head.Noisy
-        ? 0.0
-        : new LinearSchedule(Config.EpsilonDecayPeriod, Config.MinReplayHistory, Config.EpsilonTrain).Value(_trainingSteps);
+    public double Epsilon => Config.Head.Noisy ? 0.0 : _epsilon.Value(_trainingSteps);
 
     /// <inheritdoc/>
-    public AgentStats Stats => new(_trainingSteps, _gradientUpdates, _lastLoss, _lastTd, _lastAux, _lastMeanQ, (float)Epsilon);
+    public AgentStats Stats => new(_envSteps, _gradientUpdates, _lastLoss, _lastTd, _lastAux, _lastMeanQ, (float)Epsilon);
 
     /// <inheritdoc/>
     public int BeginEpisode(ReadOnlySpan<byte> frame)
@@ -187,8 +194,14 @@ public sealed partial class DqnAgent : IAgent
         }
     }
 
-    /// <summary>Copies the online weights into the target network.</summary>
-    public void SyncTarget() => Online.CopyWeightsInto(Target);
+    /// <summary>
+    /// Copies the online weights into the target network through tensor pairs matched once at construction
+    /// (DrQ(ε) syncs every step, so no per-call name lookup).
+    /// </summary>
+    public void SyncTarget()
+    {
+        foreach (var (online, target) in _syncPairs) target.Backend.Copy(target, online);
+    }
 
     /// <summary>
     /// Dopamine's _train_step: train when add_count &gt; min_replay (every update_period steps, updates_per_step
@@ -196,6 +209,7 @@ public sealed partial class DqnAgent : IAgent
     /// </summary>
     private void TrainStep()
     {
+        _envSteps++;
         if (Replay.AddCount > Config.MinReplayHistory)
         {
             if (_trainingSteps % Config.UpdatePeriod == 0)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MoeScratch.Nn.Heads;
 using MoeScratch.Rl.Agents;
 
@@ -96,5 +97,12 @@ public class AgentConfigTests
         };
         var e = Assert.Throws<ArgumentException>(c.Validate);
         Assert.That(e!.Message, Does.Contain(field).And.Contain(rule));
+    }
+
+    [TestCaseSource(nameof(AllPresets))]
+    public void Json_RoundTripsEveryPreset(AgentConfig preset)
+    {
+        string json = JsonSerializer.Serialize(preset);
+        Assert.That(JsonSerializer.Deserialize<AgentConfig>(json), Is.EqualTo(preset));
     }
 }

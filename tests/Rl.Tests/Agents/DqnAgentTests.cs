@@ -105,6 +105,7 @@ public class DqnAgentTests
         new FakeEnvLoop(50, 6, episodeLength: 1000).Run(agent, 20);
         Assert.That(agent.Replay.AddCount, Is.EqualTo(added));
         Assert.That(agent.TrainingSteps, Is.EqualTo(steps));
+        Assert.That(agent.Stats.EnvSteps, Is.EqualTo(steps), "online, every training step is an agent step");
         Assert.That(agent.GradientUpdates, Is.Zero);
     }
 
