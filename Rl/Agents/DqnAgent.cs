@@ -43,10 +43,13 @@ public sealed partial class DqnAgent : IAgent
     /// <param name="actionCount">Number of actions.</param>
     /// <param name="observationScale">Byte-to-float factor: 1/255 for Atari frames, 1 for MinAtar 0/1 channels.</param>
     /// <param name="seed">Root seed of every random stream.</param>
-    /// <exception cref="ArgumentException">Invalid config or shapes, or a network whose head disagrees with
-    /// <see cref="AgentConfig.Head"/>.</exception>
+    /// <param name="replay">An existing replay memory to train from (offline data, e.g. a loaded DQN Replay Dataset
+    /// shard); its sampler then keeps its own RNG instead of the agent's sampling stream. Null builds one from the
+    /// config.</param>
+    /// <exception cref="ArgumentException">Invalid config or shapes, a network whose head disagrees with
+    /// <see cref="AgentConfig.Head"/>, or a replay memory whose shape, n, γ or sampler disagree with the config.</exception>
     public DqnAgent(AgentConfig config, IReadOnlyList<int> frameShape, int actionCount, float observationScale,
-                    ulong seed)
+                    ulong seed, ReplayBuffer? replay = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(frameShape);
@@ -80,20 +83,7 @@ public sealed partial class DqnAgent : IAgent
         _epsilon = new LinearSchedule(config.EpsilonDecayPeriod, config.MinReplayHistory, config.EpsilonTrain);
         _epsilon.Validate();
         Optimizer = new Adam(Online.NamedParameters(), config.LearningRate, eps: config.AdamEpsilon);
-        ISampler sampler = config.Prioritized
-            ? new PrioritizedSampler(config.ReplayCapacity, _sampleRng)
-            : new UniformSampler(_sampleRng);
-        Replay = new ReplayBuffer(new ReplayConfig
-        {
-            Capacity = config.ReplayCapacity,
-            Height = _height,
-            Width = _width,
-            Channels = _channels,
-            StackSize = config.StackSize,
-            UpdateHorizon = config.UpdateHorizon,
-            Gamma = config.Gamma,
-            BatchSize = config.BatchSize,
-        }, sampler);
+        Replay = replay is null ? NewReplay(config) : CheckReplay(replay, config);
         _stack = new byte[_height * _width * _channels * config.StackSize];
         _frame = new byte[_height * _width * _channels];
         _batch = new BatchBuffers(config.BatchSize, _stack.Length, actionCount, config.Head.Atoms);
@@ -259,6 +249,39 @@ public sealed partial class DqnAgent : IAgent
                 $"DqnAgent.{who}: the frame has {frame.Length} bytes but [{_height}, {_width}, {_channels}] needs " +
                 $"{_frame.Length}.", nameof(frame));
         }
+    }
+
+    private ReplayBuffer NewReplay(AgentConfig config)
+    {
+        ISampler sampler = config.Prioritized
+            ? new PrioritizedSampler(config.ReplayCapacity, _sampleRng)
+            : new UniformSampler(_sampleRng);
+        return new ReplayBuffer(new ReplayConfig
+        {
+            Capacity = config.ReplayCapacity,
+            Height = _height,
+            Width = _width,
+            Channels = _channels,
+            StackSize = config.StackSize,
+            UpdateHorizon = config.UpdateHorizon,
+            Gamma = config.Gamma,
+            BatchSize = config.BatchSize,
+        }, sampler);
+    }
+
+    private ReplayBuffer CheckReplay(ReplayBuffer replay, AgentConfig config)
+    {
+        var r = replay.Config;
+        string expectedKind = config.Prioritized ? "prioritized" : "uniform";
+        if (r.Height != _height || r.Width != _width || r.Channels != _channels || r.StackSize != config.StackSize ||
+            r.UpdateHorizon != config.UpdateHorizon || r.Gamma != config.Gamma || replay.Sampler.Kind != expectedKind)
+        {
+            throw new ArgumentException(
+                $"DqnAgent: the replay memory ([{r.Height}, {r.Width}, {r.Channels}] × stack {r.StackSize}, n {r.UpdateHorizon}, " +
+                $"γ {r.Gamma}, {replay.Sampler.Kind}) does not match the agent ([{_height}, {_width}, {_channels}] × stack " +
+                $"{config.StackSize}, n {config.UpdateHorizon}, γ {config.Gamma}, {expectedKind}); build it from the same config.");
+        }
+        return replay;
     }
 
     private QNetwork BuildChecked(Rng init, Rng noise)

@@ -31,7 +31,21 @@ public static class DrqAugmentation
     /// <param name="output">[B, H, W, C] floats (overwritten).</param>
     /// <exception cref="ArgumentException">Sizes disagree.</exception>
     public static void Apply(ReadOnlySpan<byte> images, int batch, int height, int width, int channels, float scale,
-                             Rng rng, Span<float> output)
+                             Rng rng, Span<float> output) =>
+        ApplyCore(images, batch, height, width, channels, scale, rng, output);
+
+    /// <summary>
+    /// The same augmentation on float images (already scaled, or with <paramref name="scale"/> applied here);
+    /// draws exactly as the byte overload, so both give the same result on the same data.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes disagree.</exception>
+    public static void Apply(ReadOnlySpan<float> images, int batch, int height, int width, int channels, float scale,
+                             Rng rng, Span<float> output) =>
+        ApplyCore(images, batch, height, width, channels, scale, rng, output);
+
+    private static void ApplyCore<T>(ReadOnlySpan<T> images, int batch, int height, int width, int channels,
+                                     float scale, Rng rng, Span<float> output)
+        where T : unmanaged, System.Numerics.INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(rng);
         long image = (long)height * width * channels;
@@ -49,7 +63,7 @@ public static class DrqAugmentation
             float factor = scale * noise;
             var src = images.Slice((int)(b * image), (int)image);
             var dst = output.Slice((int)(b * image), (int)image);
-            CropOne(src, height, width, channels, dy, dx, factor, dst);
+            CropCore(src, height, width, channels, dy, dx, factor, dst);
         }
     }
 
@@ -58,7 +72,12 @@ public static class DrqAugmentation
     /// image is exactly the edge-replicating pad (<c>jnp.pad(..., 'edge')</c>) followed by the crop at (dy, dx).
     /// </summary>
     public static void CropOne(ReadOnlySpan<byte> src, int height, int width, int channels, int dy, int dx,
-                               float factor, Span<float> dst)
+                               float factor, Span<float> dst) =>
+        CropCore(src, height, width, channels, dy, dx, factor, dst);
+
+    private static void CropCore<T>(ReadOnlySpan<T> src, int height, int width, int channels, int dy, int dx,
+                                    float factor, Span<float> dst)
+        where T : unmanaged, System.Numerics.INumberBase<T>
     {
         if ((uint)dy > 2 * Pad || (uint)dx > 2 * Pad)
         {
@@ -72,7 +91,7 @@ public static class DrqAugmentation
                 int sx = Math.Clamp(x + dx - Pad, 0, width - 1);
                 var s = src.Slice(((sy * width) + sx) * channels, channels);
                 var d = dst.Slice(((y * width) + x) * channels, channels);
-                for (int c = 0; c < channels; c++) d[c] = s[c] * factor;
+                for (int c = 0; c < channels; c++) d[c] = float.CreateTruncating(s[c]) * factor;
             }
         }
     }

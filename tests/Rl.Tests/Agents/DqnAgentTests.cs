@@ -153,6 +153,22 @@ public class DqnAgentTests
     }
 
     [Test]
+    public void ExternalReplay_IsUsedWhenItMatchesAndRejectedOtherwise()
+    {
+        var config = AgentHarness.Tiny(AgentConfig.Cql) with { StackSize = 1 };
+        var replayConfig = new ReplayConfig
+        {
+            Capacity = 128, Height = 5, Width = 5, Channels = 2, StackSize = 1, UpdateHorizon = 1, Gamma = 0.99f, BatchSize = 4,
+        };
+        var replay = new ReplayBuffer(replayConfig, new UniformSampler(new Rng(1)));
+        using var agent = new DqnAgent(config, AgentHarness.MinAtarFrame, 3, 1f, 1, replay);
+        Assert.That(agent.Replay, Is.SameAs(replay));
+        var other = new ReplayBuffer(replayConfig with { UpdateHorizon = 3 }, new UniformSampler(new Rng(1)));
+        var e = Assert.Throws<ArgumentException>(() => new DqnAgent(config, AgentHarness.MinAtarFrame, 3, 1f, 1, other));
+        Assert.That(e!.Message, Does.Contain("n 3"));
+    }
+
+    [Test]
     public void MismatchedNetwork_IsRejected()
     {
         var config = AgentHarness.Tiny(AgentConfig.Dqn) with

@@ -94,6 +94,18 @@ public class DrqAugmentationTests
     }
 
     [Test]
+    public void FloatAndByteInputs_Agree()
+    {
+        byte[] bytes = Enumerable.Range(0, 2 * 4 * 5 * 3).Select(i => (byte)(i * 7)).ToArray();
+        float[] floats = bytes.Select(b => (float)b).ToArray();
+        var fromBytes = new float[bytes.Length];
+        var fromFloats = new float[bytes.Length];
+        DrqAugmentation.Apply(bytes, 2, 4, 5, 3, 0.5f, new Rng(2), fromBytes);
+        DrqAugmentation.Apply(floats, 2, 4, 5, 3, 0.5f, new Rng(2), fromFloats);
+        Assert.That(fromFloats, Is.EqualTo(fromBytes).AsCollection);
+    }
+
+    [Test]
     public void BadSizes_Throw()
     {
         Assert.Throws<ArgumentException>(() => DrqAugmentation.Apply(new byte[8], 1, 3, 3, 1, 1f, new Rng(1), new float[8]));
