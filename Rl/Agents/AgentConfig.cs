@@ -7,7 +7,7 @@ namespace MoeScratch.Rl.Agents;
 
 /// <summary>Builds the online (and, called again, the target) network: (frame-stacked observation shape
 /// [H, W, stack·C], actions, init stream, noise stream) → network.</summary>
-public delegate QNetwork NetworkFactory(int[] observationShape, int actions, Rng initRng, Rng noiseRng);
+public delegate QNetwork QNetworkFactory(int[] observationShape, int actions, Rng initRng, Rng noiseRng);
 
 /// <summary>What periodically happens to the MoE experts (P2 §6; papers.md §7.2).</summary>
 public enum ExpertIntervention
@@ -37,12 +37,17 @@ public sealed partial record AgentConfig
     public int DenseWidth { get; init; } = 512;
 
     /// <summary>
-    /// Builds the network; null uses <see cref="DefaultNetwork"/> (Nature CNN for frames ≥ 36 pixels, else the
-    /// MinAtar conv, then a dense torso of <see cref="DenseWidth"/> and a <see cref="Head"/> head). Not part of the
-    /// JSON form of the config (code, not data).
+    /// A custom network builder (tests, experiments); null uses <see cref="DefaultNetwork"/> (Nature CNN for frames
+    /// ≥ 36 pixels, else the MinAtar conv, then a dense torso of <see cref="DenseWidth"/> and a <see cref="Head"/>
+    /// head). Not part of the JSON form of the config (code, not data).
     /// </summary>
     [JsonIgnore]
-    public NetworkFactory? Network { get; init; }
+    public QNetworkFactory? NetworkFactory { get; init; }
+
+    /// <summary>Builds a network for this config: <see cref="NetworkFactory"/> when set, else the default.</summary>
+    public QNetwork BuildNetwork(int[] observationShape, int actions, Rng initRng, Rng noiseRng) =>
+        NetworkFactory is { } f ? f(observationShape, actions, initRng, noiseRng)
+                                : DefaultNetwork(observationShape, actions, initRng, noiseRng);
 
     /// <summary>Discount γ per agent step.</summary>
     public float Gamma { get; init; } = 0.99f;

@@ -137,7 +137,7 @@ public sealed partial class DqnAgent
         var c = Config;
         if (c.ExpertIntervention == ExpertIntervention.None || _gradientUpdates % c.ExpertInterventionPeriod != 0) return;
         // A fresh initializer sample of the whole network from the expert stream; only its expert tensors are used.
-        var fresh = _factory(ObservationShape, ActionCount, _expertRng, new Rng(1));
+        var fresh = c.BuildNetwork(ObservationShape, ActionCount, _expertRng, new Rng(1));
         try
         {
             ExpertReset.Apply(Online, Optimizer, fresh, c.ExpertIntervention, c.ShrinkFactor, c.PerturbScale,

@@ -24,7 +24,6 @@ public sealed partial class DqnAgent : IAgent
     private const ulong StreamAct = 0, StreamSample = 1, StreamOnlineNoise = 2, StreamTargetNoise = 3,
                         StreamAugment = 4, StreamInit = 5, StreamExperts = 6;
 
-    private readonly NetworkFactory _factory;
     private readonly int _height, _width, _channels;
     private readonly float _scale;
     private readonly Rng _actRng, _sampleRng, _onlineNoise, _targetNoise, _augRng, _expertRng;
@@ -72,7 +71,6 @@ public sealed partial class DqnAgent : IAgent
         _targetNoise = Rng.ForStream(seed, StreamTargetNoise);
         _augRng = Rng.ForStream(seed, StreamAugment);
         _expertRng = Rng.ForStream(seed, StreamExperts);
-        _factory = config.Network ?? config.DefaultNetwork;
         var init = Rng.ForStream(seed, StreamInit);
         // The target starts as a copy of the online network, so its own init draws do not matter.
         Online = BuildChecked(init, _onlineNoise);
@@ -286,7 +284,7 @@ public sealed partial class DqnAgent : IAgent
 
     private QNetwork BuildChecked(Rng init, Rng noise)
     {
-        var net = _factory(ObservationShape, ActionCount, init, noise);
+        var net = Config.BuildNetwork(ObservationShape, ActionCount, init, noise);
         if (net.Actions != ActionCount || net.Head.Options != Config.Head)
         {
             throw new ArgumentException(

@@ -1,4 +1,7 @@
 using MoeScratch.Nn;
+using MoeScratch.Nn.Encoders;
+using MoeScratch.Nn.Heads;
+using MoeScratch.Nn.Networks;
 using MoeScratch.Rl.Agents;
 using MoeScratch.Tensors;
 
@@ -82,18 +85,27 @@ internal static class AgentHarness
 
     /// <summary>
     /// A preset shrunk to test size: min replay 8 (+ n, so that some complete n-step windows exist when training
-    /// starts), batch 4, capacity 256, dense width 8.
+    /// starts), batch 4, capacity 256, a <see cref="SmallNetwork"/> of width 8 with the preset's head.
     /// </summary>
     public static AgentConfig Tiny(AgentConfig preset) => preset with
     {
         MinReplayHistory = 8 + (preset.UpdateHorizon > 1 ? preset.UpdateHorizon : 0),
         BatchSize = 4,
         ReplayCapacity = 256,
-        DenseWidth = 8,
+        NetworkFactory = SmallNetwork(8, preset.Head),
         UpdatePeriod = 1,
         TargetUpdatePeriod = 5,
         EpsilonDecayPeriod = 20,
         LearningRate = 1e-3f,
+    };
+
+    /// <summary>MinAtar conv (16@3×3) → Dense(width) (noisy with noisy heads) → head: small enough for unit tests.</summary>
+    public static QNetworkFactory SmallNetwork(int width, HeadOptions head) => (shape, actions, init, noise) =>
+    {
+        var encoder = new MinAtarEncoder(shape[2], init);
+        int features = encoder.OutputShape(new Shape(1, shape[0], shape[1], shape[2])).Count;
+        var torso = new DenseTorso(features, width, init, head.Noisy, noise);
+        return new QNetwork(encoder, torso, new RainbowHead(width, actions, head, init, noise));
     };
 
     public static DqnAgent Create(AgentConfig config, int[] frame, ulong seed = 42) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MoeScratch.Nn.Heads;
 using MoeScratch.Rl.Agents;
 using MoeScratch.Tensors;
 
@@ -63,7 +64,7 @@ public class AgentStateTests
     public void Restore_RejectsAStateOfAnotherShape()
     {
         using var a = AgentHarness.Create(AgentHarness.Tiny(AgentConfig.MinAtarDqn), AgentHarness.MinAtarFrame);
-        using var b = AgentHarness.Create(AgentHarness.Tiny(AgentConfig.MinAtarDqn) with { DenseWidth = 16 }, AgentHarness.MinAtarFrame);
+        using var b = AgentHarness.Create(AgentHarness.Tiny(AgentConfig.MinAtarDqn) with { NetworkFactory = AgentHarness.SmallNetwork(16, HeadOptions.Dqn) }, AgentHarness.MinAtarFrame);
         Assert.Throws<ArgumentException>(() => b.RestoreState(a.CaptureState()));
     }
 }

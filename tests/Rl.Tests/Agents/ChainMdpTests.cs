@@ -58,7 +58,7 @@ public class ChainMdpTests
             EpsilonTrain = 0.1,
             EpsilonEval = 0,
             LearningRate = 1e-3f,
-            DenseWidth = 32,
+            NetworkFactory = AgentHarness.SmallNetwork(32, preset.Head),
         };
         using var agent = new DqnAgent(config, [1, States, 1], 2, 1f, seed: 3);
         bool solved = false;

@@ -1,3 +1,4 @@
+using MoeScratch.Nn.Heads;
 using MoeScratch.Rl.Agents;
 using MoeScratch.Rl.Exploration;
 using MoeScratch.Rl.Replay;
@@ -173,8 +174,7 @@ public class DqnAgentTests
     {
         var config = AgentHarness.Tiny(AgentConfig.Dqn) with
         {
-            Network = (shape, actions, init, noise) =>
-                (AgentHarness.Tiny(AgentConfig.RainbowLite)).DefaultNetwork(shape, actions, init, noise),
+            NetworkFactory = AgentHarness.SmallNetwork(8, HeadOptions.RainbowLite),
         };
         var e = Assert.Throws<ArgumentException>(() => AgentHarness.Create(config, AgentHarness.AtariFrame));
         Assert.That(e!.Message, Does.Contain("head"));

@@ -107,9 +107,9 @@ public class ExpertResetTests
     [Test]
     public void Apply_WithoutExperts_ExplainsTheMistake()
     {
-        var plain = AgentConfig.Dqn with { DenseWidth = 8 };
-        var net = plain.DefaultNetwork(ObsShape, 3, new Rng(1), new Rng(2));
-        var fresh = plain.DefaultNetwork(ObsShape, 3, new Rng(3), new Rng(2));
+        var build = AgentHarness.SmallNetwork(8, HeadOptions.Dqn);
+        var net = build(ObsShape, 3, new Rng(1), new Rng(2));
+        var fresh = build(ObsShape, 3, new Rng(3), new Rng(2));
         var e = Assert.Throws<InvalidOperationException>(() =>
             ExpertReset.Apply(net, null, fresh, ExpertIntervention.Reset, 0.8f, 0.2f, "expert"));
         Assert.That(e!.Message, Does.Contain("no expert parameters"));
@@ -120,7 +120,7 @@ public class ExpertResetTests
     {
         var config = AgentHarness.Tiny(AgentConfig.MinAtarDqn) with
         {
-            Network = (shape, actions, init, noise) => TwoExpertTorso.Network(shape, actions, init, noise, HeadOptions.Dqn),
+            NetworkFactory = (shape, actions, init, noise) => TwoExpertTorso.Network(shape, actions, init, noise, HeadOptions.Dqn),
             ExpertIntervention = ExpertIntervention.Reset,
             ExpertInterventionPeriod = 3,
             TargetUpdatePeriod = 1000,
