@@ -8,6 +8,15 @@ public sealed partial class DqnAgent
 {
     private readonly BatchBuffers _batch;
 
+    /// <summary>Replay indices of the latest update's batch (valid until the next update).</summary>
+    public ReadOnlySpan<int> LastBatchIndices => _batch.Indices;
+
+    /// <summary>
+    /// Per-sample TD (or C51 cross-entropy) losses of the latest update, unweighted: what prioritized replay
+    /// receives (priority √(loss + 1e-10), papers.md §5.1).
+    /// </summary>
+    public ReadOnlySpan<float> LastSampleLosses => _batch.Losses;
+
     /// <summary>Host-side batch arrays, allocated once (the update is the hot path of every run).</summary>
     private sealed class BatchBuffers(int batch, int stateBytes, int actions, int atoms)
     {

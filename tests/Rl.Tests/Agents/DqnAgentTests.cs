@@ -203,3 +203,42 @@ public class DqnAgentTests
         Assert.That(Convert.FromBase64String(stack), Is.EqualTo(new byte[] { 0, 0, 1, 2, 3, 4 }).AsCollection);
     }
 }
+
+public class DqnAgentLossWiringTests
+{
+    [Test]
+    public void Prioritized_FeedsBackSqrtOfThePerSampleLosses()
+    {
+        using var agent = AgentHarness.Create(AgentHarness.Tiny(AgentConfig.RainbowLite), AgentHarness.AtariFrame);
+        var loop = new FakeEnvLoop(36, 12, episodeLength: 1000);
+        while (agent.GradientUpdates < 3) loop.Run(agent, 1);
+        var tree = ((PrioritizedSampler)agent.Replay.Sampler).Tree;
+        var indices = agent.LastBatchIndices.ToArray();
+        var losses = agent.LastSampleLosses.ToArray();
+        for (int i = 0; i < indices.Length; i++)
+        {
+            if (Array.LastIndexOf(indices, indices[i]) != i) continue; // a repeated index keeps its last loss
+            Assert.That(tree.Get(indices[i]), Is.EqualTo(MathF.Sqrt(losses[i] + 1e-10f)).Within(1e-6), $"row {i}");
+        }
+        Assert.That(losses, Is.All.GreaterThan(0f), "C51 cross-entropy is positive");
+    }
+
+    [Test]
+    public void MoeAuxiliaryLoss_IsAddedToTheTdLoss()
+    {
+        var config = AgentHarness.Tiny(AgentConfig.MinAtarDqn) with
+        {
+            NetworkFactory = (shape, actions, init, noise) =>
+                TwoExpertTorso.Network(shape, actions, init, noise, HeadOptions.Dqn, auxWeight: 0.5f),
+        };
+        using var agent = AgentHarness.Create(config, AgentHarness.MinAtarFrame);
+        var loop = new FakeEnvLoop(50, 13, episodeLength: 1000);
+        while (agent.GradientUpdates < 2) loop.Run(agent, 1);
+        var s = agent.Stats;
+        Assert.That(s.LastAuxLoss, Is.GreaterThan(0f));
+        Assert.That(s.LastLoss, Is.EqualTo(s.LastTdLoss + s.LastAuxLoss).Within(1e-5f));
+        // The aux gradient reaches the router (its only other gradient path is the gate).
+        Assert.That(agent.Online.NamedParameters().Single(p => p.Key == "torso.router.weight").Value.Grad!.ToArray(),
+                    Has.Some.Not.EqualTo(0f));
+    }
+}

@@ -2,6 +2,7 @@ using MoeScratch.Nn;
 using MoeScratch.Nn.Encoders;
 using MoeScratch.Nn.Heads;
 using MoeScratch.Nn.Layers;
+using MoeScratch.Nn.Moe;
 using MoeScratch.Nn.Networks;
 using MoeScratch.Nn.Optim;
 using MoeScratch.Rl.Agents;
@@ -16,9 +17,13 @@ namespace MoeScratch.Rl.Tests.Agents;
 internal sealed class TwoExpertTorso : Torso
 {
     private readonly Linear _router, _e0, _e1;
+    private readonly float _auxWeight;
 
-    public TwoExpertTorso(int inFeatures, int width, Rng rng)
+    /// <param name="auxWeight">When positive, the torso reports an auxiliary loss auxWeight · mean(g²) in its
+    /// <see cref="MoeOutput"/>, like a load-balancing loss.</param>
+    public TwoExpertTorso(int inFeatures, int width, Rng rng, float auxWeight = 0f)
     {
+        _auxWeight = auxWeight;
         _router = RegisterModule("router", new Linear(inFeatures, 1, rng, bias: false));
         _e0 = RegisterModule("expert_0", new Linear(inFeatures, width, rng));
         _e1 = RegisterModule("expert_1", new Linear(inFeatures, width, rng));
@@ -33,16 +38,20 @@ internal sealed class TwoExpertTorso : Torso
         // Gate g = sigmoid(router(x)) [B, 1]: h = ReLU(g·e0(x) + (1 − g)·e1(x)).
         var g = Ops.Sigmoid(_router.Forward(x));
         var h = Ops.Relu(Ops.Add(Ops.Mul(_e0.Forward(x), g), Ops.Mul(_e1.Forward(x), Ops.AddScalar(Ops.Neg(g), 1f))));
-        return new TorsoOutput(h, null, h);
+        if (_auxWeight <= 0f) return new TorsoOutput(h, null, h);
+        var aux = Ops.Scale(Ops.Mean(Ops.Square(g)), _auxWeight);
+        var probs = Ops.Concat([g, Ops.AddScalar(Ops.Neg(g), 1f)], 1).Reshape(x.Shape[0], 1, 2);
+        var top = Ops.ArgMax(probs, 2);
+        return new TorsoOutput(h, new MoeOutput(h.Reshape(x.Shape[0], 1, Width), probs, top, null, aux), h);
     }
 
     public override int OutputFeatures(Shape encoded) => Width;
 
-    public static QNetwork Network(int[] shape, int actions, Rng init, Rng noise, HeadOptions head)
+    public static QNetwork Network(int[] shape, int actions, Rng init, Rng noise, HeadOptions head, float auxWeight = 0f)
     {
         var encoder = new MinAtarEncoder(shape[2], init);
         int features = encoder.OutputShape(new Shape(1, shape[0], shape[1], shape[2])).Count;
-        return new QNetwork(encoder, new TwoExpertTorso(features, 8, init), new RainbowHead(8, actions, head, init, noise));
+        return new QNetwork(encoder, new TwoExpertTorso(features, 8, init, auxWeight), new RainbowHead(8, actions, head, init, noise));
     }
 }
 
