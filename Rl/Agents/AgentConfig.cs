@@ -129,8 +129,9 @@ public sealed partial record AgentConfig
     public float PerturbScale { get; init; } = 0.2f;
 
     /// <summary>
-    /// A parameter belongs to an expert when one of its dotted name segments starts with this text (e.g.
-    /// "torso.moe.experts.fc1.weight"); ASSUMPTION until the MoE layers fix their names.
+    /// A parameter belongs to an expert when one of its dotted name segments starts with this text: the Nn/Moe
+    /// layers register their stacked expert MLPs as "experts" (e.g. "torso.moe.experts.fc1.weight"), while the
+    /// router (Φ, Top-k router) is left alone.
     /// </summary>
     public string ExpertParameterMarker { get; init; } = "expert";
 

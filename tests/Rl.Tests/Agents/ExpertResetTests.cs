@@ -153,3 +153,75 @@ public class ExpertResetTests
         return adam;
     }
 }
+
+/// <summary>PerConv tokens [B, h·w, c] → Soft MoE (Nn/Moe) → flatten: the MoE torso shape of papers.md §1, for tests.</summary>
+internal sealed class SoftMoeTestTorso : Torso
+{
+    private readonly SoftMoe _moe;
+
+    public SoftMoeTestTorso(Shape encoded, SoftMoeOptions options, Rng rng, Rng noise)
+    {
+        _moe = RegisterModule("moe", new SoftMoe(encoded[3], encoded[1] * encoded[2], options, rng, noise));
+        Features = encoded[1] * encoded[2] * encoded[3];
+    }
+
+    public int Features { get; }
+
+    public override TorsoOutput Forward(Tensor encoded)
+    {
+        int b = encoded.Shape[0];
+        var output = _moe.Forward(encoded.Reshape(b, encoded.Shape[1] * encoded.Shape[2], encoded.Shape[3]));
+        return new TorsoOutput(output.Values.Flatten(1), output, null);
+    }
+
+    public override int OutputFeatures(Shape encoded) => Features;
+
+    public static QNetworkFactory Factory(HeadOptions head, int experts = 2) => (shape, actions, init, noise) =>
+    {
+        var encoder = new MinAtarEncoder(shape[2], init, channels: 4);
+        var encoded = encoder.OutputShape(new Shape(1, shape[0], shape[1], shape[2]));
+        var torso = new SoftMoeTestTorso(encoded, new SoftMoeOptions(experts, ExpertHidden: 8, NoisyExperts: head.Noisy), init, noise);
+        return new QNetwork(encoder, torso, new RainbowHead(torso.Features, actions, head, init, noise));
+    };
+}
+
+public class SoftMoeExpertResetTests
+{
+    [Test]
+    public void Reset_OnASoftMoeNetwork_TouchesOnlyTheExpertMlp()
+    {
+        var build = SoftMoeTestTorso.Factory(HeadOptions.Dqn);
+        var net = build([5, 5, 2], 3, new Rng(1), new Rng(9));
+        var fresh = build([5, 5, 2], 3, new Rng(2), new Rng(9));
+        var before = AgentHarness.Snapshot(net);
+        var changed = ExpertReset.Apply(net, null, fresh, ExpertIntervention.Reset, 0.8f, 0.2f, "expert");
+        Assert.That(changed, Is.EquivalentTo(new[]
+        {
+            "torso.moe.experts.fc1.weight", "torso.moe.experts.fc1.bias", "torso.moe.experts.fc2.weight", "torso.moe.experts.fc2.bias",
+        }));
+        var after = AgentHarness.Snapshot(net);
+        Assert.That(after["torso.moe.phi"], Is.EqualTo(before["torso.moe.phi"]).AsCollection, "the router Φ stays");
+        Assert.That(after["torso.moe.experts.fc1.weight"], Is.EqualTo(fresh.StateDict()["torso.moe.experts.fc1.weight"].ToArray()).AsCollection);
+    }
+
+    [TestCase(ExpertIntervention.Reset)]
+    [TestCase(ExpertIntervention.ShrinkPerturb)]
+    public void Agent_WithSoftMoe_IntervenesOnPeriod(ExpertIntervention mode)
+    {
+        var config = AgentHarness.Tiny(AgentConfig.FullRainbow) with
+        {
+            NetworkFactory = SoftMoeTestTorso.Factory(AgentConfig.FullRainbow.Head),
+            ExpertIntervention = mode,
+            ExpertInterventionPeriod = 4,
+        };
+        using var agent = AgentHarness.Create(config, AgentHarness.MinAtarFrame);
+        var loop = new FakeEnvLoop(50, 14, episodeLength: 1000);
+        while (agent.GradientUpdates < 4) loop.Run(agent, 1);
+        var moments = agent.Optimizer.StateDict();
+        bool expertMomentsZero = moments["adam.m.torso.moe.experts.fc2.weight"].ToArray().All(v => v == 0f);
+        Assert.That(expertMomentsZero, Is.EqualTo(mode == ExpertIntervention.Reset));
+        Assert.That(moments["adam.m.torso.moe.phi"].ToArray(), Has.Some.Not.EqualTo(0f));
+        loop.Run(agent, 20);
+        Assert.That(float.IsFinite(agent.Stats.LastLoss), Is.True);
+    }
+}
