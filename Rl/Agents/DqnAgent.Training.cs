@@ -52,8 +52,8 @@ public sealed partial class DqnAgent
         Online.Train(true);
         Target.Train(true);
         using var scope = TensorScope.Begin();
-        var states = Observations(bb.States, b);
-        var next = Observations(bb.NextStates, b);
+        var states = Observations(bb.States);
+        var next = Observations(bb.NextStates);
 
         using (Tensor.NoGrad())
         {
@@ -83,17 +83,17 @@ public sealed partial class DqnAgent
         if (atoms > 1)
         {
             var chosenLogits = Ops.Gather(output.Logits!, 1, DqnMath.AtomIndex(bb.Actions, atoms)).Reshape(b, atoms);
-            perSample = DqnMath.C51Loss(chosenLogits, Tensor.FromArray(bb.TargetDistribution, new Shape(b, atoms)));
+            perSample = DqnMath.C51Loss(chosenLogits, Tensor.FromArray(bb.TargetDistribution, _batchAtomShape));
         }
         else
         {
-            perSample = DqnMath.TdLoss(chosenQ, Tensor.FromArray(bb.Targets, new Shape(b)), c.Loss);
+            perSample = DqnMath.TdLoss(chosenQ, Tensor.FromArray(bb.Targets, _batchVectorShape), c.Loss);
         }
         Tensor? weights = null;
         if (c.Prioritized)
         {
             PrioritizedSampler.ImportanceWeights(bb.Probabilities, bb.Weights);
-            weights = Tensor.FromArray(bb.Weights, new Shape(b));
+            weights = Tensor.FromArray(bb.Weights, _batchVectorShape);
         }
         Tensor? cql = c.CqlCoefficient > 0f ? DqnMath.CqlRegularizer(output.Q, chosenQ) : null;
         Tensor? aux = output.Moe?.AuxLoss;
@@ -112,12 +112,11 @@ public sealed partial class DqnAgent
     }
 
     /// <summary>Bytes → floats [B, H, W, S·C]; DrQ augmentation when configured (papers.md §5.5).</summary>
-    private Tensor Observations(byte[] bytes, int b)
+    private Tensor Observations(byte[] bytes)
     {
-        var shape = new Shape(b, _height, _width, _channels * Config.StackSize);
-        if (!Config.Augmentation) return Tensor.FromBytes(bytes, shape, _scale);
-        var t = Tensor.Empty(shape);
-        DrqAugmentation.Apply(bytes, b, _height, _width, _channels * Config.StackSize, _scale, _augRng, t.Span);
+        if (!Config.Augmentation) return Tensor.FromBytes(bytes, _batchShape, _scale);
+        var t = Tensor.Empty(_batchShape);
+        DrqAugmentation.Apply(bytes, Config.BatchSize, _height, _width, _channels * Config.StackSize, _scale, _augRng, t.Span);
         return t;
     }
 

@@ -27,6 +27,7 @@ public sealed partial class DqnAgent : IAgent
     private readonly int _height, _width, _channels;
     private readonly float _scale;
     private readonly Rng _actRng, _sampleRng, _onlineNoise, _targetNoise, _augRng, _expertRng;
+    private readonly Shape _actShape, _batchShape, _batchVectorShape, _batchAtomShape; // cached: no int[] per step
     private readonly byte[] _stack; // [H, W, S·C], oldest frame first, zeros before the episode start
     private readonly byte[] _frame; // o_t, the single frame the last action was taken in
     private readonly LinearSchedule _epsilon;
@@ -84,6 +85,10 @@ public sealed partial class DqnAgent : IAgent
         Replay = replay is null ? NewReplay(config) : CheckReplay(replay, config);
         _stack = new byte[_height * _width * _channels * config.StackSize];
         _frame = new byte[_height * _width * _channels];
+        _actShape = new Shape(1, _height, _width, _channels * config.StackSize);
+        _batchShape = new Shape(config.BatchSize, _height, _width, _channels * config.StackSize);
+        _batchVectorShape = new Shape(config.BatchSize);
+        _batchAtomShape = new Shape(config.BatchSize, config.Head.Atoms);
         _batch = new BatchBuffers(config.BatchSize, _stack.Length, actionCount, config.Head.Atoms);
         Support = Online.Head.Support?.ToArray();
     }
@@ -215,7 +220,7 @@ public sealed partial class DqnAgent : IAgent
         Online.Train(!_evalMode); // noise off in evaluation (papers.md §4.6)
         using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
-        var obs = Tensor.FromBytes(_stack, new Shape(1, _height, _width, _channels * Config.StackSize), _scale);
+        var obs = Tensor.FromBytes(_stack, _actShape, _scale);
         var q = Online.Forward(obs).Q;
         return EpsilonGreedy.SelectAction(q.Span, eps, _actRng);
     }
