@@ -52,7 +52,7 @@ public static partial class NetworkBuilder
         {
             encoder = BuildEncoder(cfg, observationShape[2], initRng);
             var encoded = encoder.OutputShape(inputShape);
-            torso = BuildTorso(cfg, encoded, initRng, noisy ? noiseRng : null);
+            torso = BuildTorso(cfg, encoded, initRng, noiseRng);
         }
         var head = new RainbowHead(torso.OutputFeatures(encoder.OutputShape(inputShape)), actions, cfg.Head, initRng,
                                    noisy ? noiseRng : null);
@@ -73,9 +73,9 @@ public static partial class NetworkBuilder
         };
     }
 
-    private static Torso BuildTorso(NetworkConfig cfg, Shape encoded, Rng rng, Rng? noiseRng)
+    private static Torso BuildTorso(NetworkConfig cfg, Shape encoded, Rng rng, Rng noiseRng)
     {
-        bool noisy = noiseRng is not null;
+        bool noisy = cfg.Head.Noisy;
         int h = encoded[1], w = encoded[2], d = encoded[3];
         switch (cfg.Torso)
         {

@@ -54,6 +54,14 @@ public class EncoderTests
     }
 
     [Test]
+    public void AnchorNetwork_ImpalaDqn_Has2089954Parameters()
+    {
+        // performance-anchors.md §5: IMPALA-CNN DQN, flatten 3872 → Linear 512 → ReLU → Linear 18.
+        var net = NetworkBuilder.Build(NetworkConfig.Baseline(), [84, 84, 4], 18, new Rng(0), new Rng(1));
+        Assert.That(net.ParameterCount, Is.EqualTo(2_089_954));
+    }
+
+    [Test]
     public void IdentityEncoder_ReturnsInput()
     {
         var x = Tensor.Ones(new Shape(1, 2, 2, 1));
