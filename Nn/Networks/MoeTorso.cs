@@ -13,30 +13,23 @@ namespace MoeScratch.Nn.Networks;
 public sealed class MoeTorso : Torso
 {
     private readonly Tokenizer _tokenizer;
-    private readonly IMoeLayer _moe;
+    private readonly MoeLayer _moe;
     private readonly Linear? _extra;
 
     /// <summary>Creates the torso.</summary>
     /// <param name="tokenizer">How the encoder output becomes tokens.</param>
-    /// <param name="moe">The MoE layer (Soft MoE, Top-k, Expert Choice); it must be a <see cref="Module"/> so its
-    /// parameters are registered under "moe".</param>
+    /// <param name="moe">The MoE layer (Soft MoE, Top-k, Expert Choice), registered under "moe".</param>
     /// <param name="extraLinear">Adds Dense(<paramref name="extraWidth"/>)+ReLU after the flatten.</param>
     /// <param name="extraInFeatures">m·d of the flattened MoE output (needed only with the extra layer).</param>
     /// <param name="rng">Init randomness for the extra layer (needed only with it).</param>
     /// <param name="extraWidth">Width of the extra layer (512 in dopamine).</param>
-    public MoeTorso(Tokenizer tokenizer, IMoeLayer moe, bool extraLinear = false, int extraInFeatures = 0, Rng? rng = null,
+    public MoeTorso(Tokenizer tokenizer, MoeLayer moe, bool extraLinear = false, int extraInFeatures = 0, Rng? rng = null,
                     int extraWidth = 512)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(moe);
-        if (moe is not Module moeModule)
-        {
-            throw new ArgumentException($"MoeTorso: the MoE layer {moe.GetType().Name} must derive from Module so its " +
-                                        "parameters are trained and checkpointed.");
-        }
         _tokenizer = RegisterModule("tokenizer", tokenizer);
-        _moe = moe;
-        RegisterModule("moe", moeModule);
+        _moe = RegisterModule("moe", moe);
         if (extraLinear)
         {
             if (extraInFeatures <= 0 || rng is null)
@@ -52,7 +45,7 @@ public sealed class MoeTorso : Torso
     public Tokenizer Tokenizer => _tokenizer;
 
     /// <summary>The MoE layer.</summary>
-    public IMoeLayer Moe => _moe;
+    public MoeLayer Moe => _moe;
 
     /// <inheritdoc/>
     public override TorsoOutput Forward(Tensor encoded)

@@ -70,27 +70,33 @@ public class TorsoTests
         GradCheck.Check("gap params", _ => torso.Forward(x).Features, torso.Parameters().ToArray(), eps: 1e-3);
     }
 
-    /// <summary>A per-token dense map standing in for an MoE layer, to test the torso's wiring on its own.</summary>
-    private sealed class TokenwiseDense : Module, IMoeLayer
+    /// <summary>
+    /// One real expert MLP applied to every token (no routing) standing in for an MoE layer, to test the torso's
+    /// tokenize → MoE → flatten wiring on its own.
+    /// </summary>
+    private sealed class TokenwiseExpert : MoeLayer
     {
-        private readonly Linear _lin;
+        private readonly ExpertMlp _experts;
 
-        public TokenwiseDense(int d, Rng rng) => _lin = RegisterModule("lin", new Linear(d, d, rng));
+        public TokenwiseExpert(int d, Rng rng) => _experts = RegisterModule("experts", new ExpertMlp(1, d, 3, rng));
 
-        public int NumExperts => 1;
+        public override int NumExperts => 1;
 
-        public MoeOutput Forward(Tensor tokens)
+        public override ExpertMlp Experts => _experts;
+
+        public override MoeOutput Forward(Tensor tokens)
         {
-            var y = _lin.Forward(tokens);
-            var probs = Tensor.Ones(new Shape(tokens.Shape[0], tokens.Shape[1], 1));
-            return new MoeOutput(y, probs, Tensor.Zeros(new Shape(tokens.Shape[0], tokens.Shape[1])), null, null);
+            int b = tokens.Shape[0], m = tokens.Shape[1], d = tokens.Shape[2];
+            var (y, h) = _experts.Forward(tokens.Reshape(1, b * m, d));
+            var probs = Tensor.Ones(new Shape(b, m, 1));
+            return new MoeOutput(y.Reshape(b, m, d), probs, Tensor.Zeros(new Shape(b, m)), h, null);
         }
     }
 
     [Test]
     public void MoeTorso_FlattensTheMoeTokens_AndRegistersTheLayer()
     {
-        var moe = new TokenwiseDense(4, new Rng(1)); // PerFeat on [2, 2, 2, 3]: 3 tokens of dim 4
+        var moe = new TokenwiseExpert(4, new Rng(1)); // PerFeat on [2, 2, 2, 3]: 3 tokens of dim 4
         var torso = new MoeTorso(new PerFeatTokenizer(), moe);
         var x = GradCheck.RandomInputs(2, [2, 2, 2, 3])[0];
         var o = torso.Forward(x);
@@ -99,10 +105,11 @@ public class TorsoTests
         Assert.That(o.Moe, Is.Not.Null);
         var expected = moe.Forward(new PerFeatTokenizer().Forward(x)).Values.ToArray();
         Assert.That(o.Features.ToArray(), Is.EqualTo(expected));
-        Assert.That(torso.NamedParameters().Select(p => p.Key), Is.EquivalentTo(new[] { "moe.lin.weight", "moe.lin.bias" }));
-        GradCheck.Check("moe torso", i => torso.Forward(i[0]).Features, GradCheck.RandomInputs(3, [2, 2, 2, 3]));
+        Assert.That(torso.NamedParameters().Select(p => p.Key), Has.All.StartWith("moe.experts.fc"));
+        // Small step: with hidden width 3 a 1e-2 input step can cross an expert ReLU kink.
+        GradCheck.Check("moe torso", i => torso.Forward(i[0]).Features, GradCheck.RandomInputs(3, [2, 2, 2, 3]), eps: 1e-3);
 
-        var extra = new MoeTorso(new PerConvTokenizer(), new TokenwiseDense(3, new Rng(1)), extraLinear: true, extraInFeatures: 12, rng: new Rng(2), extraWidth: 5);
+        var extra = new MoeTorso(new PerConvTokenizer(), new TokenwiseExpert(3, new Rng(1)), extraLinear: true, extraInFeatures: 12, rng: new Rng(2), extraWidth: 5);
         Assert.That(extra.Forward(x).Features.Shape.ToArray(), Is.EqualTo(new[] { 2, 5 }));
         Assert.That(extra.OutputFeatures(x.Shape), Is.EqualTo(5));
         Assert.That(extra.Forward(x).Features.ToArray(), Has.All.GreaterThanOrEqualTo(0f), "extra layer ends in ReLU");
