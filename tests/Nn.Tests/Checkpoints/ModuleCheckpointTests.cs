@@ -2,6 +2,7 @@ using MoeScratch.Nn.Checkpoints;
 using MoeScratch.Nn.Heads;
 using MoeScratch.Nn.Networks;
 using MoeScratch.Nn.Optim;
+using MoeScratch.Nn.Tokenizers;
 using MoeScratch.Tensors;
 
 namespace MoeScratch.Nn.Tests.Checkpoints;
@@ -33,18 +34,26 @@ public class ModuleCheckpointTests
         }
     }
 
-    [Test]
-    public void RoundTrip_BuiltQNetworkAndAdam_RestoresEverything()
+    private static IEnumerable<TestCaseData> RoundTripConfigs()
+    {
+        yield return new TestCaseData(Cfg).SetName("TokenizedSumRainbow");
+        yield return new TestCaseData(NetworkConfig.SoftMoe(2) with { Encoder = EncoderKind.MinAtar, Head = HeadOptions.FullRainbow, Tokenization = Tokenization.Shuffled })
+            .SetName("ShuffledSoftMoeRainbow");
+        yield return new TestCaseData(NetworkConfig.Top1Moe(2) with { Encoder = EncoderKind.MinAtar }).SetName("Top1MoeDqn");
+    }
+
+    [TestCaseSource(nameof(RoundTripConfigs))]
+    public void RoundTrip_BuiltQNetworkAndAdam_RestoresEverything(NetworkConfig cfg)
     {
         var noise = new Rng(50);
-        var net = Net(Cfg, 1, noise);
+        var net = Net(cfg, 1, noise);
         var opt = new Adam(net.NamedParameters(), 1e-3f);
         TrainSteps(net, opt, 2);
         string path = Path.Combine(_dir, "model.safetensors");
         ModuleCheckpoint.Save(path, net, opt, step: 1234);
 
         var noise2 = new Rng(51);
-        var net2 = Net(Cfg, 2, noise2);
+        var net2 = Net(cfg, 2, noise2);
         var opt2 = new Adam(net2.NamedParameters(), 1e-3f);
         var info = ModuleCheckpoint.Load(path, net2, opt2);
         Assert.That(info.Step, Is.EqualTo(1234));
