@@ -17,9 +17,11 @@ public static partial class NetworkBuilder
             TorsoKind.SoftMoe => new SoftMoe(tokenDim, tokens,
                 new SoftMoeOptions(cfg.NumExperts, cfg.ExpertHidden, cfg.CapacityFactor, cfg.SlotsPerExpert, cfg.SlotFraction,
                                    cfg.SoftMoeNormalize, cfg.RandomPhi, noisy), rng, noiseRng),
-            // P1 uses k = 1 and no auxiliary loss or router noise by default (§2.1, §2.2).
+            // P1 uses k = 1 and no auxiliary loss or router noise by default (§2.1); LoadBalancing turns on the
+            // importance and load losses with the code's default weights 1.0 (§2.2, P1 Fig. 9).
             TorsoKind.Top1Moe => new TopKMoe(tokenDim, tokens,
-                new TopKMoeOptions(cfg.NumExperts, cfg.ExpertHidden, K: 1, CapacityFactor: cfg.CapacityFactor, NoisyExperts: noisy),
+                new TopKMoeOptions(cfg.NumExperts, cfg.ExpertHidden, K: 1, CapacityFactor: cfg.CapacityFactor, NoisyExperts: noisy,
+                                   ImportanceLoss: cfg.LoadBalancing, LoadLoss: cfg.LoadBalancing),
                 rng, noiseRng),
             TorsoKind.ExpertChoice => new ExpertChoiceMoe(tokenDim, tokens,
                 new ExpertChoiceOptions(cfg.NumExperts, cfg.ExpertHidden, cfg.CapacityFactor, NoisyExperts: noisy), rng, noiseRng),

@@ -118,6 +118,9 @@ public sealed record NetworkConfig
     /// <summary>Soft MoE with a fresh random Φ every call (P1 Fig. 8 "RandPhi").</summary>
     public bool RandomPhi { get; init; }
 
+    /// <summary>Top-1 MoE with the importance and load losses of Ruiz et al. 2021 (P1 Fig. 9 "LoadBalancing", §2.2).</summary>
+    public bool LoadBalancing { get; init; }
+
     /// <summary>Regular, Big or All experts (§4.7).</summary>
     public ExpertVariant ExpertVariant { get; init; } = ExpertVariant.Regular;
 
@@ -200,12 +203,14 @@ public sealed record NetworkConfig
             if (ExpertHidden != BaseWidth) Fail($"ExpertHidden = {ExpertHidden} applies only to MoE torsos, not {Torso}; set WidthMultiplier instead.");
             if (Tokenization != Tokenization.PerConv) Fail($"Tokenization {Tokenization} applies only to MoE torsos; {Torso} uses its own layout (PerConv for the tokenized baselines).");
             if (ExtraLinearLayer) Fail($"ExtraLinearLayer applies only to MoE torsos, not {Torso}.");
+            if (LoadBalancing) Fail($"LoadBalancing applies only to the Top-1 MoE, not {Torso}.");
             if (ExpertVariant != ExpertVariant.Regular) Fail($"ExpertVariant {ExpertVariant} needs Torso = SoftMoe, not {Torso}.");
         }
         else
         {
             if (WidthMultiplier != 1) Fail($"WidthMultiplier = {WidthMultiplier} applies to dense torsos, not {Torso}; scale an MoE with NumExperts or ExpertHidden.");
             if (Torso != TorsoKind.SoftMoe && softOnly) Fail($"SoftMoeNormalize, RandomPhi, SlotsPerExpert and SlotFraction are Soft MoE options, but Torso is {Torso}.");
+            if (LoadBalancing && Torso != TorsoKind.Top1Moe) Fail($"LoadBalancing (importance + load losses) is a Top-1 MoE option, but Torso is {Torso}.");
             if (ExpertVariant != ExpertVariant.Regular && Torso != TorsoKind.SoftMoe) Fail($"ExpertVariant {ExpertVariant} is defined for Soft MoE only (P1 §5.3), not {Torso}.");
         }
         if (ExpertVariant == ExpertVariant.Big)

@@ -38,6 +38,20 @@ public class MoeNetworkBuilderTests
         Assert.That(net.ParameterCount, Is.EqualTo(663_859));
     }
 
+    [Test]
+    public void Top1LoadBalancing_ReportsAnAuxLoss_PlainTop1DoesNot()
+    {
+        var obs = Tensor.Uniform(new Shape(2, 10, 10, 4), 0f, 1f, new Rng(2));
+        var plain = NetworkBuilder.Build(NetworkConfig.Top1Moe(2) with { Encoder = EncoderKind.MinAtar }, [10, 10, 4], 3, new Rng(0), new Rng(1));
+        var balanced = NetworkBuilder.Build(NetworkConfig.Top1Moe(2) with { Encoder = EncoderKind.MinAtar, LoadBalancing = true }, [10, 10, 4], 3, new Rng(0), new Rng(1));
+        Assert.That(plain.Forward(obs).Moe!.AuxLoss, Is.Null);
+        var aux = balanced.Forward(obs).Moe!.AuxLoss;
+        Assert.That(aux, Is.Not.Null);
+        Assert.That(aux!.Item(), Is.GreaterThanOrEqualTo(0f));
+        Assert.That(() => NetworkBuilder.Build(NetworkConfig.SoftMoe(2) with { Encoder = EncoderKind.MinAtar, LoadBalancing = true }, [10, 10, 4], 3, new Rng(0), new Rng(1)),
+                    Throws.ArgumentException.With.Message.Contains("Top-1 MoE option"));
+    }
+
     private static IEnumerable<TestCaseData> MoeConfigs()
     {
         yield return new TestCaseData(NetworkConfig.SoftMoe(2), typeof(SoftMoe), 100 * 16).SetName("SoftMoe2");
