@@ -52,10 +52,13 @@ public sealed class TensorBoardMetricsSink : IMetricsSink
     /// <inheritdoc/>
     public void Iteration(IterationStats stats)
     {
-        // NaN entries (no evaluation phase, no update yet) are skipped: TensorBoard would plot them as gaps anyway.
+        // NaN entries (no update yet) and the eval/ group of an iteration without evaluation are skipped, so
+        // TensorBoard shows no flat zero line for a phase that never ran.
+        bool evaluated = stats.Evaluation.Episodes > 0;
         foreach (var kv in MetricTags.Flatten(stats))
         {
-            if (!double.IsNaN(kv.Value)) Scalar(kv.Key, stats.TotalSteps, kv.Value);
+            if (double.IsNaN(kv.Value) || (!evaluated && kv.Key.StartsWith("eval/", StringComparison.Ordinal))) continue;
+            Scalar(kv.Key, stats.TotalSteps, kv.Value);
         }
     }
 
