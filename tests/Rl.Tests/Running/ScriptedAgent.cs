@@ -48,6 +48,9 @@ internal sealed class ScriptedAgent : IAgent, IAgentStateStore
 
     public bool RecordCalls { get; set; } = true;
 
+    /// <summary>Whether Store triggers sampling (off: the sampler RNG is never touched).</summary>
+    public bool Learn { get; set; } = true;
+
     public AgentStats Stats => new(_envSteps, _updates, _lastLoss, _lastLoss, 0f, _weights[0], 0.1f);
 
     public int BeginEpisode(ReadOnlySpan<byte> frame)
@@ -84,7 +87,7 @@ internal sealed class ScriptedAgent : IAgent, IAgentStateStore
         if (EvalMode || _lastFrame is null) return;
         Replay.Add(_lastFrame, _lastAction, reward, terminal, episodeEnd);
         _envSteps++;
-        if (_envSteps % 4 == 0 && Replay.Count > 32) Train();
+        if (Learn && _envSteps % 4 == 0 && Replay.Count > 32) Train();
     }
 
     private void Train()
