@@ -13,8 +13,11 @@ namespace MoeScratch.Tensors;
 /// <item>Elementwise (<c>IBackend.Elementwise.cs</c>): Unary/UnaryBackward (an enum of scalar functions),
 /// Binary with broadcasting, Where, BroadcastTo.</item>
 /// <item>Reductions (<c>IBackend.Reduce.cs</c>): Reduce (sum, max, min) over any axes.</item>
-/// <item>Further families (matmul, conv2d, pooling, softmax, movement, top-k, optimizers) each add a
-/// <c>partial</c> file of their own.</item>
+/// <item>Softmax (<c>IBackend.Softmax.cs</c>): Softmax/SoftmaxBackward, plain or log, along any axis.</item>
+/// <item>Top-k (<c>IBackend.TopK.cs</c>): TopK indices (ArgMax is k = 1; values are a Gather).</item>
+/// <item>Movement (<c>IBackend.Movement.cs</c>): Permute, SliceCopy, SliceAdd (Concat/Stack reuse them).</item>
+/// <item>Indexing (<c>IBackend.Indexing.cs</c>): Gather, ScatterAdd (IndexSelect and OneHot are composites).</item>
+/// <item>Further families (matmul, conv2d, pooling, optimizers) each add a <c>partial</c> file of their own.</item>
 /// </list>
 /// <para>Argument order follows the kernels: outputs first, then saved statistics, then inputs, then sizes.
 /// Backward primitives accumulate (+=) into the gradients they are given.</para>

@@ -11,6 +11,9 @@ namespace MoeScratch.Tensors;
 /// Layout is NHWC for images and HWIO ([kh, kw, in, out]) for conv weights, as in flax/Dopamine whose networks
 /// the papers use: the conv output of im2col·W is NHWC with no transpose, and PerConv tokens
 /// ([B, H·W, C]) are a free reshape of the encoder output.
+/// <para>Index tensors (Gather, IndexSelect, OneHot, ArgMax and TopK outputs, actions) are ordinary float32
+/// tensors holding exact integer values; floats represent every integer below 2^24 exactly, far beyond any axis
+/// size here. Index ops reject values that are fractional, negative or out of range.</para>
 /// </remarks>
 public static partial class Ops
 {

@@ -1,0 +1,60 @@
+using MoeScratch.Nn.Layers;
+using MoeScratch.Tensors;
+
+namespace MoeScratch.Nn.Encoders;
+
+/// <summary>
+/// The Nature-DQN torso (Mnih et al. 2015; papers.md §4.2): conv 32@8×8 s4 → conv 64@4×4 s2 → conv 64@3×3 s1,
+/// ReLU after each, xavier_uniform kernels, zero biases. Dopamine's JAX networks (and both papers) use flax's
+/// default SAME padding (84 → 21 → 11 → 11, output 11×11×64); the original DQN used VALID (→ 7×7×64).
+/// </summary>
+public sealed class NatureCnn : Layer
+{
+    /// <summary>Creates the encoder for <paramref name="inChannels"/> stacked frames.</summary>
+    public NatureCnn(int inChannels, Rng rng, Padding? padding = null)
+    {
+        var pad = padding ?? Padding.Same;
+        Conv1 = RegisterModule("conv1", new Conv2d(inChannels, 32, 8, 4, pad, rng));
+        Conv2 = RegisterModule("conv2", new Conv2d(32, 64, 4, 2, pad, rng));
+        Conv3 = RegisterModule("conv3", new Conv2d(64, 64, 3, 1, pad, rng));
+    }
+
+    /// <summary>First convolution.</summary>
+    public Conv2d Conv1 { get; }
+
+    /// <summary>Second convolution.</summary>
+    public Conv2d Conv2 { get; }
+
+    /// <summary>Third convolution.</summary>
+    public Conv2d Conv3 { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) =>
+        Ops.Relu(Conv3.Forward(Ops.Relu(Conv2.Forward(Ops.Relu(Conv1.Forward(x))))));
+
+    /// <inheritdoc/>
+    public override Shape OutputShape(Shape input) => Conv3.OutputShape(Conv2.OutputShape(Conv1.OutputShape(input)));
+}
+
+/// <summary>
+/// The MinAtar torso of Revisiting Rainbow / Dopamine's MinAtar configs (environments.md §8.6): one conv
+/// 16@3×3 s1 + ReLU on 10×10×C. SAME padding (flax default, 10·10·16 features) by default; VALID gives MinAtar's
+/// own 8·8·16.
+/// </summary>
+public sealed class MinAtarEncoder : Layer
+{
+    /// <summary>Creates the encoder.</summary>
+    public MinAtarEncoder(int inChannels, Rng rng, Padding? padding = null, int channels = 16)
+    {
+        Conv = RegisterModule("conv1", new Conv2d(inChannels, channels, 3, 1, padding ?? Padding.Same, rng));
+    }
+
+    /// <summary>The convolution.</summary>
+    public Conv2d Conv { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => Ops.Relu(Conv.Forward(x));
+
+    /// <inheritdoc/>
+    public override Shape OutputShape(Shape input) => Conv.OutputShape(input);
+}

@@ -1,0 +1,16 @@
+namespace MoeScratch.Tensors;
+
+public partial interface IBackend
+{
+    /// <summary>
+    /// Max-subtracted softmax (or log-softmax when <paramref name="log"/>) along the middle axis of x viewed as
+    /// [outer, n, inner]; y has x's shape.
+    /// </summary>
+    void Softmax(Tensor y, Tensor x, int outer, int n, int inner, bool log);
+
+    /// <summary>
+    /// Accumulates the input gradient from the saved output y, viewed as [outer, n, inner]:
+    /// softmax <c>dx += y ⊙ (dy − Σₙ dy ⊙ y)</c>; log-softmax <c>dx += dy − exp(y) · Σₙ dy</c>.
+    /// </summary>
+    void SoftmaxBackward(Tensor dx, Tensor dy, Tensor y, int outer, int n, int inner, bool log);
+}
