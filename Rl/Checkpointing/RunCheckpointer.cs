@@ -85,9 +85,11 @@ public sealed class RunCheckpointer
         return System.IO.Path.Combine(directory, name);
     }
 
-    /// <summary>Writes a checkpoint of <paramref name="runner"/>'s current state and returns its directory.</summary>
-    /// <exception cref="InvalidOperationException">Called in the middle of an episode is impossible by construction;
-    /// thrown when the sink reports no offsets it can serialise.</exception>
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="runner"/>'s current state and returns its directory. The runner only
+    /// calls this between episodes, so no mid-episode state is ever needed. The sink is flushed first so the
+    /// recorded offsets match what is on disk.
+    /// </summary>
     public string Save(Runner runner)
     {
         ArgumentNullException.ThrowIfNull(runner);
