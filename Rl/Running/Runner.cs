@@ -126,6 +126,38 @@ public sealed class Runner
         return stats;
     }
 
+    /// <summary>
+    /// Plays <paramref name="episodes"/> whole episodes in evaluation mode outside the iteration protocol (e.g. the
+    /// Atari-100k protocol's 100 episodes after training, environments.md §7.6), logs them as evaluation episodes and
+    /// returns their aggregates. Training counters and the iteration in progress are untouched.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="episodes"/> is less than 1.</exception>
+    public PhaseStats Evaluate(int episodes, CancellationToken cancellationToken = default)
+    {
+        if (episodes < 1) throw new ArgumentException($"Runner.Evaluate: episodes = {episodes} must be ≥ 1.", nameof(episodes));
+        var records = new List<EpisodeRecord>(episodes);
+        var wall = Stopwatch.StartNew();
+        double env = 0;
+        long steps = 0;
+        _agent.EvalMode = true;
+        try
+        {
+            while (records.Count < episodes && !cancellationToken.IsCancellationRequested)
+            {
+                EpisodeRecord e = RunEpisode(eval: true, out double envSeconds);
+                env += envSeconds;
+                steps += e.Length;
+                records.Add(e);
+                _sink.Episode(e);
+            }
+        }
+        finally
+        {
+            _agent.EvalMode = false;
+        }
+        return PhaseStats.From(records, steps, wall.Elapsed.TotalSeconds, env);
+    }
+
     // Returns false when cancelled before the phase's budget was met.
     private bool RunOnePhase(bool eval, CancellationToken ct)
     {
@@ -141,6 +173,9 @@ public sealed class Runner
                 int slot = eval ? 2 : 0;
                 State.IterationSeconds[slot] += wall.Elapsed.TotalSeconds;
                 State.IterationSeconds[slot + 1] += envSeconds;
+                if (eval) State.IterationEvalSteps += e.Length;
+                else State.IterationTrainSteps += e.Length;
+                (eval ? State.EvalEpisodes : State.TrainEpisodes).Add(e);
                 _sink.Episode(e);
             }
             return true;
@@ -189,17 +224,13 @@ public sealed class Runner
         {
             index = State.TotalEvalEpisodes++;
             State.TotalEvalSteps += length;
-            State.IterationEvalSteps += length;
         }
         else
         {
             index = State.TotalEpisodes++;
             State.TotalSteps += length;
-            State.IterationTrainSteps += length;
         }
-        var record = new EpisodeRecord(eval ? RunPhase.Evaluation : RunPhase.Training, State.Iteration, index, ret, length, truncated, State.TotalSteps);
-        (eval ? State.EvalEpisodes : State.TrainEpisodes).Add(record);
-        return record;
+        return new EpisodeRecord(eval ? RunPhase.Evaluation : RunPhase.Training, State.Iteration, index, ret, length, truncated, State.TotalSteps);
     }
 
     private void ResetEnvironment()

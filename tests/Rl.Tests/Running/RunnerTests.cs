@@ -196,4 +196,25 @@ public class RunnerTests
         using var agent = new ScriptedAgent(5, env.ObservationShape, seed: 1);
         Assert.That(() => new Runner(env, agent, Small()), Throws.ArgumentException.With.Message.Contains("5 actions"));
     }
+
+    [Test]
+    public void EvaluateRunsStandaloneEvaluationEpisodesWithoutTouchingTrainingCounters()
+    {
+        using var env = new ScriptedEnvironment([3, 5], [2f]);
+        using var agent = new ScriptedAgent(3, env.ObservationShape, seed: 1);
+        var sink = new MemoryMetricsSink();
+        var runner = new Runner(env, agent, Small(iterations: 1, steps: 3), sink);
+        runner.Run();
+        long steps = runner.State.TotalSteps;
+        PhaseStats stats = runner.Evaluate(4);
+
+        Assert.That((stats.Episodes, stats.Steps, stats.MeanReturn), Is.EqualTo((4, 16L, 8.0)));
+        Assert.That(runner.State.TotalSteps, Is.EqualTo(steps));
+        Assert.That(runner.State.EvalEpisodes, Is.Empty);
+        Assert.That(runner.State.TotalEvalEpisodes, Is.EqualTo(4));
+        Assert.That(agent.Calls.Where(c => c.Call == "begin").Skip(1).Select(c => c.Eval), Is.All.True);
+        Assert.That(agent.EvalMode, Is.False);
+        Assert.That(sink.Episodes.Count(e => e.Phase == RunPhase.Evaluation), Is.EqualTo(4));
+        Assert.That(() => runner.Evaluate(0), Throws.ArgumentException);
+    }
 }
