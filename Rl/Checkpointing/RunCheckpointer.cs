@@ -182,6 +182,29 @@ public sealed class RunCheckpointer
         return new LoadedRunCheckpoint(path, state, offsets, manifest);
     }
 
+    /// <summary>
+    /// Loads the newest checkpoint that verifies, skipping corrupted or incomplete ones (ecosystem.md §8.3: "fall back
+    /// to the previous checkpoint"); returns null when none exists. <paramref name="skipped"/> lists each skipped
+    /// checkpoint with the reason, for the log.
+    /// </summary>
+    public LoadedRunCheckpoint? LoadNewestValid(IEnvironment environment, out IReadOnlyList<string> skipped)
+    {
+        var reasons = new List<string>();
+        skipped = reasons;
+        foreach (string dir in List(Directory).Reverse())
+        {
+            try
+            {
+                return Load(environment, dir);
+            }
+            catch (InvalidDataException e)
+            {
+                reasons.Add(e.Message);
+            }
+        }
+        return null;
+    }
+
     private void Prune(string newest)
     {
         var all = List(Directory);

@@ -136,3 +136,21 @@ public sealed class MemoryMetricsSink : IMetricsSink
     /// <inheritdoc/>
     public void Dispose() { }
 }
+
+/// <summary>Discards everything (the runner's sink when none is given).</summary>
+internal sealed class NullMetricsSink : IMetricsSink
+{
+    public static readonly NullMetricsSink Instance = new();
+
+    public void Scalar(string tag, long step, double value) { }
+
+    public void Episode(EpisodeRecord episode) { }
+
+    public void Iteration(IterationStats stats) { }
+
+    public void Flush() { }
+
+    public IReadOnlyDictionary<string, long> Offsets { get; } = new Dictionary<string, long>();
+
+    public void Dispose() { }
+}

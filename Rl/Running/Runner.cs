@@ -45,7 +45,7 @@ public sealed class Runner
         }
         _env = environment;
         _agent = agent;
-        _sink = sink ?? new MemoryMetricsSink();
+        _sink = sink ?? NullMetricsSink.Instance;
         Config = config;
         State = resumeFrom ?? new RunnerState();
     }

@@ -230,4 +230,25 @@ public class RunCheckpointerTests
         Assert.That(manifest.Extra!["runner_config"]!["training_steps_per_iteration"]!.GetValue<long>(), Is.EqualTo(150));
         Assert.That(manifest.Extra!["environment"]!.GetValue<string>(), Is.EqualTo("minatar:breakout"));
     }
+
+    [Test]
+    public void LoadNewestValidFallsBackPastACorruptedCheckpoint()
+    {
+        var (env, agent) = Make(21);
+        using (env)
+        using (agent)
+            new Runner(env, agent, Config(3)) { Checkpointer = new RunCheckpointer(_dir, agent, keep: 3) }.Run();
+        var all = RunCheckpointer.List(_dir);
+        File.AppendAllText(Path.Combine(all[^1], "replay.bin"), "x");
+
+        var (env2, agent2) = Make(5);
+        using (env2)
+        using (agent2)
+        {
+            var loaded = new RunCheckpointer(_dir, agent2).LoadNewestValid(env2, out var skipped);
+            Assert.That(loaded!.Path, Is.EqualTo(all[^2]));
+            Assert.That(loaded.State.Iteration, Is.EqualTo(2));
+            Assert.That(skipped.Single(), Does.Contain("replay.bin"));
+        }
+    }
 }
