@@ -6,7 +6,7 @@ namespace MoeScratch.Tensors;
 
 /// <summary>
 /// An immutable list of dimension sizes (row-major, last dimension contiguous).
-/// Images are NHWC throughout MoeScratch: see <see cref="Ops.Conv2d"/> for why.
+/// Images are NHWC throughout MoeScratch: see <c>Ops.Conv2d</c> for why.
 /// </summary>
 public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
 {

@@ -1,3 +1,5 @@
+using MoeScratch.Tensors.Cpu.Kernels.Gemm;
+
 namespace MoeScratch.Tensors.Cpu.Kernels;
 
 /// <summary>
@@ -6,12 +8,55 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// </summary>
 internal static class MatMulKernels
 {
-    /// <summary>The entry point every op uses; dispatches to the fastest correct kernel.</summary>
-    public static void Gemm(bool transA, bool transB, int m, int n, int k,
-                            ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-                            Span<float> c, int ldc, bool accumulate)
+    /// <summary>
+    /// The entry point every op uses; dispatches to the fastest correct kernel: the packed, cache-blocked AVX2/FMA
+    /// SGEMM (<see cref="GemmDriver"/>, multi-threaded up to <see cref="CpuThreads.Max"/> for large problems) when the
+    /// hardware has 256-bit FMA, otherwise <see cref="GemmNaive"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short for its m, n, k and leading dimension.</exception>
+    public static unsafe void Gemm(bool transA, bool transB, int m, int n, int k,
+                                   ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+                                   Span<float> c, int ldc, bool accumulate)
     {
-        GemmNaive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        if (m <= 0 || n <= 0) return;
+        Check(c.Length, m, n, ldc, "c");
+        if (k <= 0)
+        {
+            // Empty sum: C = 0, or C unchanged when accumulating.
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            }
+
+            return;
+        }
+
+        Check(a.Length, transA ? k : m, transA ? m : k, lda, "a");
+        Check(b.Length, transB ? n : k, transB ? k : n, ldb, "b");
+        if (!GemmMicroKernel.IsSupported)
+        {
+            GemmNaive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            GemmDriver.Run(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+        }
+    }
+
+    // The fast kernel uses raw pointers, so an undersized span must fail loudly instead of touching foreign memory.
+    private static void Check(int length, int rows, int cols, int ld, string name)
+    {
+        if (ld < cols || (long)(rows - 1) * ld + cols > length)
+        {
+            throw new ArgumentException(
+                $"Gemm: '{name}' holds {length} floats with leading dimension {ld}, but a stored [{rows}x{cols}] " +
+                $"matrix needs ld >= {cols} and (rows-1)*ld + cols = {(long)(rows - 1) * ld + cols} floats; " +
+                "pass the matching m, n, k, transpose flags and strides.", name);
+        }
     }
 
     /// <summary>Reference kernel (test oracle and fallback): a triple loop with a double-free float accumulator.</summary>

@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MoeScratch.Tensors.Cpu.Kernels.Gemm;
+
+/// <summary>
+/// Cache-blocked, optionally multi-threaded SGEMM driver: C[m×n] (+)= op(A)[m×k] · op(B)[k×n], all row-major.
+/// Glossary: m, n, k problem sizes; lda/ldb/ldc row strides of the stored matrices; MC×KC the packed A block
+/// (L2-resident), KC×NC the packed B block (L3-resident), its KC×NR micro-panel (L1-resident); MR×NR the micro-tile;
+/// ic/pc/jc block origins along m/k/n, ir/jr micro-tile origins inside a block.
+/// </summary>
+/// <remarks>
+/// Loop order is the GotoBLAS/BLIS five-loop nest (Goto &amp; van de Geijn 2008, "Anatomy of High-Performance
+/// Matrix Multiplication"): jc → pc (pack B) → ic (pack A) → jr → ir → micro-kernel. Sizes for a Zen3-class core
+/// (32–64 KiB L1d, 512 KiB–2 MiB L2, AVX2+FMA): a KC=256 B micro-panel is 16 KiB (fits L1 next to the A stream),
+/// an MC×KC = 168×256 A block is 168 KiB (well inside L2), NC = 4080 keeps a B block at ≤ 4 MiB of the shared L3.
+/// These are BLIS's Haswell sgemm block sizes, which are also the ones it uses on Zen.
+/// </remarks>
+internal static unsafe class GemmDriver
+{
+    /// <summary>A-block rows (multiple of MR).</summary>
+    public const int MC = 168;
+
+    /// <summary>Depth of one packed block.</summary>
+    public const int KC = 256;
+
+    /// <summary>B-block columns (multiple of NR).</summary>
+    public const int NC = 4080;
+
+    /// <summary>
+    /// Problems below this many FLOPs (2mnk) stay on the calling thread: ≈ 8 MFLOP is ~100 µs on one core, where the
+    /// ~5–20 µs cost of waking a pool thread stops mattering. Acting at batch 1 (m = 1 GEMVs) never crosses it.
+    /// </summary>
+    public const double ParallelMinFlops = 8e6;
+
+    /// <summary>m at or below which the skinny (GEMV-like) path runs: packing B would cost as much as the math.</summary>
+    public const int SkinnyMaxM = 4;
+
+    private const int MR = GemmMicroKernel.MR;
+    private const int NR = GemmMicroKernel.NR;
+
+    // One pinned, reused packing buffer per thread (no per-call large allocation); grows to the largest request.
+    [ThreadStatic] private static float[]? packBuffer;
+
+    /// <summary>Runs the product; m, n, k &gt; 0 and pointers pinned by the caller.</summary>
+    public static void Run(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
+                           float* c, int ldc, bool accumulate)
+    {
+        if (m <= SkinnyMaxM)
+        {
+            Skinny(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+
+        int threads = 2.0 * m * n * k >= ParallelMinFlops ? CpuThreads.Max : 1;
+        // Split the larger of m and n: each thread packs its own slice of one operand and all of the other, so the
+        // duplicated packing is of the smaller operand.
+        int nUnits = (n + NR - 1) / NR, mUnits = (m + MR - 1) / MR;
+        bool splitN = nUnits >= mUnits;
+        threads = Math.Min(threads, splitN ? nUnits : mUnits);
+        if (threads <= 1)
+        {
+            Blocked(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+
+        int chunk = ((splitN ? nUnits : mUnits) + threads - 1) / threads * (splitN ? NR : MR);
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int lo = t * chunk;
+            int hi = Math.Min((splitN ? n : m), lo + chunk);
+            if (lo >= hi) return;
+            if (splitN)
+                Blocked(transA, transB, 0, m, lo, hi, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate);
+            else
+                Blocked(transA, transB, lo, hi, 0, n, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate);
+        });
+    }
+
+    /// <summary>The five-loop nest over rows [i0, i1) and columns [j0, j1) of C, on the calling thread.</summary>
+    private static void Blocked(bool transA, bool transB, int i0, int i1, int j0, int j1, int k,
+                                float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        // Balanced block sizes: k = 257 as 2×129 rather than 256 + 1 keeps every block deep enough to amortise.
+        int kc0 = Balanced(k, KC, 1);
+        int mc0 = Balanced(i1 - i0, MC, MR);
+        int ncMax = Math.Min(NC, RoundUp(j1 - j0, NR));
+        float* packA = Buffer(RoundUp(mc0 * kc0, 16) + ncMax * kc0);
+        float* packB = packA + RoundUp(mc0 * kc0, 16);
+
+        for (int jc = j0; jc < j1; jc += NC)
+        {
+            int nc = Math.Min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += kc0)
+            {
+                int kc = Math.Min(kc0, k - pc);
+                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, packB);
+                bool addC = accumulate || pc > 0;
+                for (int ic = i0; ic < i1; ic += mc0)
+                {
+                    int mc = Math.Min(mc0, i1 - ic);
+                    GemmPacking.PackA(transA, a, lda, ic, pc, mc, kc, packA);
+                    for (int jr = 0; jr < nc; jr += NR)
+                    {
+                        int nr = Math.Min(NR, nc - jr);
+                        float* bp = packB + (long)jr * kc;
+                        for (int ir = 0; ir < mc; ir += MR)
+                        {
+                            int mr = Math.Min(MR, mc - ir);
+                            float* cp = c + (long)(ic + ir) * ldc + jc + jr;
+                            float* ap = packA + (long)ir * kc;
+                            if (mr == MR && nr == NR)
+                                GemmMicroKernel.Kernel6x16(kc, ap, bp, cp, ldc, addC);
+                            else
+                                GemmMicroKernel.KernelEdge(kc, ap, bp, cp, ldc, mr, nr, addC);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// m ≤ <see cref="SkinnyMaxM"/>: stream B once. Row-major B: C row i += A[i,p]·B row p (axpy per k step, the C rows
+    /// stay in L1). Transposed B: each C element is a dot of two contiguous rows.
+    /// </summary>
+    private static void Skinny(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
+                               float* c, int ldc, bool accumulate)
+    {
+        if (!transB)
+        {
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            }
+
+            for (int p = 0; p < k; p++)
+            {
+                var brow = new ReadOnlySpan<float>(b + (long)p * ldb, n);
+                for (int i = 0; i < m; i++)
+                {
+                    float aip = transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
+                    var crow = new Span<float>(c + (long)i * ldc, n);
+                    TP.MultiplyAdd(brow, aip, crow, crow);
+                }
+            }
+
+            return;
+        }
+
+        float* arow = transA ? Buffer(k) : null;
+        for (int i = 0; i < m; i++)
+        {
+            if (transA)
+            {
+                for (int p = 0; p < k; p++) arow[p] = a[(long)p * lda + i];
+            }
+
+            var ai = new ReadOnlySpan<float>(transA ? arow : a + (long)i * lda, k);
+            float* ci = c + (long)i * ldc;
+            for (int j = 0; j < n; j++)
+            {
+                float s = TP.Dot(ai, new ReadOnlySpan<float>(b + (long)j * ldb, k));
+                ci[j] = accumulate ? ci[j] + s : s;
+            }
+        }
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>Splits total into ceil(total/max) equal blocks, rounded up to a multiple of <paramref name="unit"/>.</summary>
+    private static int Balanced(int total, int max, int unit)
+    {
+        int blocks = (total + max - 1) / max;
+        return Math.Min(max, RoundUp((total + blocks - 1) / blocks, unit));
+    }
+
+    /// <summary>This thread's packing buffer of at least <paramref name="floats"/> floats, 64-byte aligned.</summary>
+    private static float* Buffer(int floats)
+    {
+        var buf = packBuffer;
+        if (buf is null || buf.Length < floats + 16)
+        {
+            // Pinned object heap: the address is stable, so the raw pointer below stays valid for the array's life.
+            buf = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            packBuffer = buf;
+        }
+
+        var p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buf));
+        return (float*)((p + 63) & ~(nint)63);
+    }
+}

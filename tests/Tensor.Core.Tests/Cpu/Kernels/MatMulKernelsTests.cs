@@ -1,0 +1,156 @@
+using MoeScratch.Tensors.Cpu;
+using MoeScratch.Tensors.Cpu.Kernels;
+using MoeScratch.Tensors.Cpu.Kernels.Gemm;
+
+// Namespace kept flat: a MoeScratch.Tensors.Tests.Cpu namespace would shadow MoeScratch.Tensors.Cpu in other tests.
+namespace MoeScratch.Tensors.Tests;
+
+/// <summary>
+/// Fast SGEMM (<see cref="MatMulKernels.Gemm"/>) against the naive triple loop. Glossary: C[m×n] (+)= op(A)[m×k] ·
+/// op(B)[k×n]; ta/tb transpose flags; acc = accumulate into C; pad = extra floats per stored row (ld = cols + pad).
+/// </summary>
+[NonParallelizable] // some cases change the process-wide CpuThreads.Max
+public class MatMulKernelsTests
+{
+    private const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
+
+    /// <summary>m, n, k crossing every remainder of the 6×16 micro-tile, sampled from 1..40, plus block edges.</summary>
+    private static IEnumerable<TestCaseData> Shapes()
+    {
+        var rng = new System.Random(1234);
+        var seen = new HashSet<(int, int, int)>();
+        // Every m remainder mod 6 and n remainder mod 16 appears at least once, each with a random k in 1..40.
+        for (int mRem = 0; mRem < MR; mRem++)
+        {
+            for (int nRem = 0; nRem < NR; nRem++)
+            {
+                int m = mRem + MR * rng.Next(1, 6), n = nRem + NR * rng.Next(0, 3);
+                if (n == 0) n = NR;
+                seen.Add((m, n, rng.Next(1, 41)));
+            }
+        }
+
+        // Degenerate sizes (single row / column / depth, the skinny path at m ≤ 4 and just above it).
+        int[][] fixedShapes =
+        [
+            [1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 40], [2, 33, 17], [4, 40, 40], [5, 40, 40], [6, 16, 1],
+            [40, 40, 40], [65, 129, 257], [1, 512, 3136], [3, 512, 700], [32, 64, 300], [170, 20, 513],
+        ];
+        foreach (var s in fixedShapes) seen.Add((s[0], s[1], s[2]));
+        foreach (var (m, n, k) in seen) yield return new TestCaseData(m, n, k).SetName($"Gemm_{m}x{n}x{k}");
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void Gemm_MatchesNaive_AllTransposesAndAccumulate(int m, int n, int k)
+    {
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+        foreach (bool acc in new[] { false, true })
+        {
+            CompareWithNaive(m, n, k, ta, tb, acc, pad: 0, seed: m * 7919 + n * 31 + k);
+        }
+    }
+
+    [TestCase(6, 16, 8, 3)]
+    [TestCase(13, 35, 70, 5)]
+    [TestCase(3, 21, 9, 2)]
+    public void Gemm_LeadingDimensionsLargerThanRows_Respected(int m, int n, int k, int pad)
+    {
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+        {
+            CompareWithNaive(m, n, k, ta, tb, acc: true, pad, seed: 77);
+        }
+    }
+
+    [TestCase(150, 200, 300)] // split over n
+    [TestCase(301, 40, 400)]  // split over m
+    [TestCase(1023, 33, 300)] // uneven m split with edge tiles in both threads
+    public void Gemm_MultiThreaded_MatchesNaive(int m, int n, int k)
+    {
+        Assert.That(2.0 * m * n * k, Is.GreaterThanOrEqualTo(GemmDriver.ParallelMinFlops), "case must take the threaded path");
+        int saved = CpuThreads.Max;
+        try
+        {
+            CpuThreads.Max = 2;
+            foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+            {
+                CompareWithNaive(m, n, k, ta, tb, acc: tb, pad: 0, seed: 5);
+            }
+
+            CpuThreads.Max = 1;
+            CompareWithNaive(m, n, k, false, false, acc: false, pad: 0, seed: 6);
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+    }
+
+    [Test]
+    public void Gemm_ZeroDepth_ClearsOrKeepsC()
+    {
+        var c = new float[] { 1, 2, 3, 4, 5, 6 };
+        MatMulKernels.Gemm(false, false, 2, 3, 0, [], 0, [], 3, c, 3, accumulate: true);
+        Assert.That(c, Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
+        MatMulKernels.Gemm(false, false, 2, 3, 0, [], 0, [], 3, c, 3, accumulate: false);
+        Assert.That(c, Is.All.EqualTo(0f));
+    }
+
+    [Test]
+    public void Gemm_EmptyOutput_TouchesNothing()
+    {
+        var c = new float[] { 9 };
+        MatMulKernels.Gemm(false, false, 0, 1, 5, [], 5, new float[5], 1, c, 1, accumulate: false);
+        MatMulKernels.Gemm(false, false, 1, 0, 5, new float[5], 5, [], 0, c, 0, accumulate: false);
+        Assert.That(c[0], Is.EqualTo(9f));
+    }
+
+    [Test]
+    public void Gemm_UndersizedSpan_ThrowsNamingTheOperand()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            MatMulKernels.Gemm(false, false, 4, 4, 4, new float[15], 4, new float[16], 4, new float[16], 4, false));
+        Assert.That(ex!.Message, Does.Contain("'a'"));
+    }
+
+    [Test]
+    public void CpuThreads_Max_RejectsZero() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => CpuThreads.Max = 0);
+
+    private static void CompareWithNaive(int m, int n, int k, bool ta, bool tb, bool acc, int pad, int seed)
+    {
+        var rng = new System.Random(seed);
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+        var a = RandomArray(rng, ((ta ? k : m) - 1) * lda + (ta ? m : k));
+        var b = RandomArray(rng, ((tb ? n : k) - 1) * ldb + (tb ? k : n));
+        var c0 = RandomArray(rng, (m - 1) * ldc + n);
+        var expected = (float[])c0.Clone();
+        var actual = (float[])c0.Clone();
+        MatMulKernels.GemmNaive(ta, tb, m, n, k, a, lda, b, ldb, expected, ldc, acc);
+        MatMulKernels.Gemm(ta, tb, m, n, k, a, lda, b, ldb, actual, ldc, acc);
+        // Both sum k products of values in [-1, 1] in different orders: float error grows ~linearly in k at worst.
+        float tol = 1e-6f * k + 1e-5f;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < ldc && i * ldc + j < actual.Length; j++)
+            {
+                int idx = i * ldc + j;
+                // Padding columns (j ≥ n) must be untouched: both kernels leave them equal to c0.
+                if (Math.Abs(actual[idx] - expected[idx]) > tol)
+                {
+                    Assert.Fail($"m={m} n={n} k={k} ta={ta} tb={tb} acc={acc} pad={pad}: C[{i},{j}] = {actual[idx]}, " +
+                                $"naive {expected[idx]} (tol {tol})");
+                }
+            }
+        }
+    }
+
+    private static float[] RandomArray(System.Random rng, int count)
+    {
+        var x = new float[Math.Max(count, 0)];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}
