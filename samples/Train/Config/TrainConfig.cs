@@ -64,13 +64,13 @@ public sealed record TrainConfig
     /// <summary>Transitions stored before training starts; null keeps the preset's.</summary>
     public int? MinReplayHistory { get; init; }
 
-    /// <summary>Replay capacity; null keeps the preset's.</summary>
+    /// <summary>Replay capacity; null: the preset's, capped at the budget when the run is created.</summary>
     public int? ReplayCapacity { get; init; }
 
     /// <summary>Agent steps between target-network syncs; null keeps the preset's.</summary>
     public int? TargetUpdatePeriod { get; init; }
 
-    /// <summary>Agent steps of the ε decay; null keeps the preset's (capped at half the budget, see the runner).</summary>
+    /// <summary>Agent steps of the ε decay; null: the preset's, capped at a fifth of the budget when the run is created.</summary>
     public int? EpsilonDecayPeriod { get; init; }
 
     /// <summary>Seconds between plain progress lines when the console is not interactive.</summary>
