@@ -38,7 +38,9 @@ internal sealed class TrainerSink : IMetricsSink
         _startSteps = startSteps;
         if (resumeOffsets is not null)
         {
-            foreach (EpisodeRow r in MetricsCsv.Read(path).Where(r => r.Phase == "train").TakeLast(recentCount)) Remember(r.Return);
+            var train = MetricsCsv.Read(path).Where(r => r.Phase == "train").ToList();
+            _episodes = train.Count;
+            foreach (EpisodeRow r in train.TakeLast(recentCount)) Remember(r.Return);
         }
     }
 
