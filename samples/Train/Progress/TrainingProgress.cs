@@ -54,28 +54,56 @@ public static class TrainingProgress
         ArgumentNullException.ThrowIfNull(body);
         bool rich = mode == "rich" || (mode == "auto" && Interactive);
         if (!rich) return body(new PlainProgress(output, plainEvery));
+        // A live table rather than Spectre's Progress: its description column is cut to "…" on an 80-column
+        // terminal once the statistics are in it.
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
+        foreach (string header in new[] { "progress", "steps", "steps/s", "return", "episodes", "loss", "ε", "ETA" })
+            table.AddColumn(new TableColumn(header).RightAligned());
+        table.AddRow(Enumerable.Repeat("…", 8).ToArray());
         T result = default!;
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                     new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                ProgressTask task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(1, totalSteps));
-                result = body(new SpectreProgress(task));
-                task.StopTask();
-            });
+        AnsiConsole.Live(table).AutoClear(false).Start(ctx =>
+        {
+            var sink = new SpectreProgress(table, ctx);
+            result = body(sink);
+            sink.Render(force: true);
+        });
         return result;
     }
 
-    private sealed class SpectreProgress(ProgressTask task) : IProgressSink
+    private sealed class SpectreProgress(Table table, LiveDisplayContext context) : IProgressSink
     {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private TimeSpan _last = TimeSpan.MinValue;
+        private ProgressSnapshot _latest;
+
         public void Report(ProgressSnapshot s)
         {
-            task.Value = Math.Min(s.Steps, task.MaxValue);
-            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Steps:N0} steps | {s.StepsPerSecond:F0} sps | return {s.RecentReturn:F2} ({s.Episodes} ep) | loss {s.Loss:G3} | ε {s.Epsilon:F3} | ETA {ProgressSnapshot.FormatEta(s.Eta)}"));
+            _latest = s;
+            Render(force: false);
+        }
+
+        public void Render(bool force)
+        {
+            if (!force && _last != TimeSpan.MinValue && _clock.Elapsed - _last < TimeSpan.FromMilliseconds(250)) return;
+            _last = _clock.Elapsed;
+            ProgressSnapshot s = _latest;
+            double fraction = s.TotalSteps > 0 ? Math.Clamp((double)s.Steps / s.TotalSteps, 0, 1) : 0;
+            const int Width = 10;
+            int filled = (int)Math.Round(fraction * Width);
+            string bar = $"[green]{new string('━', filled)}[/][grey]{new string('━', Width - filled)}[/] {fraction * 100:F0}%";
+            string[] cells =
+            [
+                bar,
+                s.Steps.ToString("N0", CultureInfo.InvariantCulture),
+                s.StepsPerSecond.ToString("F0", CultureInfo.InvariantCulture),
+                s.RecentReturn.ToString("F2", CultureInfo.InvariantCulture),
+                s.Episodes.ToString(CultureInfo.InvariantCulture),
+                s.Loss.ToString("G3", CultureInfo.InvariantCulture),
+                s.Epsilon.ToString("F3", CultureInfo.InvariantCulture),
+                ProgressSnapshot.FormatEta(s.Eta),
+            ];
+            for (int c = 0; c < cells.Length; c++) table.UpdateCell(0, c, c == 0 ? cells[c] : Markup.Escape(cells[c]));
+            context.Refresh();
         }
     }
 }
