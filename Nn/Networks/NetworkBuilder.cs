@@ -18,7 +18,8 @@ public static partial class NetworkBuilder
     /// <param name="observationShape">One observation [H, W, C] (e.g. 84, 84, 4).</param>
     /// <param name="actions">Number of actions A.</param>
     /// <param name="initRng">Parameter initialization stream.</param>
-    /// <param name="noiseRng">Noise stream shared by all noisy layers (used only when the head is noisy).</param>
+    /// <param name="noiseRng">Noise stream shared by all noisy layers (used when the head is noisy) and the source of
+    /// Soft MoE's random Φ (RandomPhi); its state belongs in the agent's checkpoint.</param>
     /// <exception cref="ArgumentException">An invalid config, observation shape or action count.</exception>
     /// <exception cref="NotSupportedException">The "All" expert variant (not implemented).</exception>
     public static QNetwork Build(NetworkConfig cfg, int[] observationShape, int actions, Rng initRng, Rng noiseRng)

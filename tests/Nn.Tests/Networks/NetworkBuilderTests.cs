@@ -55,6 +55,18 @@ public class NetworkBuilderTests
     }
 
     [Test]
+    public void Build_IsDeterministicInTheInitRng()
+    {
+        var cfg = NetworkConfig.TokenizedAvg(1) with { Encoder = EncoderKind.MinAtar, Head = HeadOptions.FullRainbow };
+        var a = NetworkBuilder.Build(cfg, [10, 10, 4], 3, new Rng(7), new Rng(1)).StateDict();
+        var b = NetworkBuilder.Build(cfg, [10, 10, 4], 3, new Rng(7), new Rng(2)).StateDict();
+        var c = NetworkBuilder.Build(cfg, [10, 10, 4], 3, new Rng(8), new Rng(1)).StateDict();
+        Assert.That(b.Keys, Is.EqualTo(a.Keys));
+        foreach (var (name, t) in a) Assert.That(b[name].ToArray(), Is.EqualTo(t.ToArray()), name);
+        Assert.That(c["encoder.conv1.weight"].ToArray(), Is.Not.EqualTo(a["encoder.conv1.weight"].ToArray()));
+    }
+
+    [Test]
     public void Presets_NameThePaperVariants()
     {
         Assert.That(NetworkConfig.ScaledSoftMoe1(4), Is.EqualTo(new NetworkConfig { Torso = TorsoKind.SoftMoe, NumExperts = 1, ExpertHidden = 2048 }));
