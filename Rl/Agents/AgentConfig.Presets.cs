@@ -1,8 +1,5 @@
-using MoeScratch.Nn;
-using MoeScratch.Nn.Encoders;
 using MoeScratch.Nn.Heads;
 using MoeScratch.Nn.Networks;
-using MoeScratch.Tensors;
 
 namespace MoeScratch.Rl.Agents;
 
@@ -98,7 +95,9 @@ public sealed partial record AgentConfig
         UpdatePeriod = 4, // §8.6
         LearningRate = 2.5e-4f, // §8.6
         AdamEpsilon = 3.125e-4f, // §8.6
-        DenseWidth = 128, // MinAtar paper's FC-128 (§8.6); Revisiting Rainbow has no hidden layer
+        // §8.6: one 16@3×3 SAME conv. NetworkConfig's dense torso then has 512 units; the MinAtar paper uses FC-128
+        // and Revisiting Rainbow no hidden layer (override Network to match either).
+        Network = NetworkConfig.Baseline() with { Encoder = EncoderKind.MinAtar },
     };
 
     /// <summary>MinAtar Rainbow of Revisiting Rainbow (environments.md §8.6): lr 1e-4, eps 3.125e-4, n 3, 51 atoms,
@@ -111,26 +110,4 @@ public sealed partial record AgentConfig
         Prioritized = true, // §8.6
         DoubleDqn = true, // §8.6
     };
-
-    /// <summary>
-    /// The network used when <see cref="Network"/> is null: Nature CNN (frames of at least 36 pixels) or the
-    /// MinAtar conv, then flatten → Dense(<see cref="DenseWidth"/>) → ReLU (noisy when the head is), then a
-    /// <see cref="Head"/> head. Replaced by Nn's NetworkConfig/NetworkBuilder once they land.
-    /// </summary>
-    public QNetwork DefaultNetwork(int[] observationShape, int actions, Rng initRng, Rng noiseRng)
-    {
-        ArgumentNullException.ThrowIfNull(observationShape);
-        if (observationShape.Length != 3)
-        {
-            throw new ArgumentException(
-                $"AgentConfig.DefaultNetwork: the observation shape must be [H, W, C], got [{string.Join(", ", observationShape)}].");
-        }
-        int h = observationShape[0], w = observationShape[1], c = observationShape[2];
-        Layer encoder = Math.Min(h, w) >= 36 ? new NatureCnn(c, initRng) : new MinAtarEncoder(c, initRng);
-        var encoded = encoder.OutputShape(new Shape(1, h, w, c));
-        int features = encoded.Count;
-        var torso = new DenseTorso(features, DenseWidth, initRng, Head.Noisy, noiseRng);
-        var head = new RainbowHead(DenseWidth, actions, Head, initRng, noiseRng);
-        return new QNetwork(encoder, torso, head);
-    }
 }

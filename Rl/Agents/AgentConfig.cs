@@ -33,13 +33,18 @@ public sealed partial record AgentConfig
     /// network against them. Distributional iff Atoms &gt; 1; noisy forces ε = 0 in training.</summary>
     public HeadOptions Head { get; init; } = HeadOptions.Dqn;
 
-    /// <summary>Width of the default network's dense layer (units); papers.md §5.2: 512.</summary>
-    public int DenseWidth { get; init; } = 512;
+    /// <summary>
+    /// Encoder and torso of the value network (Nn's <see cref="NetworkConfig"/>; default the Impala baseline, the P1
+    /// default of papers.md §0.1). Any preset combines with any variant, e.g.
+    /// <c>AgentConfig.FullRainbow with { Network = NetworkConfig.SoftMoe(8) }</c>. Its own Head is ignored: the
+    /// agent's <see cref="Head"/> (part of the algorithm: C51, dueling, noisy) replaces it when the network is built.
+    /// </summary>
+    public NetworkConfig Network { get; init; } = NetworkConfig.Baseline();
 
     /// <summary>
-    /// A custom network builder (tests, experiments); null uses <see cref="DefaultNetwork"/> (Nature CNN for frames
-    /// ≥ 36 pixels, else the MinAtar conv, then a dense torso of <see cref="DenseWidth"/> and a <see cref="Head"/>
-    /// head). Not part of the JSON form of the config (code, not data).
+    /// A custom network builder (tests, experiments) that replaces <see cref="Network"/>; null builds
+    /// <see cref="Network"/> with <see cref="Head"/> through <see cref="NetworkBuilder.Build"/>. Not part of the JSON
+    /// form of the config (code, not data).
     /// </summary>
     [JsonIgnore]
     public QNetworkFactory? NetworkFactory { get; init; }
@@ -47,7 +52,7 @@ public sealed partial record AgentConfig
     /// <summary>Builds a network for this config: <see cref="NetworkFactory"/> when set, else the default.</summary>
     public QNetwork BuildNetwork(int[] observationShape, int actions, Rng initRng, Rng noiseRng) =>
         NetworkFactory is { } f ? f(observationShape, actions, initRng, noiseRng)
-                                : DefaultNetwork(observationShape, actions, initRng, noiseRng);
+                                : NetworkBuilder.Build(Network with { Head = Head }, observationShape, actions, initRng, noiseRng);
 
     /// <summary>Discount γ per agent step.</summary>
     public float Gamma { get; init; } = 0.99f;
@@ -156,7 +161,11 @@ public sealed partial record AgentConfig
         Probability(EpsilonEval, nameof(EpsilonEval));
         Positive(EpsilonDecayPeriod, nameof(EpsilonDecayPeriod));
         Positive(StackSize, nameof(StackSize));
-        Positive(DenseWidth, nameof(DenseWidth));
+        if (Network is null)
+        {
+            throw new ArgumentException("AgentConfig.Network is null; set it (e.g. NetworkConfig.Baseline()).");
+        }
+        if (NetworkFactory is null) (Network with { Head = Head }).Validate();
         if (Head.Atoms < 1) Fail("Head.Atoms", Head.Atoms, "must be ≥ 1");
         if (Head.Atoms > 1 && !(Head.VMax > 0f)) Fail("Head.VMax", Head.VMax, "must be > 0 for a C51 head");
         long needed = (long)BatchSize + UpdateHorizon + StackSize;

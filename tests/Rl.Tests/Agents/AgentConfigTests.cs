@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MoeScratch.Nn.Heads;
+using MoeScratch.Nn.Networks;
 using MoeScratch.Rl.Agents;
 
 namespace MoeScratch.Rl.Tests.Agents;
@@ -104,5 +105,37 @@ public class AgentConfigTests
     {
         string json = JsonSerializer.Serialize(preset);
         Assert.That(JsonSerializer.Deserialize<AgentConfig>(json), Is.EqualTo(preset));
+    }
+
+    [Test]
+    public void Network_DefaultsToTheImpalaBaselineAndMinAtarPresetsUseTheMinAtarEncoder()
+    {
+        Assert.That(AgentConfig.Dqn.Network, Is.EqualTo(NetworkConfig.Baseline()));
+        Assert.That(AgentConfig.MinAtarRainbow.Network.Encoder, Is.EqualTo(EncoderKind.MinAtar));
+    }
+
+    [Test]
+    public void Network_AnyPresetCombinesWithAnyNetworkConfig()
+    {
+        // The preset's head (Full Rainbow: C51, dueling, noisy) replaces the NetworkConfig's own (DQN) head.
+        var config = AgentHarness.Tiny(AgentConfig.FullRainbow) with
+        {
+            NetworkFactory = null,
+            Network = NetworkConfig.SoftMoe(2) with { Encoder = EncoderKind.MinAtar, ExpertHidden = 16 },
+        };
+        using var agent = AgentHarness.Create(config, AgentHarness.MinAtarFrame);
+        Assert.That(agent.Online.Head.Options, Is.EqualTo(AgentConfig.FullRainbow.Head));
+        Assert.That(agent.Online.NamedParameters().Select(p => p.Key), Has.Some.Contains(".experts."));
+        new FakeEnvLoop(50, 15).Run(agent, 40);
+        Assert.That(agent.GradientUpdates, Is.GreaterThan(0));
+        Assert.That(float.IsFinite(agent.Stats.LastLoss), Is.True);
+    }
+
+    [Test]
+    public void Network_InvalidNetworkConfigIsReportedByValidate()
+    {
+        var config = AgentConfig.Dqn with { Network = NetworkConfig.Baseline() with { NumExperts = 4 } };
+        var e = Assert.Throws<ArgumentException>(config.Validate);
+        Assert.That(e!.Message, Does.Contain("NetworkConfig").And.Contain("NumExperts"));
     }
 }
