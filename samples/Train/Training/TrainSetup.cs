@@ -85,15 +85,14 @@ internal static class TrainSetup
         };
     }
 
-    /// <summary>The agent config: preset, then the typed overrides, with the network built by <see cref="NetworkBuilder"/>.</summary>
+    /// <summary>The agent config: preset, then the typed overrides and the network of <see cref="Network"/>.</summary>
     public static AgentConfig Agent(TrainConfig c)
     {
         AgentConfig preset = Preset(c.Preset);
-        NetworkConfig net = Network(c, EnvSpec.Parse(c.Env).Kind) with { Head = preset.Head };
-        net.Validate();
         return preset with
         {
-            NetworkFactory = (shape, actions, init, noise) => NetworkBuilder.Build(net, shape, actions, init, noise),
+            // The agent builds it with NetworkBuilder and its own head (AgentConfig.Network).
+            Network = Network(c, EnvSpec.Parse(c.Env).Kind),
             LearningRate = c.LearningRate is double lr ? (float)lr : preset.LearningRate,
             BatchSize = c.BatchSize ?? preset.BatchSize,
             MinReplayHistory = c.MinReplayHistory ?? preset.MinReplayHistory,
