@@ -39,6 +39,9 @@ public sealed class RunCheckpointer
     /// <summary>Name of the environment state file.</summary>
     public const string EnvironmentFileName = "environment.state";
 
+    /// <summary>Version of the run-checkpoint layout (runner.json and the file set); bump on any change.</summary>
+    public const int FormatVersion = 1;
+
     /// <summary>Prefix of checkpoint directory names.</summary>
     public const string Prefix = "ckpt-";
 
@@ -102,6 +105,7 @@ public sealed class RunCheckpointer
         bool stateful = runner.Environment is IStatefulEnvironment;
         var runnerJson = new JsonObject
         {
+            ["format_version"] = FormatVersion,
             ["environment"] = runner.Environment.Id,
             ["environment_state"] = stateful,
             ["state"] = s.ToJson(),
@@ -110,6 +114,7 @@ public sealed class RunCheckpointer
         var extra = new JsonObject
         {
             ["kind"] = "moescratch-run",
+            ["run_format_version"] = FormatVersion,
             ["iteration"] = s.Iteration,
             ["total_steps"] = s.TotalSteps,
             ["environment"] = runner.Environment.Id,
@@ -154,6 +159,9 @@ public sealed class RunCheckpointer
         {
             throw new InvalidDataException($"{runnerPath}: malformed JSON: {e.Message}", e);
         }
+        int version = runnerJson["format_version"]?.GetValue<int>() ?? throw new InvalidDataException($"{runnerPath}: lacks 'format_version'.");
+        if (version != FormatVersion)
+            throw new InvalidDataException($"{runnerPath}: run checkpoint format version {version}; this build reads version {FormatVersion}.");
         string envId = runnerJson["environment"]?.GetValue<string>() ?? throw new InvalidDataException($"{runnerPath}: lacks 'environment'.");
         if (envId != environment.Id)
             throw new InvalidDataException($"Checkpoint '{path}' was written for environment '{envId}' but the run uses '{environment.Id}'.");

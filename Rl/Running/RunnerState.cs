@@ -56,7 +56,9 @@ public sealed class RunnerState
     public JsonObject ToJson()
     {
         var seconds = new JsonArray();
-        foreach (double s in IterationSeconds) seconds.Add(s.ToString("R", CultureInfo.InvariantCulture));
+        // JsonNode conversions only (no reflection-based serialisation): checkpoints must work in trimmed and
+        // file-based apps, where System.Text.Json's reflection resolver is off.
+        foreach (double s in IterationSeconds) seconds.Add((JsonNode)s.ToString("R", CultureInfo.InvariantCulture));
         return new JsonObject
         {
             ["iteration"] = Iteration,
@@ -111,7 +113,7 @@ public sealed class RunnerState
         var a = new JsonArray();
         foreach (var e in list)
         {
-            a.Add(new JsonArray((int)e.Phase, e.Iteration, e.Index, e.Return.ToString("R", CultureInfo.InvariantCulture), e.Length, e.Truncated, e.TotalSteps));
+            a.Add((JsonNode)new JsonArray((int)e.Phase, e.Iteration, e.Index, e.Return.ToString("R", CultureInfo.InvariantCulture), e.Length, e.Truncated, e.TotalSteps));
         }
         return a;
     }

@@ -251,4 +251,18 @@ public class RunCheckpointerTests
             Assert.That(skipped.Single(), Does.Contain("replay.bin"));
         }
     }
+
+    [Test]
+    public void ARunnerFileOfAnotherFormatVersionIsRefused()
+    {
+        string dir = SaveOne();
+        string runner = Path.Combine(dir, RunCheckpointer.RunnerFileName);
+        File.WriteAllText(runner, File.ReadAllText(runner).Replace("\"format_version\": 1", "\"format_version\": 99", StringComparison.Ordinal));
+        // Re-seal the manifest so only the version check can object.
+        var m = Nn.Checkpoints.CheckpointManifest.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")), "manifest");
+        var files = m.Files.Select(f => f.Name == RunCheckpointer.RunnerFileName
+            ? new Nn.Checkpoints.ManifestFile(f.Name, new FileInfo(runner).Length, Nn.Checkpoints.CheckpointManifest.HashFile(runner)) : f).ToList();
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), new Nn.Checkpoints.CheckpointManifest { Files = files, Extra = m.Extra }.ToJson());
+        AssertLoadFails("version 99");
+    }
 }
