@@ -7,7 +7,8 @@ namespace MoeScratch.Nn.Networks;
 /// <summary>What sits between the encoder and the head: features [B, F] plus MoE statistics when present.</summary>
 /// <param name="Features">The head's input [B, F].</param>
 /// <param name="Moe">The MoE layer's output when the torso has one (router statistics, expert activations).</param>
-/// <param name="Hidden">Post-ReLU penultimate activations for dormant-neuron analysis (dense torsos), or null.</param>
+/// <param name="Hidden">Post-ReLU penultimate activations for dormant-neuron analysis (dense torsos: [B, width]; the
+/// tokenized-aggregation torso: per token [B, m, width], neurons on the last axis), or null.</param>
 public sealed record TorsoOutput(Tensor Features, MoeOutput? Moe, Tensor? Hidden);
 
 /// <summary>

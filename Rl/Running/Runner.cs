@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using MoeScratch.Rl.Agents;
+using MoeScratch.Rl.Checkpointing;
+using MoeScratch.Rl.Envs;
+using MoeScratch.Tensors;
+
+namespace MoeScratch.Rl.Running;
+
+/// <summary>
+/// Dopamine's iteration protocol (papers.md §5.1, environments.md §7.1, google/dopamine
+/// <c>run_experiment.py</c>): each iteration runs whole training episodes until at least
+/// <see cref="RunnerConfig.TrainingStepsPerIteration"/> agent steps are collected, then an optional evaluation
+/// phase with <see cref="IAgent.EvalMode"/> on. Returns are logged unclipped while the agent sees clipped rewards;
+/// an episode cut by the step cap reaches the agent as non-terminal. Works with any <see cref="IEnvironment"/>.
+/// </summary>
+/// <remarks>
+/// Because phases end on episode boundaries, a checkpoint never needs a mid-episode environment state (Dopamine's
+/// approach, ecosystem.md §8.1). Cancellation is checked between episodes only: Ctrl-C finishes the episode in
+/// progress, writes a checkpoint when a <see cref="Checkpointer"/> is set, and <see cref="Run"/> returns
+/// <see cref="StopReason.Cancelled"/> (§8.8).
+/// </remarks>
+public sealed class Runner
+{
+    private readonly IEnvironment _env;
+    private readonly IAgent _agent;
+    private readonly IMetricsSink _sink;
+
+    /// <summary>Creates a runner; <paramref name="resumeFrom"/> continues a checkpointed run.</summary>
+    /// <param name="environment">The environment (owned by the caller).</param>
+    /// <param name="agent">The agent (owned by the caller); its action count must match the environment's.</param>
+    /// <param name="config">The iteration protocol; validated here.</param>
+    /// <param name="sink">Metrics destination; null discards metrics.</param>
+    /// <param name="resumeFrom">State restored from a checkpoint (<see cref="RunCheckpointer.Load"/>), or null.</param>
+    public Runner(IEnvironment environment, IAgent agent, RunnerConfig config, IMetricsSink? sink = null, RunnerState? resumeFrom = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (agent.ActionCount != environment.ActionCount)
+        {
+            throw new ArgumentException(
+                $"Runner: the agent chooses among {agent.ActionCount} actions but {environment.Id} has {environment.ActionCount}; " +
+                "build the agent with the environment's ActionCount.", nameof(agent));
+        }
+        _env = environment;
+        _agent = agent;
+        _sink = sink ?? NullMetricsSink.Instance;
+        Config = config;
+        State = resumeFrom ?? new RunnerState();
+    }
+
+    /// <summary>The protocol.</summary>
+    public RunnerConfig Config { get; }
+
+    /// <summary>Counters and iteration progress (what a checkpoint saves).</summary>
+    public RunnerState State { get; }
+
+    /// <summary>The environment.</summary>
+    public IEnvironment Environment => _env;
+
+    /// <summary>The agent.</summary>
+    public IAgent Agent => _agent;
+
+    /// <summary>The metrics sink.</summary>
+    public IMetricsSink Sink => _sink;
+
+    /// <summary>
+    /// When set, <see cref="Run"/> writes a checkpoint every <see cref="RunnerConfig.CheckpointEvery"/> iterations,
+    /// after the last one, and when cancelled.
+    /// </summary>
+    public RunCheckpointer? Checkpointer { get; set; }
+
+    /// <summary>Runs the remaining iterations (all of them for a fresh run).</summary>
+    /// <param name="cancellationToken">Checked between episodes; see the class remarks.</param>
+    public RunResult Run(CancellationToken cancellationToken = default)
+    {
+        var done = new List<IterationStats>();
+        string? lastCheckpoint = null;
+        while (State.Iteration < Config.Iterations)
+        {
+            IterationStats? stats = RunIteration(cancellationToken);
+            if (stats is null)
+            {
+                // Cancelled at an episode boundary: save the partial iteration so a resume continues it.
+                if (Checkpointer is not null) lastCheckpoint = Checkpointer.Save(this);
+                _sink.Flush();
+                return new RunResult(StopReason.Cancelled, State.Iteration, State.TotalSteps, done, lastCheckpoint);
+            }
+            done.Add(stats.Value);
+            bool due = State.Iteration % Config.CheckpointEvery == 0 || State.Iteration == Config.Iterations;
+            if (Checkpointer is not null && due) lastCheckpoint = Checkpointer.Save(this);
+        }
+        _sink.Flush();
+        return new RunResult(StopReason.Completed, State.Iteration, State.TotalSteps, done, lastCheckpoint);
+    }
+
+    /// <summary>
+    /// Runs (or finishes) the iteration in progress. Returns its statistics, or null when
+    /// <paramref name="cancellationToken"/> fired first; the partial progress then stays in <see cref="State"/>.
+    /// </summary>
+    public IterationStats? RunIteration(CancellationToken cancellationToken = default)
+    {
+        if (State.Iteration >= Config.Iterations)
+            throw new InvalidOperationException($"Runner: all {Config.Iterations} iterations have run; raise RunnerConfig.Iterations to continue.");
+        int iteration = State.Iteration;
+        if (!State.InEvaluation)
+        {
+            if (!RunOnePhase(eval: false, cancellationToken)) return null;
+            State.InEvaluation = true;
+        }
+        if (!RunOnePhase(eval: true, cancellationToken)) return null;
+
+        double[] sec = State.IterationSeconds;
+        var stats = new IterationStats(iteration, State.TotalSteps,
+            PhaseStats.From(State.TrainEpisodes, State.IterationTrainSteps, sec[0], sec[1]),
+            PhaseStats.From(State.EvalEpisodes, State.IterationEvalSteps, sec[2], sec[3]),
+            _agent.Stats);
+        State.Iteration++;
+        State.InEvaluation = false;
+        State.IterationTrainSteps = State.IterationEvalSteps = 0;
+        State.IterationSeconds = new double[4];
+        State.TrainEpisodes.Clear();
+        State.EvalEpisodes.Clear();
+        _sink.Iteration(stats);
+        return stats;
+    }
+
+    /// <summary>
+    /// Plays <paramref name="episodes"/> whole episodes in evaluation mode outside the iteration protocol (e.g. the
+    /// Atari-100k protocol's 100 episodes after training, environments.md §7.6), logs them as evaluation episodes and
+    /// returns their aggregates. Training counters and the iteration in progress are untouched.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="episodes"/> is less than 1.</exception>
+    public PhaseStats Evaluate(int episodes, CancellationToken cancellationToken = default)
+    {
+        if (episodes < 1) throw new ArgumentException($"Runner.Evaluate: episodes = {episodes} must be ≥ 1.", nameof(episodes));
+        var records = new List<EpisodeRecord>(episodes);
+        var wall = Stopwatch.StartNew();
+        double env = 0;
+        long steps = 0;
+        _agent.EvalMode = true;
+        try
+        {
+            while (records.Count < episodes && !cancellationToken.IsCancellationRequested)
+            {
+                EpisodeRecord e = RunEpisode(eval: true, out double envSeconds);
+                env += envSeconds;
+                steps += e.Length;
+                records.Add(e);
+                _sink.Episode(e);
+            }
+        }
+        finally
+        {
+            _agent.EvalMode = false;
+        }
+        return PhaseStats.From(records, steps, wall.Elapsed.TotalSeconds, env);
+    }
+
+    // Returns false when cancelled before the phase's budget was met.
+    private bool RunOnePhase(bool eval, CancellationToken ct)
+    {
+        if (eval && Config.EvaluationSteps == 0 && Config.EvaluationEpisodes == 0) return true;
+        _agent.EvalMode = eval;
+        try
+        {
+            while (!PhaseDone(eval))
+            {
+                if (ct.IsCancellationRequested) return false;
+                var wall = Stopwatch.StartNew();
+                EpisodeRecord e = RunEpisode(eval, out double envSeconds);
+                int slot = eval ? 2 : 0;
+                State.IterationSeconds[slot] += wall.Elapsed.TotalSeconds;
+                State.IterationSeconds[slot + 1] += envSeconds;
+                if (eval) State.IterationEvalSteps += e.Length;
+                else State.IterationTrainSteps += e.Length;
+                (eval ? State.EvalEpisodes : State.TrainEpisodes).Add(e);
+                _sink.Episode(e);
+            }
+            return true;
+        }
+        finally
+        {
+            _agent.EvalMode = false;
+        }
+    }
+
+    private bool PhaseDone(bool eval) => eval
+        ? Config.EvaluationEpisodes > 0 ? State.EvalEpisodes.Count >= Config.EvaluationEpisodes : State.IterationEvalSteps >= Config.EvaluationSteps
+        : State.IterationTrainSteps >= Config.TrainingStepsPerIteration;
+
+    private EpisodeRecord RunEpisode(bool eval, out double envSeconds)
+    {
+        var envClock = new Stopwatch();
+        envClock.Start();
+        ResetEnvironment();
+        envClock.Stop();
+        int action = _agent.BeginEpisode(_env.Observation);
+        double ret = 0;
+        int length = 0;
+        bool truncated;
+        while (true)
+        {
+            envClock.Start();
+            StepResult r = _env.Step(action);
+            envClock.Stop();
+            ret += r.Reward;
+            length++;
+            float reward = Config.ClipRewards ? Math.Clamp(r.Reward, -Config.RewardClip, Config.RewardClip) : r.Reward;
+            bool capped = Config.MaxEpisodeSteps is int cap && length >= cap;
+            if (r.Terminated || r.Truncated || capped)
+            {
+                // Dopamine's _run_one_episode: a cap (or the env's own time limit) is not a terminal.
+                truncated = !r.Terminated;
+                _agent.EndEpisode(reward, terminal: r.Terminated);
+                break;
+            }
+            action = _agent.Step(reward, _env.Observation);
+        }
+        envSeconds = envClock.Elapsed.TotalSeconds;
+        long index;
+        if (eval)
+        {
+            index = State.TotalEvalEpisodes++;
+            State.TotalEvalSteps += length;
+        }
+        else
+        {
+            index = State.TotalEpisodes++;
+            State.TotalSteps += length;
+        }
+        return new EpisodeRecord(eval ? RunPhase.Evaluation : RunPhase.Training, State.Iteration, index, ret, length, truncated, State.TotalSteps);
+    }
+
+    private void ResetEnvironment()
+    {
+        if (State.NeedsEnvironmentReseed)
+        {
+            // No saved environment state (not an IStatefulEnvironment): continue from a seed derived from the run
+            // seed and the episode count, so that resuming the same checkpoint twice gives the same run.
+            ulong stream = 0x5EED_0000UL + (ulong)(State.TotalEpisodes + State.TotalEvalEpisodes);
+            _env.Reset(Rng.ForStream(Config.Seed, stream).NextUInt64());
+            State.NeedsEnvironmentReseed = false;
+        }
+        else
+        {
+            _env.Reset();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using MoeScratch.Rl.Running;
+using MoeScratch.Train.Training;
+
+namespace MoeScratch.Train.Cli;
+
+/// <summary>
+/// <c>train</c> (also the root command's default): resolve the config, train with live progress, checkpoint, and
+/// end with the learning curve and the summary. Ctrl-C checkpoints at the next episode boundary and exits with 130.
+/// </summary>
+internal static class TrainCommand
+{
+    /// <summary>Exit code after Ctrl-C (128 + SIGINT), as shells report an interrupted command.</summary>
+    public const int Interrupted = 130;
+
+    public static Command Create()
+    {
+        var cmd = new Command("train", "Train an agent (the default command). Flags override --config or the defaults.");
+        Configure(cmd);
+        return cmd;
+    }
+
+    /// <summary>Adds the train options and action to <paramref name="command"/> (the root gets them too).</summary>
+    public static void Configure(Command command)
+    {
+        var options = new TrainOptions();
+        options.AddTo(command);
+        var progress = OptionFactory.Choice("--progress", "Progress display: a live bar on a terminal, plain lines otherwise.",
+                                            ["auto", "rich", "plain"], "auto");
+        command.Options.Add(progress);
+        command.SetAction((pr, ct) =>
+        {
+            var (config, resume) = options.Resolve(pr);
+            var errors = config.Validate();
+            if (errors.Count > 0)
+            {
+                foreach (string e in errors) pr.InvocationConfiguration.Error.WriteLine($"error: {e}");
+                return Task.FromResult(CliApp.UsageError);
+            }
+            TrainOutcome outcome = TrainRun.Run(config, resume, pr.GetValue(progress) ?? "auto", pr.InvocationConfiguration.Output, ct);
+            return Task.FromResult(outcome.Result.Reason == StopReason.Cancelled ? Interrupted : 0);
+        });
+    }
+}

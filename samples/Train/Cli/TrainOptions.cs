@@ -1,0 +1,124 @@
+using System.CommandLine;
+using MoeScratch.Train.Config;
+
+namespace MoeScratch.Train.Cli;
+
+/// <summary>
+/// One kebab-case flag per <see cref="TrainConfig"/> field, plus <c>--config</c> (a strict JSON file) and
+/// <c>--resume</c> (a run folder). Values are layered: record defaults → <c>--config</c> file (or the resumed run's
+/// config.json) → flags typed on the command line.
+/// </summary>
+internal sealed class TrainOptions
+{
+    public Option<string> Preset { get; } = OptionFactory.Choice("--preset", "Agent preset.", Choices.Presets);
+    public Option<string?> Env { get; } = OptionFactory.Text("--env", "Environment: minatar:<game> or atari:<rom path>. [default: minatar:breakout]", "minatar:<game>|atari:<rom>");
+    public Option<string> Network { get; } = OptionFactory.Choice("--network", "Network torso.", Choices.Networks);
+    public Option<long?> Experts { get; } = OptionFactory.Integer("--experts", "Number of experts (MoE networks).", 1, 1024);
+    public Option<string> Tokenizer { get; } = OptionFactory.Choice("--tokenizer", "Tokenization for MoE networks.", Choices.Tokenizers);
+    public Option<long?> WidthMultiplier { get; } = OptionFactory.Integer("--width-multiplier", "Penultimate width multiplier (dense networks).", 1, 64);
+    public Option<long?> ExpertHidden { get; } = OptionFactory.Integer("--expert-hidden", "Expert hidden size.", 1, 65_536);
+    public Option<long?> TotalSteps { get; } = OptionFactory.Integer("--total-steps", "Training agent steps.", 1);
+    public Option<long?> Iterations { get; } = OptionFactory.Integer("--iterations", "Iterations (checkpoint/eval units).", 1, 100_000);
+    public Option<long?> EvalEpisodes { get; } = OptionFactory.Integer("--eval-episodes", "Evaluation episodes per iteration (0 = none).", 0, 100_000);
+    public Option<long?> Seed { get; } = OptionFactory.Integer("--seed", "Root seed.", 0);
+    public Option<string?> Experiment { get; } = OptionFactory.Text("--experiment", "Experiment name in the run-folder name (default: preset-network).", "name");
+    public Option<string?> Out { get; } = OptionFactory.Text("--out", "Runs root folder. [default: runs]", "dir");
+    public Option<long?> CheckpointEvery { get; } = OptionFactory.Integer("--checkpoint-every", "Checkpoint every k iterations.", 1, 100_000);
+    public Option<long?> KeepCheckpoints { get; } = OptionFactory.Integer("--keep-checkpoints", "Checkpoints kept.", 1, 1000);
+    public Option<double?> LearningRate { get; } = OptionFactory.Real("--learning-rate", "Adam learning rate (default: the preset's).", 0, 1);
+    public Option<long?> BatchSize { get; } = OptionFactory.Integer("--batch-size", "Batch size (default: the preset's).", 1, 65_536);
+    public Option<long?> MinReplayHistory { get; } = OptionFactory.Integer("--min-replay-history", "Steps before training starts (default: the preset's).", 0, int.MaxValue);
+    public Option<long?> ReplayCapacity { get; } = OptionFactory.Integer("--replay-capacity", "Replay capacity (default: the preset's).", 64, int.MaxValue);
+    public Option<long?> TargetUpdatePeriod { get; } = OptionFactory.Integer("--target-update-period", "Steps between target syncs (default: the preset's).", 1, int.MaxValue);
+    public Option<long?> EpsilonDecayPeriod { get; } = OptionFactory.Integer("--epsilon-decay-period", "Steps of the ε decay (default: the preset's).", 1, int.MaxValue);
+    public Option<double?> LogEverySeconds { get; } = OptionFactory.Real("--log-every-seconds", "Seconds between plain progress lines.", 0);
+    public Option<long?> SummaryEpisodes { get; } = OptionFactory.Integer("--summary-episodes", "Episodes averaged in the final summary.", 1, 1_000_000);
+    public Option<string?> ConfigFile { get; } = OptionFactory.Text("--config", "A JSON config file (snake_case keys; unknown keys are errors).", "file.json");
+    public Option<string?> Resume { get; } = OptionFactory.Text("--resume", "Continue the run in this run folder from its latest checkpoint.", "run folder");
+
+    /// <summary>Every option, for adding to a command.</summary>
+    public IEnumerable<Option> All =>
+    [
+        Preset, Env, Network, Experts, Tokenizer, WidthMultiplier, ExpertHidden, TotalSteps, Iterations, EvalEpisodes,
+        Seed, Experiment, Out, CheckpointEvery, KeepCheckpoints, LearningRate, BatchSize, MinReplayHistory,
+        ReplayCapacity, TargetUpdatePeriod, EpsilonDecayPeriod, LogEverySeconds, SummaryEpisodes, ConfigFile, Resume,
+    ];
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option o in All) command.Options.Add(o);
+    }
+
+    /// <summary>
+    /// Applies the flags the user typed on top of <paramref name="baseConfig"/> (defaults, or a config file).
+    /// </summary>
+    public TrainConfig Apply(ParseResult pr, TrainConfig baseConfig)
+    {
+        TrainConfig c = baseConfig;
+        bool G(Option o) => OptionFactory.Given(pr, o);
+        if (G(Preset)) c = c with { Preset = pr.GetValue(Preset)! };
+        if (G(Env)) c = c with { Env = pr.GetValue(Env)! };
+        if (G(Network)) c = c with { Network = pr.GetValue(Network)! };
+        if (G(Experts)) c = c with { Experts = (int)pr.GetValue(Experts)!.Value };
+        if (G(Tokenizer)) c = c with { Tokenizer = pr.GetValue(Tokenizer)! };
+        if (G(WidthMultiplier)) c = c with { WidthMultiplier = (int)pr.GetValue(WidthMultiplier)!.Value };
+        if (G(ExpertHidden)) c = c with { ExpertHidden = (int?)pr.GetValue(ExpertHidden) };
+        if (G(TotalSteps)) c = c with { TotalSteps = pr.GetValue(TotalSteps)!.Value };
+        if (G(Iterations)) c = c with { Iterations = (int)pr.GetValue(Iterations)!.Value };
+        if (G(EvalEpisodes)) c = c with { EvalEpisodes = (int)pr.GetValue(EvalEpisodes)!.Value };
+        if (G(Seed)) c = c with { Seed = (ulong)pr.GetValue(Seed)!.Value };
+        if (G(Experiment)) c = c with { Experiment = pr.GetValue(Experiment) };
+        if (G(Out)) c = c with { Out = pr.GetValue(Out)! };
+        if (G(CheckpointEvery)) c = c with { CheckpointEvery = (int)pr.GetValue(CheckpointEvery)!.Value };
+        if (G(KeepCheckpoints)) c = c with { KeepCheckpoints = (int)pr.GetValue(KeepCheckpoints)!.Value };
+        if (G(LearningRate)) c = c with { LearningRate = pr.GetValue(LearningRate) };
+        if (G(BatchSize)) c = c with { BatchSize = (int?)pr.GetValue(BatchSize) };
+        if (G(MinReplayHistory)) c = c with { MinReplayHistory = (int?)pr.GetValue(MinReplayHistory) };
+        if (G(ReplayCapacity)) c = c with { ReplayCapacity = (int?)pr.GetValue(ReplayCapacity) };
+        if (G(TargetUpdatePeriod)) c = c with { TargetUpdatePeriod = (int?)pr.GetValue(TargetUpdatePeriod) };
+        if (G(EpsilonDecayPeriod)) c = c with { EpsilonDecayPeriod = (int?)pr.GetValue(EpsilonDecayPeriod) };
+        if (G(LogEverySeconds)) c = c with { LogEverySeconds = pr.GetValue(LogEverySeconds)!.Value };
+        if (G(SummaryEpisodes)) c = c with { SummaryEpisodes = (int)pr.GetValue(SummaryEpisodes)!.Value };
+        return c;
+    }
+
+    /// <summary>
+    /// Resolves the final config: defaults, then <c>--config</c> or the resumed run's config.json, then typed flags.
+    /// A resumed run refuses flags that would change the run (everything except the logging cadence and
+    /// <c>--total-steps</c>/<c>--iterations</c>, which may extend it).
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad file, or a flag that conflicts with <c>--resume</c>.</exception>
+    public (TrainConfig Config, string? ResumeFolder) Resolve(ParseResult pr)
+    {
+        bool G(Option o) => OptionFactory.Given(pr, o);
+        string? resume = pr.GetValue(Resume);
+        string? file = pr.GetValue(ConfigFile);
+        if (resume is not null)
+        {
+            if (file is not null) throw new ArgumentException("--config and --resume are exclusive: a resumed run uses the config.json in its folder.");
+            string path = Path.Combine(resume, RunFolder.ConfigFile);
+            if (!Directory.Exists(resume)) throw new ArgumentException($"--resume: run folder '{resume}' does not exist.");
+            TrainConfig saved = JsonConfig.Load(path);
+            Option[] mayChange = [TotalSteps, Iterations, LogEverySeconds, SummaryEpisodes, Resume];
+            var changed = All.Where(o => !mayChange.Contains(o) && OptionFactory.Given(pr, o)).Select(o => o.Name).ToList();
+            if (changed.Count > 0)
+            {
+                throw new ArgumentException(
+                    $"--resume: {string.Join(", ", changed)} cannot change a resumed run (its settings are in {path}); " +
+                    "only --total-steps, --iterations, --log-every-seconds and --summary-episodes may be given with --resume.");
+            }
+            TrainConfig resumed = Apply(pr, saved);
+            if (G(TotalSteps) || G(Iterations))
+            {
+                // Extending a run keeps its iteration length, so the checkpointed iteration protocol stays valid.
+                long perIteration = (saved.TotalSteps + saved.Iterations - 1) / saved.Iterations;
+                int iterations = G(Iterations) ? resumed.Iterations : (int)((resumed.TotalSteps + perIteration - 1) / perIteration);
+                resumed = resumed with { Iterations = iterations, TotalSteps = iterations * perIteration };
+            }
+            return (resumed, resume);
+        }
+        TrainConfig start = file is null ? new TrainConfig() : JsonConfig.Load(file);
+        return (Apply(pr, start), null);
+    }
+}

@@ -1,0 +1,27 @@
+namespace MoeScratch.Train.Config;
+
+/// <summary>
+/// The fixed value sets of the string-valued flags. They are strings on the command line and in config.json so
+/// that error messages can list them verbatim; <see cref="Training.TrainSetup"/> maps them to library enums.
+/// </summary>
+public static class Choices
+{
+    /// <summary>Agent presets (Rl/Agents AgentConfig presets, papers.md §5).</summary>
+    public static IReadOnlyList<string> Presets { get; } =
+        ["minatar-dqn", "minatar-rainbow", "dqn", "rainbow-lite", "full-rainbow", "der", "drq-eps"];
+
+    /// <summary>Network torsos (papers.md §4.4, §1–§3): dense baseline, the three MoE layers, P2's tokenized
+    /// baselines, global average pooling and P1's "Big" experts.</summary>
+    public static IReadOnlyList<string> Networks { get; } =
+        ["baseline", "softmoe", "top1", "expertchoice", "tokenized-sum", "tokenized-avg", "gap", "softmoe-big"];
+
+    /// <summary>Tokenizations for MoE torsos (papers.md §3.1–§3.3).</summary>
+    public static IReadOnlyList<string> Tokenizers { get; } =
+        ["perconv", "perfeat", "persamp", "perpatch", "perpatch-avgpool", "shuffled"];
+
+    /// <summary>MinAtar games (Rl/Envs/MinAtar).</summary>
+    public static IReadOnlyList<string> MinAtarGames => MoeScratch.Rl.Envs.MinAtar.MinAtarGames.Names;
+
+    /// <summary>True for the torsos whose size is set by the number of experts.</summary>
+    public static bool IsMoe(string network) => network is "softmoe" or "top1" or "expertchoice" or "softmoe-big";
+}

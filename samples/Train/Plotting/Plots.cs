@@ -1,0 +1,112 @@
+using ScottPlot;
+using MoeScratch.Train.Report;
+
+namespace MoeScratch.Train.Plotting;
+
+/// <summary>
+/// PNG plots through ScottPlot 5 (headless; ecosystem.md §4). The default font is pinned to DejaVu Sans because
+/// ScottPlot's detection picks DejaVu Serif on Debian; where DejaVu is absent, Skia falls back to its default face.
+/// </summary>
+public static class Plots
+{
+    private const int Width = 900, Height = 560;
+
+    static Plots() => Fonts.Default = "DejaVu Sans";
+
+    /// <summary>A run's learning curve with the random policy's mean return as a dashed reference line.</summary>
+    public static void LearningCurve(string path, double[] steps, double[] returns, double? randomReturn, string title)
+    {
+        var plt = new Plot();
+        var finite = Enumerable.Range(0, steps.Length).Where(i => double.IsFinite(returns[i])).ToArray();
+        if (finite.Length > 0)
+        {
+            var line = plt.Add.Scatter(finite.Select(i => steps[i]).ToArray(), finite.Select(i => returns[i]).ToArray());
+            line.LegendText = "training return (binned mean)";
+            line.LineWidth = 2;
+        }
+        if (randomReturn is { } r)
+        {
+            var h = plt.Add.HorizontalLine(r);
+            h.LinePattern = LinePattern.Dashed;
+            h.LegendText = "random policy";
+        }
+        plt.Title(title);
+        plt.XLabel("training steps");
+        plt.YLabel("episode return");
+        plt.ShowLegend(Alignment.UpperLeft);
+        plt.SavePng(path, Width, Height);
+    }
+
+    /// <summary>IQM per algorithm as bars with the 95 % CI as a whisker.</summary>
+    public static void AggregateBars(string path, GroupReport g)
+    {
+        var plt = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < g.Aggregates.Count; i++)
+        {
+            AlgorithmAggregate a = g.Aggregates[i];
+            var bar = new Bar { Position = i, Value = a.Iqm.Point, FillColor = palette.GetColor(i) };
+            plt.Add.Bars(new[] { bar });
+            var whisker = plt.Add.Line(i, a.Iqm.Lower, i, a.Iqm.Upper);
+            whisker.LineWidth = 3;
+            whisker.LineColor = Colors.Black;
+        }
+        plt.Axes.Bottom.SetTicks(Enumerable.Range(0, g.Aggregates.Count).Select(i => (double)i).ToArray(),
+                                 g.Aggregates.Select(a => a.Algorithm).ToArray());
+        plt.Axes.Margins(bottom: 0);
+        plt.Title($"{g.Name}: IQM with 95% CI");
+        plt.YLabel(g.Normalized ? "IQM human-normalised score" : "IQM return");
+        plt.SavePng(path, Width, Height);
+    }
+
+    /// <summary>Performance profiles: fraction of runs scoring above τ, with CI bands.</summary>
+    public static void Profiles(string path, GroupReport g)
+    {
+        var plt = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < g.Profiles.Count; i++)
+        {
+            Profile p = g.Profiles[i];
+            Color c = palette.GetColor(i);
+            var band = plt.Add.FillY(p.Taus, p.Fractions.Select(f => f.Lower).ToArray(), p.Fractions.Select(f => f.Upper).ToArray());
+            band.FillColor = c.WithAlpha(0.2);
+            band.LineWidth = 0;
+            var line = plt.Add.ScatterLine(p.Taus, p.Fractions.Select(f => f.Point).ToArray());
+            line.Color = c;
+            line.LineWidth = 2;
+            line.LegendText = p.Algorithm;
+        }
+        plt.Title($"{g.Name}: performance profiles");
+        plt.XLabel(g.Normalized ? "human-normalised score τ" : "return τ");
+        plt.YLabel("fraction of runs with score > τ");
+        plt.ShowLegend(Alignment.UpperRight);
+        plt.SavePng(path, Width, Height);
+    }
+
+    /// <summary>Sample-efficiency curves: IQM over runs×tasks against training steps, with CI bands.</summary>
+    public static void EfficiencyCurves(string path, GroupReport g)
+    {
+        var plt = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < g.Curves.Count; i++)
+        {
+            EfficiencyCurve cv = g.Curves[i];
+            Color c = palette.GetColor(i);
+            if (cv.Steps.Length > 1)
+            {
+                var band = plt.Add.FillY(cv.Steps, cv.Iqm.Select(f => f.Lower).ToArray(), cv.Iqm.Select(f => f.Upper).ToArray());
+                band.FillColor = c.WithAlpha(0.2);
+                band.LineWidth = 0;
+            }
+            var line = plt.Add.Scatter(cv.Steps, cv.Iqm.Select(f => f.Point).ToArray());
+            line.Color = c;
+            line.LineWidth = 2;
+            line.LegendText = cv.Algorithm;
+        }
+        plt.Title($"{g.Name}: sample efficiency (IQM, 95% CI)");
+        plt.XLabel("training steps");
+        plt.YLabel(g.Normalized ? "IQM human-normalised score" : "IQM return");
+        plt.ShowLegend(Alignment.UpperLeft);
+        plt.SavePng(path, Width, Height);
+    }
+}

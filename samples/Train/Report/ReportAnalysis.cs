@@ -1,0 +1,146 @@
+using MoeScratch.Rl.Evaluation;
+
+namespace MoeScratch.Train.Report;
+
+/// <summary>Aggregate metrics of one algorithm on one task group, each with a stratified-bootstrap CI.</summary>
+public sealed record AlgorithmAggregate(string Algorithm, int Runs, IntervalEstimate Iqm, IntervalEstimate Median,
+                                        IntervalEstimate Mean, IntervalEstimate? OptimalityGap);
+
+/// <summary>A performance profile: fraction of runs above each τ, with a pointwise CI band.</summary>
+public sealed record Profile(string Algorithm, double[] Taus, IntervalEstimate[] Fractions);
+
+/// <summary>P(X &gt; Y) of one ordered algorithm pair with its CI.</summary>
+public sealed record Improvement(string X, string Y, IntervalEstimate Probability);
+
+/// <summary>A sample-efficiency curve: IQM over runs×tasks at each step with a CI band.</summary>
+public sealed record EfficiencyCurve(string Algorithm, double[] Steps, IntervalEstimate[] Iqm);
+
+/// <summary>
+/// Everything the report shows for one task group. Atari tasks are human-normalised (papers.md §10) and get an
+/// optimality gap with γ = 1; MinAtar (and unknown) tasks are raw returns, for which "optimal" has no
+/// meaning, so no gap is reported.
+/// </summary>
+public sealed record GroupReport(string Name, bool Normalized, IReadOnlyList<string> Tasks, IReadOnlyList<AlgorithmAggregate> Aggregates,
+                                 IReadOnlyList<Profile> Profiles, IReadOnlyList<Improvement> Improvements,
+                                 IReadOnlyList<EfficiencyCurve> Curves, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// rliable's analysis (papers.md §9) over a <see cref="ScoreSet"/>: per task group, a runs × tasks matrix per
+/// algorithm, IQM / median / mean / optimality gap with stratified-bootstrap CIs, performance profiles,
+/// pairwise probability of improvement and IQM sample-efficiency curves.
+/// </summary>
+public static class ReportAnalysis
+{
+    /// <summary>Replicates used for vector statistics (profiles, curves) and P(improvement), as rliable's examples.</summary>
+    public const int SecondaryReplicates = StratifiedBootstrap.ProfileReplicates;
+
+    /// <summary>Analyses the scores.</summary>
+    /// <param name="set">Scores and curves.</param>
+    /// <param name="replicates">Bootstrap replicates for the aggregate metrics (rliable default 50,000).</param>
+    /// <param name="seed">Bootstrap seed (stored in the report so it can be reproduced).</param>
+    public static List<GroupReport> Analyse(ScoreSet set, int replicates, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        if (replicates < 1) throw new ArgumentException($"report: --replicates must be ≥ 1, got {replicates}.");
+        var groups = new List<GroupReport>();
+        foreach (var domain in set.Scores.GroupBy(s => Domain(s.Task)).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            groups.Add(AnalyseGroup(domain.Key, [.. domain], set.Curves.Where(c => Domain(c.Task) == domain.Key).ToList(), replicates, seed));
+        }
+        return groups;
+    }
+
+    /// <summary>"atari" for tasks with human/random reference scores, "minatar" for MinAtar games, else "other".</summary>
+    public static string Domain(string task) =>
+        AtariGame(task) is not null ? "atari" : IsMinAtar(task) ? "minatar" : "other";
+
+    /// <summary>The Atari reference-table name of a task ("atari-space_invaders", "Pong", …), or null.</summary>
+    public static string? AtariGame(string task)
+    {
+        string t = task.StartsWith("atari-", StringComparison.OrdinalIgnoreCase) ? task[6..] : task;
+        foreach (string candidate in new[] { t, t.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal) })
+            if (AtariScores.TryGet(candidate, out _)) return AtariScores.Games.First(g => string.Equals(g, candidate, StringComparison.OrdinalIgnoreCase));
+        return null;
+    }
+
+    private static bool IsMinAtar(string task)
+    {
+        string t = task.StartsWith("minatar-", StringComparison.OrdinalIgnoreCase) ? task[8..] : task;
+        return Config.Choices.MinAtarGames.Contains(t.ToLowerInvariant());
+    }
+
+    private static GroupReport AnalyseGroup(string domain, List<ScoreRow> rows, List<CurvePoint> curves, int replicates, ulong seed)
+    {
+        bool normalized = domain == "atari";
+        var notes = new List<string>();
+        var tasks = rows.Select(r => r.Task).Distinct().Order(StringComparer.Ordinal).ToList();
+        var algorithms = rows.Select(r => r.Algorithm).Distinct().Order(StringComparer.Ordinal).ToList();
+        var matrices = new Dictionary<string, double[,]>();
+        foreach (string alg in algorithms)
+        {
+            double[,]? m = Matrix(rows.Where(r => r.Algorithm == alg).ToList(), tasks, normalized, out string? note);
+            if (note is not null) notes.Add($"{alg}: {note}");
+            if (m is not null) matrices[alg] = m;
+        }
+        var main = new StratifiedBootstrap(seed, replicates);
+        var secondary = new StratifiedBootstrap(seed, Math.Min(replicates, SecondaryReplicates));
+        var aggregates = matrices.Select(kv => new AlgorithmAggregate(kv.Key, kv.Value.GetLength(0),
+            main.Estimate(kv.Value, Metrics.InterquartileMean), main.Estimate(kv.Value, Metrics.Median),
+            main.Estimate(kv.Value, Metrics.Mean), normalized ? main.Estimate(kv.Value, s => Metrics.OptimalityGap(s)) : null)).ToList();
+
+        double lo = normalized ? 0 : matrices.Values.SelectMany(m => m.Cast<double>()).Min();
+        double hi = Math.Max(lo + 1e-9, matrices.Values.SelectMany(m => m.Cast<double>()).Max());
+        double[] taus = Enumerable.Range(0, 51).Select(i => lo + (hi - lo) * i / 50).ToArray();
+        var profiles = matrices.Select(kv => new Profile(kv.Key, taus, secondary.Estimate(kv.Value, s => Metrics.RunScoreDistribution(s, taus)))).ToList();
+
+        var improvements = new List<Improvement>();
+        var names = matrices.Keys.ToList();
+        for (int i = 0; i < names.Count; i++)
+            for (int j = i + 1; j < names.Count; j++)
+                improvements.Add(new Improvement(names[i], names[j], secondary.Estimate(matrices[names[i]], matrices[names[j]], Metrics.ProbabilityOfImprovement)));
+
+        var effCurves = new List<EfficiencyCurve>();
+        foreach (string alg in matrices.Keys)
+        {
+            var pts = curves.Where(c => c.Algorithm == alg).ToList();
+            var steps = new List<double>();
+            var iqms = new List<IntervalEstimate>();
+            foreach (var at in pts.GroupBy(c => c.Step).OrderBy(g => g.Key))
+            {
+                var asRows = at.Select(c => new ScoreRow(c.Algorithm, c.Task, c.Seed, c.Score)).ToList();
+                double[,]? m = Matrix(asRows, tasks, normalized, out _);
+                if (m is null) continue;
+                steps.Add(at.Key);
+                iqms.Add(secondary.Estimate(m, Metrics.InterquartileMean));
+            }
+            if (steps.Count > 0) effCurves.Add(new EfficiencyCurve(alg, [.. steps], [.. iqms]));
+        }
+        return new GroupReport(domain, normalized, tasks, aggregates, profiles, improvements, effCurves, notes);
+    }
+
+    /// <summary>
+    /// Runs × tasks matrix of one algorithm (runs ordered by seed within each task). rliable needs a rectangle: when
+    /// tasks have different run counts the matrix keeps the smallest count and <paramref name="note"/> says so; an
+    /// algorithm missing a task gets no matrix.
+    /// </summary>
+    internal static double[,]? Matrix(List<ScoreRow> rows, IReadOnlyList<string> tasks, bool normalized, out string? note)
+    {
+        note = null;
+        var perTask = tasks.Select(t => rows.Where(r => r.Task == t).OrderBy(r => r.Seed).Select(r => r.Score).ToArray()).ToList();
+        var missing = tasks.Where((t, i) => perTask[i].Length == 0).ToList();
+        if (missing.Count > 0)
+        {
+            note = $"no runs on {string.Join(", ", missing)}; left out of this group's comparison.";
+            return null;
+        }
+        int runs = perTask.Min(p => p.Length);
+        if (perTask.Any(p => p.Length != runs)) note = $"tasks have {string.Join("/", perTask.Select(p => p.Length))} runs; using the first {runs} seeds of each.";
+        var m = new double[runs, tasks.Count];
+        for (int t = 0; t < tasks.Count; t++)
+        {
+            string? game = normalized ? AtariGame(tasks[t]) : null;
+            for (int r = 0; r < runs; r++) m[r, t] = game is null ? perTask[t][r] : AtariScores.Normalize(game, perTask[t][r]);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using MoeScratch.Rl.Agents;
+using MoeScratch.Rl.Logging;
+using MoeScratch.Rl.Running;
+using MoeScratch.Train.Progress;
+
+namespace MoeScratch.Train.Training;
+
+/// <summary>
+/// The trainer's own sink: one <c>metrics.csv</c> row per episode (<see cref="MetricsCsv.Columns"/>) and the live
+/// progress display. Its offset (rows written) goes into each checkpoint so a resumed run drops rows written after
+/// the checkpoint it continues from (ecosystem.md §8.1).
+/// </summary>
+internal sealed class TrainerSink : IMetricsSink
+{
+    public const string OffsetKey = "csv/metrics.csv";
+
+    private readonly CsvMetricsWriter _csv;
+    private readonly Func<AgentStats> _agentStats;
+    private readonly long _totalSteps;
+    private readonly int _recentCount;
+    private readonly Queue<double> _recent = new();
+    private readonly Stopwatch _wall = Stopwatch.StartNew();
+    private readonly long _startSteps;
+    private long _episodes;
+
+    /// <summary>Opens <paramref name="path"/> (appending and trimming to the checkpoint's rows on resume).</summary>
+    public TrainerSink(string path, Func<AgentStats> agentStats, long totalSteps, int recentCount, long startSteps,
+                       IReadOnlyDictionary<string, long>? resumeOffsets)
+    {
+        _csv = resumeOffsets is null
+            ? new CsvMetricsWriter(path, MetricsCsv.Columns, flushEvery: 50)
+            : new CsvMetricsWriter(path, MetricsCsv.Columns, append: true,
+                                   keepRows: resumeOffsets.TryGetValue(OffsetKey, out long k) ? k : 0, flushEvery: 50);
+        _agentStats = agentStats;
+        _totalSteps = totalSteps;
+        _recentCount = recentCount;
+        _startSteps = startSteps;
+        if (resumeOffsets is not null)
+        {
+            var train = MetricsCsv.Read(path).Where(r => r.Phase == "train").ToList();
+            _episodes = train.Count;
+            foreach (EpisodeRow r in train.TakeLast(recentCount)) Remember(r.Return);
+        }
+    }
+
+    /// <summary>Where progress goes (set once the display exists).</summary>
+    public IProgressSink? Progress { get; set; }
+
+    /// <summary>Latest training steps seen.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Mean of the recent training returns (NaN before the first episode).</summary>
+    public double RecentReturn => _recent.Count == 0 ? double.NaN : _recent.Average();
+
+    /// <summary>Steps per second in this session.</summary>
+    public double StepsPerSecond => _wall.Elapsed.TotalSeconds > 0 ? (Steps - _startSteps) / _wall.Elapsed.TotalSeconds : 0;
+
+    public void Scalar(string tag, long step, double value) { }
+
+    public void Episode(EpisodeRecord e)
+    {
+        AgentStats a = _agentStats();
+        Steps = e.TotalSteps;
+        if (e.Phase == RunPhase.Training)
+        {
+            _episodes++;
+            Remember(e.Return);
+        }
+        _csv.WriteRow(e.Phase == RunPhase.Training ? "train" : "eval", e.Iteration, e.Index, e.TotalSteps, e.Return, e.Length,
+                      float.IsNaN(a.LastLoss) ? null : a.LastLoss, a.Epsilon, StepsPerSecond, _wall.Elapsed.TotalSeconds);
+        Progress?.Report(new ProgressSnapshot(e.TotalSteps, _totalSteps, StepsPerSecond, RecentReturn, _episodes, a.LastLoss, a.Epsilon));
+    }
+
+    public void Iteration(IterationStats stats) => _csv.Flush();
+
+    public void Flush() => _csv.Flush();
+
+    public IReadOnlyDictionary<string, long> Offsets => new Dictionary<string, long> { [OffsetKey] = _csv.RowCount };
+
+    public void Dispose() => _csv.Dispose();
+
+    private void Remember(double value)
+    {
+        _recent.Enqueue(value);
+        while (_recent.Count > _recentCount) _recent.Dequeue();
+    }
+}

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using MoeScratch.Train.Cli;
+
+namespace MoeScratch.Train.Tests.Cli;
+
+public class CliParsingTests
+{
+    private static (Command Command, TrainOptions Options) TrainCommandUnderTest()
+    {
+        var cmd = new Command("train");
+        var options = new TrainOptions();
+        options.AddTo(cmd);
+        return (cmd, options);
+    }
+
+    private static List<string> Errors(Command cmd, params string[] args) => CliApp.DescribeErrors(cmd.Parse(args)).ToList();
+
+    [Test]
+    public void UnknownFlag_NamesTheFlag_SuggestsTheClosest_ListsTheValidOnes()
+    {
+        var (cmd, _) = TrainCommandUnderTest();
+        var errors = Errors(cmd, "--totl-steps", "10");
+        Assert.That(errors, Has.Some.Contains("unknown option '--totl-steps'"));
+        Assert.That(errors, Has.Some.Contains("Did you mean --total-steps"));
+        Assert.That(errors, Has.Some.Contains("--width-multiplier").And.Contains("--resume"));
+    }
+
+    [Test]
+    public void BadNetwork_NamesTheFlagAndTheAllowedValues()
+    {
+        var (cmd, _) = TrainCommandUnderTest();
+        var errors = Errors(cmd, "--network", "transformer");
+        Assert.That(errors, Has.Count.EqualTo(1));
+        Assert.That(errors[0], Does.Contain("--network").And.Contain("'transformer'").And.Contain("softmoe, top1, expertchoice"));
+    }
+
+    [TestCase("--experts", "zero", "an integer in [1, 1024]")]
+    [TestCase("--experts", "0", "an integer in [1, 1024]")]
+    [TestCase("--total-steps", "-5", "an integer ≥ 1")]
+    [TestCase("--learning-rate", "2", "a number in (0, 1)")]
+    [TestCase("--tokenizer", "perpixel", "perconv, perfeat, persamp")]
+    [TestCase("--preset", "ppo", "minatar-dqn")]
+    public void BadValue_NamesTheFlagAndWhatIsAllowed(string flag, string value, string allowed)
+    {
+        var (cmd, _) = TrainCommandUnderTest();
+        var errors = Errors(cmd, flag, value);
+        Assert.That(errors, Has.Count.EqualTo(1));
+        Assert.That(errors[0], Does.Contain(flag).And.Contain(value).And.Contain(allowed));
+    }
+
+    [Test]
+    public void TypedFlags_OverrideDefaults_AndUntypedOnesKeepThem()
+    {
+        var (cmd, options) = TrainCommandUnderTest();
+        ParseResult pr = cmd.Parse(["--network", "TOP1", "--experts", "8", "--env", "minatar:asterix", "--seed", "3", "--total-steps", "1_000"]);
+        Assert.That(pr.Errors, Is.Empty);
+        var (config, resume) = options.Resolve(pr);
+        Assert.That(resume, Is.Null);
+        Assert.That(config.Network, Is.EqualTo("top1"));
+        Assert.That(config.Experts, Is.EqualTo(8));
+        Assert.That(config.Env, Is.EqualTo("minatar:asterix"));
+        Assert.That(config.Seed, Is.EqualTo(3UL));
+        Assert.That(config.TotalSteps, Is.EqualTo(1000));
+        Assert.That(config.Preset, Is.EqualTo(new MoeScratch.Train.Config.TrainConfig().Preset));
+        Assert.That(config.ExperimentName, Is.EqualTo("minatar-dqn-top18-perconv"));
+    }
+
+    [Test]
+    public void Resume_RefusesFlagsThatWouldChangeTheRun()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "moescratch-cli-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            MoeScratch.Train.Config.JsonConfig.Save(new MoeScratch.Train.Config.TrainConfig { TotalSteps = 1000, Iterations = 10 }, Path.Combine(dir, "config.json"));
+            var (cmd, options) = TrainCommandUnderTest();
+            var bad = cmd.Parse(["--resume", dir, "--network", "baseline"]);
+            Assert.That(() => options.Resolve(bad), Throws.ArgumentException.With.Message.Contains("--network").And.Message.Contains("cannot change a resumed run"));
+            var extend = cmd.Parse(["--resume", dir, "--total-steps", "1500"]);
+            var (config, resume) = options.Resolve(extend);
+            Assert.That(resume, Is.EqualTo(dir));
+            Assert.That(config.Iterations, Is.EqualTo(15), "extending keeps the 100-step iterations");
+            Assert.That(config.TotalSteps, Is.EqualTo(1500));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task RunAsync_ReportsParseErrorsWithExitCode2()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int rc = await CliApp.RunAsync(["report", "x.csv", "--replicates", "many"], output, error);
+        Assert.That(rc, Is.EqualTo(CliApp.UsageError));
+        Assert.That(error.ToString(), Does.Contain("--replicates").And.Contain("'many'").And.Contain("an integer"));
+        Assert.That(error.ToString(), Does.Contain("--help"));
+    }
+
+    [Test]
+    public async Task RunAsync_UnknownSubcommandArgument_ListsTheCommands()
+    {
+        var error = new StringWriter();
+        int rc = await CliApp.RunAsync(["trian"], new StringWriter(), error);
+        Assert.That(rc, Is.EqualTo(CliApp.UsageError));
+        Assert.That(error.ToString(), Does.Contain("'trian'").And.Contain("report").And.Contain("sweep"));
+    }
+
+    [Test]
+    public async Task Report_UnknownFlag_IsNamed_WithTheValidOptions()
+    {
+        var error = new StringWriter();
+        int rc = await CliApp.RunAsync(["report", "runs", "--bogus"], new StringWriter(), error);
+        Assert.That(rc, Is.EqualTo(CliApp.UsageError));
+        Assert.That(error.ToString(), Does.Contain("'--bogus'").And.Contain("--replicates"));
+    }
+
+    [Test]
+    public async Task Report_MissingInput_IsAMessageNotAStackTrace()
+    {
+        var error = new StringWriter();
+        int rc = await CliApp.RunAsync(["report", "/nonexistent/runs"], new StringWriter(), error);
+        Assert.That(rc, Is.EqualTo(CliApp.UsageError));
+        Assert.That(error.ToString(), Does.StartWith("error: report: input '/nonexistent/runs'").And.Not.Contain("   at "));
+    }
+}
