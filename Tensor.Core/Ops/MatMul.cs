@@ -48,17 +48,20 @@ public static partial class Ops
                 if (a.RequiresGrad)
                 {
                     // Stored A [M,K]: dA = dY·opB(B)ᵀ. Stored Aᵀ [K,M]: dAᵀ = opB(B)·dYᵀ.
-                    var da = Tensor.Zeros(a.Shape, a.Backend);
-                    if (!transA) a.Backend.MatMul(da, g, false, b, !transB, batch, bb, ba, m, ka, n, accumulate: true);
-                    else a.Backend.MatMul(da, b, transB, g, true, bb, batch, ba, ka, m, n, accumulate: true);
+                    // Written, not accumulated: skips zero-filling a buffer the GEMM overwrites (a broadcast
+                    // operand, batch > 1 into batchC = 1, still sums over the batch inside Batched; an empty batch writes
+                    // nothing, so it keeps the zeros).
+                    var da = batch == 0 ? Tensor.Zeros(a.Shape, a.Backend) : Tensor.Empty(a.Shape, a.Backend);
+                    if (!transA) a.Backend.MatMul(da, g, false, b, !transB, batch, bb, ba, m, ka, n, accumulate: false);
+                    else a.Backend.MatMul(da, b, transB, g, true, bb, batch, ba, ka, m, n, accumulate: false);
                     a.AccumulateGrad(da);
                 }
                 if (b.RequiresGrad)
                 {
                     // Stored B [K,N]: dB = opA(A)ᵀ·dY. Stored Bᵀ [N,K]: dBᵀ = dYᵀ·opA(A).
-                    var db = Tensor.Zeros(b.Shape, b.Backend);
-                    if (!transB) b.Backend.MatMul(db, a, !transA, g, false, ba, batch, bb, ka, n, m, accumulate: true);
-                    else b.Backend.MatMul(db, g, true, a, transA, batch, ba, bb, n, ka, m, accumulate: true);
+                    var db = batch == 0 ? Tensor.Zeros(b.Shape, b.Backend) : Tensor.Empty(b.Shape, b.Backend);
+                    if (!transB) b.Backend.MatMul(db, a, !transA, g, false, ba, batch, bb, ka, n, m, accumulate: false);
+                    else b.Backend.MatMul(db, g, true, a, transA, batch, ba, bb, n, ka, m, accumulate: false);
                     b.AccumulateGrad(db);
                 }
             });

@@ -6,6 +6,7 @@ using BenchmarkDotNet.Running;
 // BenchmarkDotNet suites (everything else):
 //   dotnet run -c Release --project benchmarks/MoeScratch.Benchmarks -- --filter '*'
 if (args.Length > 0 && args[0] == "quick") return QuickRunner.Run(args[1..]);
+if (args.Length > 0 && args[0] == "profile") return ProfileRunner.Run(args[1..]);
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

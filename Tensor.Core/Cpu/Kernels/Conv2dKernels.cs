@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
@@ -56,7 +58,7 @@ internal static class Conv2dKernels
                 {
                     int nb = Math.Min(chunk, g.Batch - b0), m = nb * p;
                     var c = col.AsSpan(0, m * kk);
-                    Im2Col(c, x, g, b0, nb);
+                    Im2ColParallel(c, x, g, b0, nb);
                     MatMulKernels.Gemm(false, false, m, k, kk, c, kk, w, k, y.Slice(b0 * p * k, m * k), k,
                                        accumulate: false);
                 }
@@ -66,14 +68,7 @@ internal static class Conv2dKernels
                 ArrayPool<float>.Shared.Return(col);
             }
         }
-        if (!bias.IsEmpty)
-        {
-            for (int r = 0; r < g.Batch * p; r++)
-            {
-                var row = y.Slice(r * k, k);
-                TP.Add(row, bias, row);
-            }
-        }
+        if (!bias.IsEmpty) AddRowVector(y, bias, g.Batch * p, k);
     }
 
     /// <summary>dx [B, H, W, C] += col2im(dY [B·P, K] · wᵀ), w [KK, K].</summary>
@@ -96,7 +91,7 @@ internal static class Conv2dKernels
                 var c = col.AsSpan(0, m * kk);
                 MatMulKernels.Gemm(false, true, m, kk, k, dy.Slice(b0 * p * k, m * k), k, w, k, c, kk,
                                    accumulate: false);
-                Col2Im(dx, c, g, b0, nb);
+                Col2ImParallel(dx, c, g, b0, nb);
             }
         }
         finally
@@ -113,10 +108,7 @@ internal static class Conv2dKernels
                                       int maxColFloats = DefaultMaxColFloats)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
-        if (!dBias.IsEmpty)
-        {
-            for (int r = 0; r < g.Batch * p; r++) TP.Add(dBias, dy.Slice(r * k, k), dBias);
-        }
+        if (!dBias.IsEmpty) SumRowsInto(dBias, dy, g.Batch * p, k);
         if (dw.IsEmpty) return;
         if (IsPointwise(g))
         {
@@ -125,21 +117,187 @@ internal static class Conv2dKernels
         }
         int chunk = ImagesPerChunk(g, maxColFloats);
         float[] col = ArrayPool<float>.Shared.Rent(chunk * p * kk);
+        // Narrow outputs compute dWᵀ = dyᵀ·col [Cout × KK] instead of colᵀ·dy: the im2col matrix is then the
+        // untransposed B operand (16-wide vector packing) and the few output channels the small-m row block, where
+        // colᵀ·dy packed the huge im2col matrix transposed, 6 floats at a time (IMPALA's 16/32 channels; Nature's 32/64 gain a little).
+        bool swapped = k <= SwappedWeightGradMaxCout;
+        float[]? dwT = swapped ? ArrayPool<float>.Shared.Rent(k * kk) : null;
         try
         {
             for (int b0 = 0; b0 < g.Batch; b0 += chunk)
             {
                 int nb = Math.Min(chunk, g.Batch - b0), m = nb * p;
                 var c = col.AsSpan(0, m * kk);
-                Im2Col(c, x, g, b0, nb);
-                MatMulKernels.Gemm(true, false, kk, k, m, c, kk, dy.Slice(b0 * p * k, m * k), k, dw, k,
-                                   accumulate: true);
+                Im2ColParallel(c, x, g, b0, nb);
+                var dyChunk = dy.Slice(b0 * p * k, m * k);
+                if (swapped)
+                    MatMulKernels.Gemm(true, false, k, kk, m, dyChunk, k, c, kk, dwT!.AsSpan(0, k * kk), kk, accumulate: b0 > 0);
+                else
+                    MatMulKernels.Gemm(true, false, kk, k, m, c, kk, dyChunk, k, dw, k, accumulate: true);
+            }
+            if (swapped)
+            {
+                for (int o = 0; o < k; o++)
+                for (int q = 0; q < kk; q++) dw[q * k + o] += dwT![o * kk + q];
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(col);
+            if (dwT is not null) ArrayPool<float>.Shared.Return(dwT);
         }
+    }
+
+    /// <summary>Output channels up to which <see cref="BackwardWeight"/> computes dWᵀ = dyᵀ·col (see there).</summary>
+    public const int SwappedWeightGradMaxCout = 64;
+
+    /// <summary>y[r, :] += v for r &lt; rows (y is [rows, k] row-major).</summary>
+    /// <remarks>
+    /// One TensorPrimitives call per row cost more than the add itself at Impala's k = 16 (225,792 rows per conv);
+    /// for k ≤ 64 the bias stays in registers and rows stream through.
+    /// </remarks>
+    internal static void AddRowVector(Span<float> y, ReadOnlySpan<float> v, int rows, int k)
+    {
+        int n = Vector256<float>.Count;
+        if (k % n != 0 || k > 8 * n)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var row = y.Slice(r * k, k);
+                TP.Add(row, v, row);
+            }
+            return;
+        }
+        Span<Vector256<float>> bv = stackalloc Vector256<float>[k / n];
+        for (int j = 0; j < bv.Length; j++) bv[j] = Vector256.Create(v.Slice(j * n, n));
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        for (int r = 0; r < rows; r++)
+        {
+            nuint off = (nuint)(r * k);
+            for (int j = 0; j < bv.Length; j++)
+            {
+                nuint o = off + (nuint)(j * n);
+                (Vector256.LoadUnsafe(ref y0, o) + bv[j]).StoreUnsafe(ref y0, o);
+            }
+        }
+    }
+
+    /// <summary>s[:] += Σ_r m[r, :] over the rows of m [rows, k] (the bias gradient).</summary>
+    internal static void SumRowsInto(Span<float> s, ReadOnlySpan<float> m, int rows, int k)
+    {
+        int n = Vector256<float>.Count;
+        if (k % n != 0 || k > 8 * n)
+        {
+            for (int r = 0; r < rows; r++) TP.Add(s, m.Slice(r * k, k), s);
+            return;
+        }
+        Span<Vector256<float>> acc = stackalloc Vector256<float>[k / n];
+        acc.Clear();
+        ref float m0 = ref MemoryMarshal.GetReference(m);
+        for (int r = 0; r < rows; r++)
+        {
+            nuint off = (nuint)(r * k);
+            for (int j = 0; j < acc.Length; j++) acc[j] += Vector256.LoadUnsafe(ref m0, off + (nuint)(j * n));
+        }
+        for (int j = 0; j < acc.Length; j++)
+        {
+            var dst = s.Slice(j * n, n);
+            (Vector256.Create((ReadOnlySpan<float>)dst) + acc[j]).CopyTo(dst);
+        }
+    }
+
+    /// <summary>Floats moved below which im2col/col2im stay on the calling thread (batch-1 acting never forks).</summary>
+    public const int ParallelMinColFloats = 1 << 18;
+
+    /// <summary>
+    /// <see cref="Im2Col"/> split by images over <see cref="CpuThreads.Max"/> workers: with the GEMMs threaded, the
+    /// single-threaded copies were the serial part of every conv at batch 32 (Amdahl).
+    /// </summary>
+    internal static unsafe void Im2ColParallel(Span<float> col, ReadOnlySpan<float> x, in Conv2dGeometry g, int b0, int nb)
+    {
+        int threads = Math.Min(CpuThreads.Max, nb);
+        if (threads <= 1 || col.Length < ParallelMinColFloats)
+        {
+            Im2Col(col, x, g, b0, nb);
+            return;
+        }
+        fixed (float* pc = col)
+        fixed (float* px = x)
+        {
+            nint nc = (nint)pc, nx = (nint)px;
+            int xLen = x.Length, perImage = g.OutPixels * g.PatchSize, per = (nb + threads - 1) / threads;
+            var geo = g;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int lo = t * per, hi = Math.Min(nb, lo + per);
+                if (lo >= hi) return;
+                Im2Col(new Span<float>((float*)nc + (long)lo * perImage, (hi - lo) * perImage),
+                       new ReadOnlySpan<float>((float*)nx, xLen), geo, b0 + lo, hi - lo);
+            });
+        }
+    }
+
+    /// <summary><see cref="Col2Im"/> split by images (each image's dx region is written by one worker only).</summary>
+    internal static unsafe void Col2ImParallel(Span<float> dx, ReadOnlySpan<float> col, in Conv2dGeometry g, int b0, int nb)
+    {
+        int threads = Math.Min(CpuThreads.Max, nb);
+        if (threads <= 1 || col.Length < ParallelMinColFloats)
+        {
+            Col2Im(dx, col, g, b0, nb);
+            return;
+        }
+        fixed (float* pc = col)
+        fixed (float* pd = dx)
+        {
+            nint nc = (nint)pc, nd = (nint)pd;
+            int dLen = dx.Length, perImage = g.OutPixels * g.PatchSize, per = (nb + threads - 1) / threads;
+            var geo = g;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int lo = t * per, hi = Math.Min(nb, lo + per);
+                if (lo >= hi) return;
+                Col2Im(new Span<float>((float*)nd, dLen),
+                       new ReadOnlySpan<float>((float*)nc + (long)lo * perImage, (hi - lo) * perImage), geo, b0 + lo, hi - lo);
+            });
+        }
+    }
+
+    // Im2col/col2im move runs of KW·C floats (32 for Nature conv 1, 48 for IMPALA's 16-channel convs), hundreds of
+    // thousands per step: a Memmove or TensorPrimitives call per run cost more than the copy, so short runs are
+    // moved with inline vector code.
+    private const int ShortRun = 256;
+
+    private static void CopyRun(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        int n = src.Length;
+        if (n > ShortRun || !Vector256.IsHardwareAccelerated)
+        {
+            src.CopyTo(dst);
+            return;
+        }
+        ref float s0 = ref MemoryMarshal.GetReference(src);
+        ref float d0 = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        for (; i <= n - 8; i += 8) Vector256.LoadUnsafe(ref s0, (nuint)i).StoreUnsafe(ref d0, (nuint)i);
+        for (; i < n; i++) dst[i] = src[i];
+    }
+
+    private static void AddRun(Span<float> dst, ReadOnlySpan<float> src)
+    {
+        int n = src.Length;
+        if (n > ShortRun || !Vector256.IsHardwareAccelerated)
+        {
+            TP.Add(dst, src, dst);
+            return;
+        }
+        ref float s0 = ref MemoryMarshal.GetReference(src);
+        ref float d0 = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        for (; i <= n - 8; i += 8)
+        {
+            (Vector256.LoadUnsafe(ref d0, (nuint)i) + Vector256.LoadUnsafe(ref s0, (nuint)i)).StoreUnsafe(ref d0, (nuint)i);
+        }
+        for (; i < n; i++) dst[i] += src[i];
     }
 
     /// <summary>
@@ -170,13 +328,19 @@ internal static class Conv2dKernels
                         }
                         // Copy the in-range run of taps in one block; zero the padded taps on either side.
                         int kwLo = Math.Max(0, -iw0), kwHi = Math.Min(g.KW, g.W - iw0);
+                        if (kwLo == 0 && kwHi == g.KW)
+                        {
+                            // Interior pixel (every pixel of a VALID conv): one straight copy, no clears.
+                            CopyRun(xb.Slice(ih * rowLen + iw0 * c, g.KW * c), tapRow);
+                            continue;
+                        }
                         if (kwLo >= kwHi)
                         {
                             tapRow.Clear();
                             continue;
                         }
                         tapRow[..(kwLo * c)].Clear();
-                        xb.Slice(ih * rowLen + (iw0 + kwLo) * c, (kwHi - kwLo) * c).CopyTo(tapRow[(kwLo * c)..]);
+                        CopyRun(xb.Slice(ih * rowLen + (iw0 + kwLo) * c, (kwHi - kwLo) * c), tapRow[(kwLo * c)..]);
                         tapRow[(kwHi * c)..].Clear();
                     }
                 }
@@ -206,7 +370,7 @@ internal static class Conv2dKernels
                         if ((uint)ih >= (uint)g.H) continue;
                         int len = (kwHi - kwLo) * c;
                         var d = xb.Slice(ih * rowLen + (iw0 + kwLo) * c, len);
-                        TP.Add(d, src.Slice((kh * g.KW + kwLo) * c, len), d);
+                        AddRun(d, src.Slice((kh * g.KW + kwLo) * c, len));
                     }
                 }
             }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
@@ -11,8 +13,26 @@ internal static class ElementwiseKernels
 {
     public static void BytesToFloat(Span<float> y, ReadOnlySpan<byte> x, float scale)
     {
-        // Widen-then-scale keeps the exact k/255 values the reference pipelines produce.
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] * scale;
+        // Widen-then-scale keeps the exact k/255 values the reference pipelines produce (the same single rounding
+        // in the vector and scalar paths). Vectorized: a 32-sample batch converts 900 K bytes twice per step.
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 32)
+        {
+            ref byte x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
+            var vs = Vector256.Create(scale);
+            for (; i <= x.Length - 32; i += 32)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref x0, (nuint)i));
+                var (a, b) = Vector256.Widen(lo);
+                var (c, d) = Vector256.Widen(hi);
+                (Vector256.ConvertToSingle(a.AsInt32()) * vs).StoreUnsafe(ref y0, (nuint)i);
+                (Vector256.ConvertToSingle(b.AsInt32()) * vs).StoreUnsafe(ref y0, (nuint)(i + 8));
+                (Vector256.ConvertToSingle(c.AsInt32()) * vs).StoreUnsafe(ref y0, (nuint)(i + 16));
+                (Vector256.ConvertToSingle(d.AsInt32()) * vs).StoreUnsafe(ref y0, (nuint)(i + 24));
+            }
+        }
+        for (; i < x.Length; i++) y[i] = x[i] * scale;
     }
 
     /// <summary>y = f(x); y may alias x.</summary>
@@ -57,8 +77,8 @@ internal static class ElementwiseKernels
             case UnaryOp.Sqrt: for (int i = 0; i < n; i++) dx[i] += dy[i] * 0.5f / y[i]; break;
             case UnaryOp.Abs: for (int i = 0; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : x[i] < 0 ? -dy[i] : 0f; break;
             case UnaryOp.Sign: break;
-            case UnaryOp.Relu: for (int i = 0; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : 0f; break;
-            case UnaryOp.Square: for (int i = 0; i < n; i++) dx[i] += 2f * x[i] * dy[i]; break;
+            case UnaryOp.Relu: ReluBackward(dx, dy, x); break;
+            case UnaryOp.Square: SquareBackward(dx, dy, x); break;
             case UnaryOp.Pow: for (int i = 0; i < n; i++) dx[i] += dy[i] * alpha * MathF.Pow(x[i], alpha - 1f); break;
             case UnaryOp.Scale: TP.FusedMultiplyAdd(dy, alpha, dx, dx); break;
             case UnaryOp.AddScalar: TP.Add(dx, dy, dx); break;
@@ -69,6 +89,45 @@ internal static class ElementwiseKernels
             case UnaryOp.Reciprocal: for (int i = 0; i < n; i++) dx[i] -= dy[i] * y[i] * y[i]; break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, "unknown unary op");
         }
+    }
+
+    /// <summary>dx += x &gt; 0 ? dy : 0, branch-free (random signs made the scalar branch mispredict).</summary>
+    private static void ReluBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
+    {
+        int n = dx.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float dx0 = ref MemoryMarshal.GetReference(dx);
+            ref float dy0 = ref MemoryMarshal.GetReference(dy);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            for (; i <= n - 8; i += 8)
+            {
+                var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)i), Vector256<float>.Zero);
+                var d = Vector256.LoadUnsafe(ref dx0, (nuint)i) + (Vector256.LoadUnsafe(ref dy0, (nuint)i) & mask);
+                d.StoreUnsafe(ref dx0, (nuint)i);
+            }
+        }
+        for (; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : 0f;
+    }
+
+    /// <summary>dx += 2·x·dy, vectorized.</summary>
+    private static void SquareBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
+    {
+        int n = dx.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float dx0 = ref MemoryMarshal.GetReference(dx);
+            ref float dy0 = ref MemoryMarshal.GetReference(dy);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            var two = Vector256.Create(2f);
+            for (; i <= n - 8; i += 8)
+            {
+                var d = Vector256.LoadUnsafe(ref dx0, (nuint)i)
+                        + two * Vector256.LoadUnsafe(ref x0, (nuint)i) * Vector256.LoadUnsafe(ref dy0, (nuint)i);
+                d.StoreUnsafe(ref dx0, (nuint)i);
+            }
+        }
+        for (; i < n; i++) dx[i] += 2f * x[i] * dy[i];
     }
 
     /// <summary>One row of a broadcast binary op; sa and sb are 0 (constant) or 1 (contiguous).</summary>

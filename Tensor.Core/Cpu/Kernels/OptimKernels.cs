@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace MoeScratch.Tensors.Cpu.Kernels;
 
 /// <summary>
@@ -6,8 +9,82 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// </summary>
 internal static class OptimKernels
 {
-    public static void Adam(Span<float> p, Span<float> m, Span<float> v, ReadOnlySpan<float> g, float lr, float b1,
-                            float b2, float eps, float c1, float c2, float wd)
+    public static unsafe void Adam(Span<float> p, Span<float> m, Span<float> v, ReadOnlySpan<float> g, float lr,
+                                   float b1, float b2, float eps, float c1, float c2, float wd)
+    {
+        int threads = p.Length >= ParallelMinAdam ? CpuThreads.Max : 1;
+        if (threads <= 1)
+        {
+            AdamRange(p, m, v, g, lr, b1, b2, eps, c1, c2, wd);
+            return;
+        }
+        // Element-wise, so a split is bitwise identical; only large tensors (the DQN's 3136×512 kernel) pay the fork.
+        fixed (float* pp = p)
+        fixed (float* pm = m)
+        fixed (float* pv = v)
+        fixed (float* pg = g)
+        {
+            nint np = (nint)pp, nm = (nint)pm, nv = (nint)pv, ng = (nint)pg;
+            int n = p.Length, per = (n / threads + 7) & ~7;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int lo = t * per, len = Math.Min(n, lo + per) - lo;
+                if (len <= 0) return;
+                AdamRange(new Span<float>((float*)np + lo, len), new Span<float>((float*)nm + lo, len),
+                          new Span<float>((float*)nv + lo, len), new ReadOnlySpan<float>((float*)ng + lo, len),
+                          lr, b1, b2, eps, c1, c2, wd);
+            });
+        }
+    }
+
+    /// <summary>Parameter size from which <see cref="Adam"/> splits the update over <see cref="CpuThreads.Max"/>.</summary>
+    public const int ParallelMinAdam = 1 << 18;
+
+    private static void AdamRange(Span<float> p, Span<float> m, Span<float> v, ReadOnlySpan<float> g, float lr, float b1,
+                                  float b2, float eps, float c1, float c2, float wd)
+    {
+        float invC1 = 1f / c1, invC2 = 1f / c2;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Same operations in the same order as the scalar loop (and AdamNaive), so results are bitwise equal;
+            // vectorized because the scalar sqrt/divide chain made Adam ~3 ms of a 1.7 M-parameter DQN step.
+            ref float p0 = ref MemoryMarshal.GetReference(p);
+            ref float m0 = ref MemoryMarshal.GetReference(m);
+            ref float v0 = ref MemoryMarshal.GetReference(v);
+            ref float g0 = ref MemoryMarshal.GetReference(g);
+            Vector256<float> vb1 = Vector256.Create(b1), vb2 = Vector256.Create(b2), va1 = Vector256.Create(1f - b1);
+            Vector256<float> va2 = Vector256.Create(1f - b2), vlr = Vector256.Create(lr), vlrwd = Vector256.Create(lr * wd);
+            Vector256<float> vc1 = Vector256.Create(invC1), vc2 = Vector256.Create(invC2), veps = Vector256.Create(eps);
+            for (; i <= p.Length - 8; i += 8)
+            {
+                nuint o = (nuint)i;
+                var gi = Vector256.LoadUnsafe(ref g0, o);
+                var mi = vb1 * Vector256.LoadUnsafe(ref m0, o) + va1 * gi;
+                var vi = vb2 * Vector256.LoadUnsafe(ref v0, o) + va2 * gi * gi;
+                mi.StoreUnsafe(ref m0, o);
+                vi.StoreUnsafe(ref v0, o);
+                var pi = Vector256.LoadUnsafe(ref p0, o);
+                if (wd != 0f) pi -= vlrwd * pi;
+                (pi - vlr * (mi * vc1) / (Vector256.Sqrt(vi * vc2) + veps)).StoreUnsafe(ref p0, o);
+            }
+        }
+        for (; i < p.Length; i++)
+        {
+            float gi = g[i];
+            float mi = b1 * m[i] + (1f - b1) * gi;
+            float vi = b2 * v[i] + (1f - b2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float pi = p[i];
+            if (wd != 0f) pi -= lr * wd * pi;
+            p[i] = pi - lr * (mi * invC1) / (MathF.Sqrt(vi * invC2) + eps);
+        }
+    }
+
+    /// <summary>Scalar reference for <see cref="Adam"/> (bitwise equal); kept for tests.</summary>
+    public static void AdamNaive(Span<float> p, Span<float> m, Span<float> v, ReadOnlySpan<float> g, float lr, float b1,
+                                 float b2, float eps, float c1, float c2, float wd)
     {
         float invC1 = 1f / c1, invC2 = 1f / c2;
         for (int i = 0; i < p.Length; i++)

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
@@ -11,8 +14,9 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// of the winning element within its image, stored as float: exact below 2²⁴ pixels, −1 when the window held
 /// no input pixel).</para>
 /// <para>Loops run output pixel by output pixel with the C channels innermost, so every window tap reads one
-/// contiguous row of C floats. These loops are the reference kernels themselves: pooling is a small share of
-/// the IMPALA encoder's time next to its convolutions, so there is no separate fast variant yet.</para>
+/// contiguous row of C floats. Max pooling forward has a channel-vectorized kernel (<see cref="MaxForward"/>,
+/// the IMPALA encoder's pools) checked against the scalar <see cref="MaxForwardNaive"/>; the other loops are
+/// their own reference.</para>
 /// <para>Padding: max pooling treats padded positions as −∞ (flax/TensorFlow), i.e. it ignores them; average
 /// pooling treats them as zeros and divides by KH·KW when <c>countIncludePad</c> (flax <c>avg_pool</c>'s
 /// default), otherwise by the number of input pixels in the window.</para>
@@ -20,10 +24,107 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 internal static class PoolKernels
 {
     /// <summary>
-    /// y = max over each window; argmax records the winner. Ties go to the first maximum in window order (kh,
-    /// then kw, row-major); a NaN wins over numbers (NaN propagates, first NaN kept).
+    /// Max pooling, NHWC: y = max over the window (padding never wins), argmax = the winning pixel's index inside its
+    /// image (h·W + w) as a float, −1 for a window with no in-image pixel. Ties keep the first pixel in (kh, kw)
+    /// order; a NaN wins over numbers and the first NaN is kept, as <see cref="MaxForwardNaive"/>.
     /// </summary>
+    /// <remarks>
+    /// Vectorized over channels (8 at a time with AVX): the scalar version's per-channel branches made Impala's
+    /// 3×3/2 pools ~14% of a training step. The window is seeded with its first in-image pixel, which removes the
+    /// "no pixel yet" test from the inner loop; images are split across <see cref="CpuThreads.Max"/> workers when
+    /// the batch is large enough to pay for the fork.
+    /// </remarks>
     public static void MaxForward(Span<float> y, Span<float> argmax, ReadOnlySpan<float> x, in Conv2dGeometry g)
+    {
+        if (!Avx.IsSupported || g.C < Vector256<float>.Count)
+        {
+            MaxForwardNaive(y, argmax, x, g);
+            return;
+        }
+        long work = (long)g.Batch * g.OH * g.OW * g.C * g.KH * g.KW;
+        int threads = work >= ParallelMinWork ? Math.Min(CpuThreads.Max, g.Batch) : 1;
+        if (threads <= 1)
+        {
+            MaxForwardImages(y, argmax, x, g, 0, g.Batch);
+            return;
+        }
+        unsafe
+        {
+            fixed (float* py = y)
+            fixed (float* pa = argmax)
+            fixed (float* px = x)
+            {
+                nint ny = (nint)py, na = (nint)pa, nx = (nint)px;
+                int yLen = y.Length, aLen = argmax.Length, xLen = x.Length;
+                var geo = g;
+                int per = (g.Batch + threads - 1) / threads;
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                {
+                    int b0 = t * per, b1 = Math.Min(geo.Batch, b0 + per);
+                    if (b0 >= b1) return;
+                    MaxForwardImages(new Span<float>((float*)ny, yLen), new Span<float>((float*)na, aLen),
+                                     new ReadOnlySpan<float>((float*)nx, xLen), geo, b0, b1);
+                });
+            }
+        }
+    }
+
+    /// <summary>Work (output elements × window taps) below which pooling stays on the calling thread.</summary>
+    public const long ParallelMinWork = 1 << 20;
+
+    private static void MaxForwardImages(Span<float> y, Span<float> argmax, ReadOnlySpan<float> x,
+                                         in Conv2dGeometry g, int b0, int b1)
+    {
+        int c = g.C, img = g.H * g.W * c, cv = c - c % Vector256<float>.Count;
+        ref float xr0 = ref MemoryMarshal.GetReference(x);
+        ref float yr0 = ref MemoryMarshal.GetReference(y);
+        ref float ar0 = ref MemoryMarshal.GetReference(argmax);
+        for (int b = b0; b < b1; b++)
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            int ih0 = oh * g.StrideH - g.PadTop;
+            int khLo = Math.Max(0, -ih0), khHi = Math.Min(g.KH, g.H - ih0);
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                int o = ((b * g.OH + oh) * g.OW + ow) * c;
+                int iw0 = ow * g.StrideW - g.PadLeft;
+                int kwLo = Math.Max(0, -iw0), kwHi = Math.Min(g.KW, g.W - iw0);
+                if (khLo >= khHi || kwLo >= kwHi)
+                {
+                    y.Slice(o, c).Fill(float.NegativeInfinity);
+                    argmax.Slice(o, c).Fill(-1f);
+                    continue;
+                }
+                int firstPix = (ih0 + khLo) * g.W + iw0 + kwLo;
+                for (int ch = 0; ch < c; ch += Vector256<float>.Count)
+                {
+                    if (ch >= cv) ch = c - Vector256<float>.Count; // overlapping tail: recomputes a few channels
+                    var best = Vector256.LoadUnsafe(ref xr0, (nuint)(b * img + firstPix * c + ch));
+                    var arg = Vector256.Create((float)firstPix);
+                    for (int kh = khLo; kh < khHi; kh++)
+                    {
+                        int ih = ih0 + kh;
+                        for (int kw = kh == khLo ? kwLo + 1 : kwLo; kw < kwHi; kw++)
+                        {
+                            int pix = ih * g.W + iw0 + kw;
+                            var v = Vector256.LoadUnsafe(ref xr0, (nuint)(b * img + pix * c + ch));
+                            // v > best, or v is NaN while best is not (NaN propagates; the first NaN stays).
+                            var take = Avx.Or(Avx.Compare(v, best, FloatComparisonMode.OrderedGreaterThanNonSignaling),
+                                              Avx.AndNot(Avx.Compare(best, best, FloatComparisonMode.UnorderedNonSignaling),
+                                                         Avx.Compare(v, v, FloatComparisonMode.UnorderedNonSignaling)));
+                            best = Avx.BlendVariable(best, v, take);
+                            arg = Avx.BlendVariable(arg, Vector256.Create((float)pix), take);
+                        }
+                    }
+                    best.StoreUnsafe(ref yr0, (nuint)(o + ch));
+                    arg.StoreUnsafe(ref ar0, (nuint)(o + ch));
+                }
+            }
+        }
+    }
+
+    /// <summary>Scalar reference for <see cref="MaxForward"/> (same tie and NaN rules); kept for tests.</summary>
+    public static void MaxForwardNaive(Span<float> y, Span<float> argmax, ReadOnlySpan<float> x, in Conv2dGeometry g)
     {
         int c = g.C, img = g.H * g.W * c;
         for (int b = 0; b < g.Batch; b++)
@@ -73,12 +174,16 @@ internal static class PoolKernels
         for (int b = 0; b < g.Batch; b++)
         {
             var dxb = dx.Slice(b * img, img);
-            for (int i = 0; i < per; i++)
+            // Pixel by pixel with the channel innermost: no per-element modulo to recover the channel.
+            for (int i0 = 0; i0 < per; i0 += c)
             {
-                int o = b * per + i;
-                float a = argmax[o];
-                if (a < 0f) continue;
-                dxb[(int)a * c + i % c] += dy[o];
+                int o0 = b * per + i0;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    float a = argmax[o0 + ch];
+                    if (a < 0f) continue;
+                    dxb[(int)a * c + ch] += dy[o0 + ch];
+                }
             }
         }
     }

@@ -96,8 +96,36 @@ internal static unsafe class GemmDriver
             for (int pc = 0; pc < k; pc += kc0)
             {
                 int kc = Math.Min(kc0, k - pc);
-                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, packB);
                 bool addC = accumulate || pc > 0;
+                if (i1 - i0 <= mc0)
+                {
+                    // One row block (small m, e.g. the DQN's 32-row dense layers): each packed B panel is used by
+                    // a single pass over the rows, so pack it panel by panel into an L1-sized buffer right before
+                    // use instead of writing (and re-reading) a kc×nc block that spills out of L2.
+                    GemmPacking.PackA(transA, a, lda, i0, pc, i1 - i0, kc, packA);
+                    for (int jr = 0; jr < nc; jr += NR)
+                    {
+                        int nr = Math.Min(NR, nc - jr);
+                        GemmPacking.PackB(transB, b, ldb, pc, jc + jr, kc, nr, packB);
+                        for (int ir = 0; ir < i1 - i0; ir += MR)
+                        {
+                            int mr = Math.Min(MR, i1 - i0 - ir);
+                            float* cp = c + (long)(i0 + ir) * ldc + jc + jr;
+                            float* ap = packA + (long)ir * kc;
+                            if (mr == MR && nr == NR)
+                                GemmMicroKernel.Kernel6x16(kc, ap, packB, cp, ldc, addC);
+                            else
+                                GemmMicroKernel.KernelEdge(kc, ap, packB, cp, ldc, mr, nr, addC);
+                        }
+                    }
+                    continue;
+                }
+                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, packB);
+                if (!transA && nc <= DirectAMaxN)
+                {
+                    DirectA(i0, i1, nc, kc, a + pc, lda, packB, packA, c + jc, ldc, addC);
+                    continue;
+                }
                 for (int ic = i0; ic < i1; ic += mc0)
                 {
                     int mc = Math.Min(mc0, i1 - ic);
@@ -126,6 +154,36 @@ internal static unsafe class GemmDriver
     /// m ≤ <see cref="SkinnyMaxM"/>: stream B once. Row-major B: C row i += A[i,p]·B row p (axpy per k step, the C rows
     /// stay in L1). Transposed B: each C element is a dot of two contiguous rows.
     /// </summary>
+    /// <summary>Widest column range (≤ 2 panels) for which A is read unpacked; see <see cref="GemmMicroKernel.Kernel6x16RowA"/>.</summary>
+    public const int DirectAMaxN = 2 * NR;
+
+    // Rows i0..i1 of C[:, 0..nc) += A[i0..i1, 0..kc) · packed B, A row-major at a (already offset to column pc) with
+    // stride lda. Full tiles read A in place; a short last row tile is packed alone and runs the edge kernel.
+    private static void DirectA(int i0, int i1, int nc, int kc, float* a, int lda, float* packB, float* packA,
+                                float* c, int ldc, bool addC)
+    {
+        for (int ir = i0; ir < i1; ir += MR)
+        {
+            int mr = Math.Min(MR, i1 - ir);
+            if (mr < MR) GemmPacking.PackA(false, a, lda, ir, 0, mr, kc, packA);
+            for (int jr = 0; jr < nc; jr += NR)
+            {
+                int nr = Math.Min(NR, nc - jr);
+                float* bp = packB + (long)jr * kc;
+                float* cp = c + (long)ir * ldc + jr;
+                if (mr == MR && nr == NR)
+                    GemmMicroKernel.Kernel6x16RowA(kc, a + (long)ir * lda, lda, bp, cp, ldc, addC);
+                else if (mr == MR)
+                {
+                    GemmPacking.PackA(false, a, lda, ir, 0, MR, kc, packA);
+                    GemmMicroKernel.KernelEdge(kc, packA, bp, cp, ldc, mr, nr, addC);
+                }
+                else
+                    GemmMicroKernel.KernelEdge(kc, packA, bp, cp, ldc, mr, nr, addC);
+            }
+        }
+    }
+
     private static void Skinny(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
                                float* c, int ldc, bool accumulate)
     {

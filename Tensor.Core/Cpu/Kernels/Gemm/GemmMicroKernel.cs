@@ -96,6 +96,44 @@ internal static unsafe class GemmMicroKernel
         Store(c + 5 * ldc, c50, c51, addC);
     }
 
+    /// <summary>
+    /// Full 6×16 tile reading A unpacked from six rows of a row-major matrix (row i at <paramref name="a"/> + i·lda),
+    /// B from a packed panel. For narrow products (n ≤ 32, e.g. IMPALA's 16/32-channel convolutions over a
+    /// 56,448 × 144 im2col matrix) each A tile is used by at most two column panels, so packing A cost a full extra
+    /// read and write of A for little reuse; the six row streams are prefetched by the hardware instead.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel6x16RowA(int kc, float* a, long lda, float* bp, float* c, int ldc, bool addC)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        for (int p = 0; p < kc; p++, bp += NR)
+        {
+            var b0 = Avx.LoadVector256(bp);
+            var b1 = Avx.LoadVector256(bp + 8);
+            var x = Avx.BroadcastScalarToVector256(a0 + p);
+            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Avx.BroadcastScalarToVector256(a1 + p);
+            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Avx.BroadcastScalarToVector256(a2 + p);
+            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Avx.BroadcastScalarToVector256(a3 + p);
+            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Avx.BroadcastScalarToVector256(a4 + p);
+            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Avx.BroadcastScalarToVector256(a5 + p);
+            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+        }
+
+        Store(c, c00, c01, addC);
+        Store(c + ldc, c10, c11, addC);
+        Store(c + 2 * ldc, c20, c21, addC);
+        Store(c + 3 * ldc, c30, c31, addC);
+        Store(c + 4 * ldc, c40, c41, addC);
+        Store(c + 5 * ldc, c50, c51, addC);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* row, Vector256<float> lo, Vector256<float> hi, bool addC)
     {

@@ -63,6 +63,25 @@ public class MatMulKernelsTests
         }
     }
 
+    /// <summary>
+    /// Tall, narrow products (m above one row block, n ≤ 2 panels) read A unpacked
+    /// (<see cref="GemmMicroKernel.Kernel6x16RowA"/>); edges in m and n, k over one depth block, with padding.
+    /// </summary>
+    [TestCase(400, 16, 37, 0)]
+    [TestCase(337, 32, 300, 3)]
+    [TestCase(203, 18, 5, 0)]
+    [TestCase(500, 7, 64, 1)]
+    public void Gemm_TallNarrowDirectA_MatchesNaive(int m, int n, int k, int pad)
+    {
+        Assert.That(m, Is.GreaterThan(GemmDriver.MC));
+        Assert.That(n, Is.LessThanOrEqualTo(GemmDriver.DirectAMaxN));
+        foreach (bool tb in new[] { false, true })
+        foreach (bool acc in new[] { false, true })
+        {
+            CompareWithNaive(m, n, k, false, tb, acc, pad, seed: m + n + k);
+        }
+    }
+
     [TestCase(150, 200, 300)] // split over n
     [TestCase(301, 40, 400)]  // split over m
     [TestCase(1023, 33, 300)] // uneven m split with edge tiles in both threads

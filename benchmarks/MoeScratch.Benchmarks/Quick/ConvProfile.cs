@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+using MoeScratch.Tensors;
+using MoeScratch.Tensors.Cpu.Kernels;
+
+namespace MoeScratch.Benchmarks.Quick;
+
+/// <summary>
+/// <c>profile conv</c>: min time of each part of a convolution's forward and backward (im2col, GEMMs, col2im, bias)
+/// at the anchor networks' shapes, to see which part dominates. Current thread count (CpuThreads.Max).
+/// </summary>
+public static class ConvProfile
+{
+    /// <summary>Prints one line per shape and part.</summary>
+    public static void Run()
+    {
+        var shapes = new (string Name, int H, int C, int K, int Cout, int S, Padding P)[]
+        {
+            ("nature1", 84, 4, 8, 32, 4, Padding.Valid), ("nature2", 20, 32, 4, 64, 2, Padding.Valid),
+            ("nature3", 9, 64, 3, 64, 1, Padding.Valid), ("impala0-in", 84, 4, 3, 16, 1, Padding.Symmetric(1)),
+            ("impala0-res", 42, 16, 3, 16, 1, Padding.Symmetric(1)), ("impala1-in", 42, 16, 3, 32, 1, Padding.Symmetric(1)),
+            ("impala1-res", 21, 32, 3, 32, 1, Padding.Symmetric(1)), ("impala2-res", 11, 32, 3, 32, 1, Padding.Symmetric(1)),
+        };
+        var ic = CultureInfo.InvariantCulture;
+        foreach (var s in shapes)
+        {
+            var g = Conv2dGeometry.Create("profile", new Shape(32, s.H, s.H, s.C), s.K, s.K, s.Cout, s.S, s.S, s.P);
+            var rng = new Random(1);
+            float[] x = Rand(32 * s.H * s.H * s.C, rng), w = Rand(g.KH * g.KW * g.C * g.Cout, rng), bias = Rand(g.Cout, rng);
+            float[] y = new float[32 * g.OutPixels * g.Cout], dy = Rand(y.Length, rng), dx = new float[x.Length];
+            float[] dw = new float[w.Length], db = new float[g.Cout], col = new float[32 * g.OutPixels * g.PatchSize];
+            int m = 32 * g.OutPixels, kk = g.PatchSize, k = g.Cout;
+            var parts = new (string, Action)[]
+            {
+                ("fwd", () => Conv2dKernels.Forward(y, x, w, bias, g)),
+                ("im2col", () => Conv2dKernels.Im2Col(col, x, g, 0, 32)),
+                ("fwd-gemm", () => MatMulKernels.Gemm(false, false, m, k, kk, col, kk, w, k, y, k, false)),
+                ("bias", () => Conv2dKernels.AddRowVector(y, bias, m, k)),
+                ("bwd-input", () => Conv2dKernels.BackwardInput(dx, dy, w, g)),
+                ("dx-gemm", () => MatMulKernels.Gemm(false, true, m, kk, k, dy, k, w, k, col, kk, false)),
+                ("col2im", () => Conv2dKernels.Col2Im(dx, col, g, 0, 32)),
+                ("bwd-weight", () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g)),
+                ("dw-gemm", () => MatMulKernels.Gemm(true, false, kk, k, m, col, kk, dy, k, dw, k, true)),
+            };
+            double flops = 2.0 * m * k * kk;
+            foreach (var (name, act) in parts)
+            {
+                double best = double.MaxValue;
+                for (int i = 0; i < 12; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    act();
+                    best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+                string gf = name.Contains("gemm", StringComparison.Ordinal) ? string.Format(ic, " gflops={0:0.0}", flops / best / 1e6) : "";
+                Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-10} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best, gf));
+            }
+        }
+    }
+
+    private static float[] Rand(int n, Random rng)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() - 0.5);
+        return a;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using System.Globalization;
+using MoeScratch.Tensors.Cpu.Kernels;
+
+namespace MoeScratch.Benchmarks.Quick;
+
+/// <summary>
+/// <c>profile gemm</c>: min time of the dense-layer GEMMs of a DQN training step at batch 32, with the transpose
+/// flags the forward and backward use (forward x·W, dX = dY·Wᵀ, dW = xᵀ·dY).
+/// </summary>
+public static class GemmProfile
+{
+    /// <summary>Prints one line per shape.</summary>
+    public static void Run()
+    {
+        var shapes = new (string Name, bool TA, bool TB, int M, int N, int K)[]
+        {
+            ("fc1-fwd", false, false, 32, 512, 3136), ("fc1-dx", false, true, 32, 3136, 512), ("fc1-dw", true, false, 3136, 512, 32),
+            ("impala-fc-fwd", false, false, 32, 512, 3872), ("impala-fc-dx", false, true, 32, 3872, 512),
+            ("impala-fc-dw", true, false, 3872, 512, 32), ("head-fwd", false, false, 32, 18, 512), ("moe-head-fwd", false, false, 32, 18, 3136),
+        };
+        var ic = CultureInfo.InvariantCulture;
+        var rng = new Random(3);
+        foreach (var s in shapes)
+        {
+            float[] a = new float[s.M * s.K], b = new float[s.K * s.N], c = new float[s.M * s.N];
+            for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble();
+            for (int i = 0; i < b.Length; i++) b[i] = (float)rng.NextDouble();
+            int lda = s.TA ? s.M : s.K, ldb = s.TB ? s.K : s.N;
+            double best = double.MaxValue;
+            for (int i = 0; i < 30; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                MatMulKernels.Gemm(s.TA, s.TB, s.M, s.N, s.K, a, lda, b, ldb, c, s.N, false);
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            Console.WriteLine(string.Format(ic, "gemm={0,-14} tA={1} tB={2} m={3} n={4} k={5} min_ms={6:0.000} gflops={7:0.0}",
+                s.Name, s.TA, s.TB, s.M, s.N, s.K, best, 2.0 * s.M * s.N * s.K / best / 1e6));
+        }
+    }
+}
