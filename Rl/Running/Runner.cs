@@ -144,7 +144,8 @@ public sealed class Runner
         State.IterationSeconds = new double[4];
         State.TrainEpisodes.Clear();
         State.EvalEpisodes.Clear();
-        // Before the summary, whose handling flushes the sinks; nothing has changed the network since training ended.
+        // Before the summary (the trainer's sink flushes on it), so the probe's rows reach disk with their iteration.
+        // Evaluation does not change the network, so this probes the network as training left it.
         if (_probe is { } probe && probe.IsDue(iteration)) probe.Log((IProbeableAgent)_agent, Config.Seed, iteration, State.TotalSteps, _sink);
         _sink.Iteration(stats);
         return stats;

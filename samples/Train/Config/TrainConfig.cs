@@ -86,14 +86,15 @@ public sealed record TrainConfig
     /// <summary>
     /// Iterations between analysis probes (papers.md §8: dormant fractions, srank and relative ranks, eNTK, feature and
     /// parameter norms, router statistics), written to <c>analysis.csv</c> and TensorBoard; 0 turns them off. Probes
-    /// never change training (tests/Rl.Tests/Running/IterationProbeTests.cs).
+    /// never change training (tests/Rl.Tests/Running/IterationProbeTests.cs). An iteration that ends before more than
+    /// min-replay-history transitions are stored logs no probe (the replay memory cannot serve a batch yet).
     /// </summary>
     public int ProbeEvery { get; init; } = 1;
 
     /// <summary>
     /// Transitions per probe batch (P1 computes its statistics on batches of 32, papers.md §8). The eNTK takes one
-    /// forward and backward pass per sample and a B × B Gram matrix of P-long gradient rows (B·P floats held at once),
-    /// so its cost grows with B·P and B²·P. Measured (<c>analysis/probe_seconds</c>) on the shared, heavily loaded
+    /// forward and backward pass per sample and a B × B Gram matrix of P-long gradient rows (B·P floats held at once:
+    /// 128 MB at B = 32 for a 1M-parameter network), so its cost grows with B·P and B²·P. Measured (<c>analysis/probe_seconds</c>) on the shared, heavily loaded
     /// 2-core development machine for the default MinAtar Breakout Soft MoE-4 (expert hidden 512, P = 79,447
     /// parameters): 0.14–0.20 s per probe at B = 32, 0.5–0.8 s at 64, 1.4–2.0 s at 128. At the default 2,000-step
     /// iterations (about 20 s each at 100 steps/s) a probe per iteration at B = 32 adds about 1% to the run.
