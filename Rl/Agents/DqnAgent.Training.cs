@@ -46,7 +46,6 @@ public sealed partial class DqnAgent
     {
         var c = Config;
         var bb = _batch;
-        int b = c.BatchSize, a = ActionCount, atoms = c.Head.Atoms;
         Replay.SampleIndices(bb.Indices, bb.Probabilities);
         Replay.FillBatch(bb.Indices, bb.States, bb.Actions, bb.Returns, bb.Discounts, bb.NextStates);
         Online.Train(true);
@@ -55,40 +54,10 @@ public sealed partial class DqnAgent
         var states = Observations(bb.States);
         var next = Observations(bb.NextStates);
 
-        using (Tensor.NoGrad())
-        {
-            // Target side: Q_target(s′) (and Q_online(s′) for double DQN), no gradient (papers.md §5.1).
-            var targetOut = Target.Forward(next);
-            ReadOnlySpan<float> onlineNextQ = c.DoubleDqn ? Online.Forward(next).Q.Span : default;
-            DqnMath.BootstrapActions(targetOut.Q.Span, onlineNextQ, a, c.DoubleDqn, bb.NextActions);
-            if (atoms > 1)
-            {
-                ReadOnlySpan<float> p = targetOut.Probabilities!.Span;
-                for (int i = 0; i < b; i++)
-                {
-                    p.Slice(((i * a) + bb.NextActions[i]) * atoms, atoms).CopyTo(bb.NextProbabilities.AsSpan(i * atoms, atoms));
-                }
-                CategoricalProjection.Project(Support, bb.NextProbabilities, bb.Returns, bb.Discounts, bb.TargetDistribution);
-            }
-            else
-            {
-                DqnMath.GatherRows(targetOut.Q.Span, a, bb.NextActions, bb.NextQ);
-                DqnMath.TdTargets(bb.Returns, bb.Discounts, bb.NextQ, bb.Targets);
-            }
-        }
+        BuildTargets(next, bb);
 
         QNetworkOutput output = Online.Forward(states);
-        var chosenQ = Ops.Gather(output.Q, 1, DqnMath.ActionIndex(bb.Actions)).Reshape(b);
-        Tensor perSample;
-        if (atoms > 1)
-        {
-            var chosenLogits = Ops.Gather(output.Logits!, 1, DqnMath.AtomIndex(bb.Actions, atoms)).Reshape(b, atoms);
-            perSample = DqnMath.C51Loss(chosenLogits, Tensor.FromArray(bb.TargetDistribution, _batchAtomShape));
-        }
-        else
-        {
-            perSample = DqnMath.TdLoss(chosenQ, Tensor.FromArray(bb.Targets, _batchVectorShape), c.Loss);
-        }
+        Tensor perSample = SampleLosses(output, bb, 0, _batchVectorShape, _batchAtomShape, out Tensor chosenQ);
         Tensor? weights = null;
         if (c.Prioritized)
         {
@@ -109,6 +78,56 @@ public sealed partial class DqnAgent
         if (c.Prioritized) Replay.UpdatePriorities(bb.Indices, bb.Losses);
         RecordStats(loss, bb, cql, aux, chosenQ);
         MaybeIntervene();
+    }
+
+    /// <summary>
+    /// Target side of the update, under no-grad (papers.md §5.1): a* from Q_target(s′) (Q_online(s′) for double
+    /// DQN), then the C51-projected distribution into <c>bb.TargetDistribution</c> or y = R + d·Q_target(s′, a*)
+    /// into <c>bb.Targets</c>. Shared by the update and the analysis probe, so the probe's loss is the agent's own.
+    /// </summary>
+    /// <param name="next">[B, H, W, S·C] next states s′.</param>
+    /// <param name="bb">The batch: reads Returns and Discounts, writes NextActions and the targets.</param>
+    private void BuildTargets(Tensor next, BatchBuffers bb)
+    {
+        int b = bb.Indices.Length, a = ActionCount, atoms = Config.Head.Atoms;
+        bool doubleDqn = Config.DoubleDqn;
+        using var noGrad = Tensor.NoGrad();
+        var targetOut = Target.Forward(next);
+        ReadOnlySpan<float> onlineNextQ = doubleDqn ? Online.Forward(next).Q.Span : default;
+        DqnMath.BootstrapActions(targetOut.Q.Span, onlineNextQ, a, doubleDqn, bb.NextActions);
+        if (atoms > 1)
+        {
+            ReadOnlySpan<float> p = targetOut.Probabilities!.Span;
+            for (int i = 0; i < b; i++)
+            {
+                p.Slice(((i * a) + bb.NextActions[i]) * atoms, atoms).CopyTo(bb.NextProbabilities.AsSpan(i * atoms, atoms));
+            }
+            CategoricalProjection.Project(Support, bb.NextProbabilities, bb.Returns, bb.Discounts, bb.TargetDistribution);
+        }
+        else
+        {
+            DqnMath.GatherRows(targetOut.Q.Span, a, bb.NextActions, bb.NextQ);
+            DqnMath.TdTargets(bb.Returns, bb.Discounts, bb.NextQ, bb.Targets);
+        }
+    }
+
+    /// <summary>
+    /// Per-sample loss [n] of <paramref name="output"/> (the online network's output for rows start … start + n − 1
+    /// of <paramref name="bb"/>): the C51 cross-entropy against the projected target distribution, else the TD loss
+    /// against y (papers.md §5.1). Unweighted: these are also the PER losses and the eNTK probe's ℓ_b (§8).
+    /// </summary>
+    /// <param name="vectorShape">[n], cached by the caller (no allocation on the update path).</param>
+    /// <param name="atomShape">[n, atoms].</param>
+    /// <param name="chosenQ">[n] Q(s, a) of the replayed actions, for CQL and the statistics.</param>
+    private Tensor SampleLosses(QNetworkOutput output, BatchBuffers bb, int start, Shape vectorShape, Shape atomShape,
+                                out Tensor chosenQ)
+    {
+        int n = vectorShape[0], atoms = Config.Head.Atoms;
+        ReadOnlySpan<int> actions = bb.Actions.AsSpan(start, n);
+        chosenQ = Ops.Gather(output.Q, 1, DqnMath.ActionIndex(actions)).Reshape(n);
+        if (atoms == 1) return DqnMath.TdLoss(chosenQ, Tensor.FromArray(bb.Targets.AsSpan(start, n), vectorShape), Config.Loss);
+        var chosenLogits = Ops.Gather(output.Logits!, 1, DqnMath.AtomIndex(actions, atoms)).Reshape(n, atoms);
+        return DqnMath.C51Loss(chosenLogits, Tensor.FromArray(bb.TargetDistribution.AsSpan(start * atoms, n * atoms), atomShape));
     }
 
     /// <summary>Bytes → floats [B, H, W, S·C]; DrQ augmentation when configured (papers.md §5.5).</summary>

@@ -45,3 +45,19 @@ public interface IAgent : IDisposable
 /// <param name="Epsilon">The current training ε.</param>
 public readonly record struct AgentStats(long EnvSteps, long GradientUpdates, float LastLoss, float LastTdLoss,
                                          float LastAuxLoss, float LastMeanQ, float Epsilon);
+
+/// <summary>
+/// An agent that can run the analysis probes of papers.md §8 (<see cref="Analysis.NetworkProbe"/>) on a batch from
+/// its own replay memory, without disturbing training (the runner's <see cref="Running.IterationProbe"/> calls it).
+/// </summary>
+public interface IProbeableAgent : IAgent
+{
+    /// <summary>
+    /// Probes the online network on <paramref name="batchSize"/> transitions drawn from the replay memory with
+    /// <paramref name="rng"/> (a stream of the caller's, never one that training draws from). Training must continue
+    /// bit for bit as if the probe had not run: no parameter, optimizer, replay, counter or RNG state may change.
+    /// </summary>
+    /// <returns>The report, or null when the replay memory cannot serve a batch yet.</returns>
+    /// <exception cref="ArgumentException"><paramref name="batchSize"/> is less than 1.</exception>
+    Analysis.ProbeReport? Probe(int batchSize, Tensors.Rng rng, Analysis.ProbeOptions? options = null);
+}

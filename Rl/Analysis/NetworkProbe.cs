@@ -39,8 +39,9 @@ public sealed record ProbeReport(IReadOnlyDictionary<string, double> Scalars)
 /// </summary>
 /// <remarks>
 /// It leaves training undisturbed: the batch forward runs under NoGrad; the eNTK pass saves every parameter's
-/// gradient and restores it afterwards (a gradient that did not exist is left allocated and zero-filled); every
-/// module's train/eval flag is restored, even when a step throws.
+/// gradient and restores it afterwards (a gradient that did not exist is removed again, so an optimizer that skips
+/// gradient-less parameters sees the same set as before); every module's train/eval flag is restored, even when a
+/// step throws.
 /// </remarks>
 public static class NetworkProbe
 {
@@ -137,8 +138,15 @@ public static class NetworkProbe
             for (int i = 0; i < parameters.Count; i++)
             {
                 if (parameters[i].Grad is not { } g) continue;
-                if (saved[i] is { } values) g.Backend.Upload(g.Storage, values);
-                else g.Backend.Fill(g, 0f);
+                if (saved[i] is { } values)
+                {
+                    g.Backend.Upload(g.Storage, values);
+                }
+                else
+                {
+                    parameters[i].Grad = null;
+                    g.Dispose();
+                }
             }
         }
         var stats = EmpiricalNtk.Statistics(EmpiricalNtk.Gram(jacobian), thresholds);

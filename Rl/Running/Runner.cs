@@ -24,6 +24,7 @@ public sealed class Runner
     private readonly IEnvironment _env;
     private readonly IAgent _agent;
     private readonly IMetricsSink _sink;
+    private IterationProbe? _probe;
 
     /// <summary>Creates a runner; <paramref name="resumeFrom"/> continues a checkpointed run.</summary>
     /// <param name="environment">The environment (owned by the caller).</param>
@@ -70,6 +71,27 @@ public sealed class Runner
     /// after the last one, and when cancelled.
     /// </summary>
     public RunCheckpointer? Checkpointer { get; set; }
+
+    /// <summary>
+    /// When set, each due iteration ends with the analysis probes of papers.md §8 on a batch from the agent's replay
+    /// memory, logged as <c>analysis/…</c> scalars at the iteration's last training step (<see cref="IterationProbe"/>).
+    /// Training is unaffected. Null (the default) runs no probes.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set while the agent does not implement <see cref="IProbeableAgent"/>.</exception>
+    public IterationProbe? Probe
+    {
+        get => _probe;
+        set
+        {
+            if (value is not null && _agent is not IProbeableAgent)
+            {
+                throw new ArgumentException(
+                    $"Runner.Probe: {_agent.GetType().Name} does not implement IProbeableAgent, so it cannot be probed; " +
+                    "leave Probe null for this agent.", nameof(value));
+            }
+            _probe = value;
+        }
+    }
 
     /// <summary>Runs the remaining iterations (all of them for a fresh run).</summary>
     /// <param name="cancellationToken">Checked between episodes; see the class remarks.</param>
@@ -122,6 +144,9 @@ public sealed class Runner
         State.IterationSeconds = new double[4];
         State.TrainEpisodes.Clear();
         State.EvalEpisodes.Clear();
+        // Before the summary (the trainer's sink flushes on it), so the probe's rows reach disk with their iteration.
+        // Evaluation does not change the network, so this probes the network as training left it.
+        if (_probe is { } probe && probe.IsDue(iteration)) probe.Log((IProbeableAgent)_agent, Config.Seed, iteration, State.TotalSteps, _sink);
         _sink.Iteration(stats);
         return stats;
     }

@@ -47,25 +47,34 @@ internal static class OptionFactory
         };
     }
 
-    /// <summary>A floating-point option with an exclusive lower bound.</summary>
+    /// <summary>A floating-point option with exclusive bounds.</summary>
     public static Option<double?> Real(string name, string description, double greaterThan, double lessThan = double.PositiveInfinity)
     {
         string range = double.IsPositiveInfinity(lessThan)
             ? string.Create(CultureInfo.InvariantCulture, $"a number > {greaterThan}")
             : string.Create(CultureInfo.InvariantCulture, $"a number in ({greaterThan}, {lessThan})");
-        return new Option<double?>(name)
+        return RealOption(name, description, range, v => v > greaterThan && v < lessThan);
+    }
+
+    /// <summary>A floating-point option with inclusive bounds [min, max] (e.g. a threshold that may be 0).</summary>
+    public static Option<double?> Closed(string name, string description, double min, double max) =>
+        RealOption(name, description, string.Create(CultureInfo.InvariantCulture, $"a number in [{min}, {max}]"),
+                   v => v >= min && v <= max);
+
+    // NaN fails every comparison, so "NaN" is refused like any other out-of-range text.
+    private static Option<double?> RealOption(string name, string description, string range, Func<double, bool> allowed) =>
+        new(name)
         {
             Description = $"{description} ({range})",
             HelpName = "x",
             CustomParser = r =>
             {
                 string text = r.Tokens.Count == 0 ? "" : r.Tokens[^1].Value;
-                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > greaterThan && v < lessThan) return v;
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && allowed(v)) return v;
                 r.AddError($"{name}: '{text}' is not valid; expected {range}.");
                 return null;
             },
         };
-    }
 
     /// <summary>A free-text option (paths, names).</summary>
     public static Option<string?> Text(string name, string description, string helpName = "text") =>

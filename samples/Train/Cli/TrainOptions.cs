@@ -33,6 +33,9 @@ internal sealed class TrainOptions
     public Option<long?> EpsilonDecayPeriod { get; } = OptionFactory.Integer("--epsilon-decay-period", "Steps of the ε decay (default: the preset's).", 1, int.MaxValue);
     public Option<double?> LogEverySeconds { get; } = OptionFactory.Real("--log-every-seconds", "Seconds between plain progress lines.", 0);
     public Option<long?> SummaryEpisodes { get; } = OptionFactory.Integer("--summary-episodes", "Episodes averaged in the final summary.", 1, 1_000_000);
+    public Option<long?> ProbeEvery { get; } = OptionFactory.Integer("--probe-every", "Iterations between analysis probes, written to analysis.csv and TensorBoard (0 = off). [default: 1]", 0, 100_000);
+    public Option<long?> ProbeBatch { get; } = OptionFactory.Integer("--probe-batch", "Transitions per analysis probe; the eNTK cost grows with its square. [default: 32]", 1, TrainConfig.MaxProbeBatch);
+    public Option<double?> DormantTau { get; } = OptionFactory.Closed("--dormant-tau", "Dormant-neuron threshold τ of the probes. [default: 0]", 0, 1);
     public Option<string?> ConfigFile { get; } = OptionFactory.Text("--config", "A JSON config file (snake_case keys; unknown keys are errors).", "file.json");
     public Option<string?> Resume { get; } = OptionFactory.Text("--resume", "Continue the run in this run folder from its latest checkpoint.", "run folder");
 
@@ -41,7 +44,8 @@ internal sealed class TrainOptions
     [
         Preset, Env, Network, Experts, Tokenizer, WidthMultiplier, ExpertHidden, TotalSteps, Iterations, EvalEpisodes,
         Seed, Experiment, Out, CheckpointEvery, KeepCheckpoints, LearningRate, BatchSize, MinReplayHistory,
-        ReplayCapacity, TargetUpdatePeriod, EpsilonDecayPeriod, LogEverySeconds, SummaryEpisodes, ConfigFile, Resume,
+        ReplayCapacity, TargetUpdatePeriod, EpsilonDecayPeriod, LogEverySeconds, SummaryEpisodes, ProbeEvery, ProbeBatch,
+        DormantTau, ConfigFile, Resume,
     ];
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -80,13 +84,16 @@ internal sealed class TrainOptions
         if (G(EpsilonDecayPeriod)) c = c with { EpsilonDecayPeriod = (int?)pr.GetValue(EpsilonDecayPeriod) };
         if (G(LogEverySeconds)) c = c with { LogEverySeconds = pr.GetValue(LogEverySeconds)!.Value };
         if (G(SummaryEpisodes)) c = c with { SummaryEpisodes = (int)pr.GetValue(SummaryEpisodes)!.Value };
+        if (G(ProbeEvery)) c = c with { ProbeEvery = (int)pr.GetValue(ProbeEvery)!.Value };
+        if (G(ProbeBatch)) c = c with { ProbeBatch = (int)pr.GetValue(ProbeBatch)!.Value };
+        if (G(DormantTau)) c = c with { DormantTau = pr.GetValue(DormantTau)!.Value };
         return c;
     }
 
     /// <summary>
     /// Resolves the final config: defaults, then <c>--config</c> or the resumed run's config.json, then typed flags.
-    /// A resumed run refuses flags that would change the run (everything except the logging cadence and
-    /// <c>--total-steps</c>/<c>--iterations</c>, which may extend it).
+    /// A resumed run refuses flags that would change the run (everything except the logging cadence, the analysis
+    /// probes, which never change training, and <c>--total-steps</c>/<c>--iterations</c>, which may extend it).
     /// </summary>
     /// <exception cref="ArgumentException">A bad file, or a flag that conflicts with <c>--resume</c>.</exception>
     public (TrainConfig Config, string? ResumeFolder) Resolve(ParseResult pr)
@@ -100,13 +107,14 @@ internal sealed class TrainOptions
             string path = Path.Combine(resume, RunFolder.ConfigFile);
             if (!Directory.Exists(resume)) throw new ArgumentException($"--resume: run folder '{resume}' does not exist.");
             TrainConfig saved = JsonConfig.Load(path);
-            Option[] mayChange = [TotalSteps, Iterations, LogEverySeconds, SummaryEpisodes, Resume];
+            Option[] mayChange = [TotalSteps, Iterations, LogEverySeconds, SummaryEpisodes, ProbeEvery, ProbeBatch, DormantTau, Resume];
             var changed = All.Where(o => !mayChange.Contains(o) && OptionFactory.Given(pr, o)).Select(o => o.Name).ToList();
             if (changed.Count > 0)
             {
                 throw new ArgumentException(
                     $"--resume: {string.Join(", ", changed)} cannot change a resumed run (its settings are in {path}); " +
-                    "only --total-steps, --iterations, --log-every-seconds and --summary-episodes may be given with --resume.");
+                    "only --total-steps, --iterations, --log-every-seconds, --summary-episodes, --probe-every, --probe-batch " +
+                    "and --dormant-tau may be given with --resume.");
             }
             TrainConfig resumed = Apply(pr, saved);
             if (G(TotalSteps) || G(Iterations))

@@ -14,6 +14,13 @@ public static class RunFolder
     /// <summary>One row per training episode (the learning curve).</summary>
     public const string MetricsFile = "metrics.csv";
 
+    /// <summary>
+    /// The analysis probes (papers.md §8), in long format: one row (total_steps, tag, value) per scalar and probe, the
+    /// same <c>analysis/…</c> tags as in TensorBoard. Long because the tag set depends on the network (one
+    /// <c>expert_mass_i</c> per expert) while <see cref="MetricsFile"/> has fixed columns. Absent when probes are off.
+    /// </summary>
+    public const string AnalysisFile = "analysis.csv";
+
     /// <summary>Checkpoint root inside the run folder.</summary>
     public const string CheckpointDir = "checkpoints";
 

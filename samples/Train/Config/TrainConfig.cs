@@ -83,6 +83,33 @@ public sealed record TrainConfig
     /// <summary>Episodes averaged for the summary's "recent return" and the report's final score.</summary>
     public int SummaryEpisodes { get; init; } = 100;
 
+    /// <summary>
+    /// Iterations between analysis probes (papers.md §8: dormant fractions, srank and relative ranks, eNTK, feature and
+    /// parameter norms, router statistics), written to <c>analysis.csv</c> and TensorBoard; 0 turns them off. Probes
+    /// never change training (tests/Rl.Tests/Running/IterationProbeTests.cs). An iteration that ends before more than
+    /// min-replay-history transitions are stored logs no probe (the replay memory cannot serve a batch yet).
+    /// </summary>
+    public int ProbeEvery { get; init; } = 1;
+
+    /// <summary>
+    /// Transitions per probe batch (P1 computes its statistics on batches of 32, papers.md §8). The eNTK takes one
+    /// forward and backward pass per sample and a B × B Gram matrix of P-long gradient rows (B·P floats held at once:
+    /// 128 MB at B = 32 for a 1M-parameter network), so its cost grows with B·P and B²·P. Measured (<c>analysis/probe_seconds</c>) on the shared, heavily loaded
+    /// 2-core development machine for the default MinAtar Breakout Soft MoE-4 (expert hidden 512, P = 79,447
+    /// parameters): 0.14–0.20 s per probe at B = 32, 0.5–0.8 s at 64, 1.4–2.0 s at 128. At the default 2,000-step
+    /// iterations (about 20 s each at 100 steps/s) a probe per iteration at B = 32 adds about 1% to the run.
+    /// </summary>
+    public int ProbeBatch { get; init; } = 32;
+
+    /// <summary>
+    /// τ of both dormant-neuron fractions (ReDo's score ≤ τ, papers.md §8). Dopamine's default 0 counts units that are
+    /// exactly zero on the whole batch; P1's τ for Fig. 10 is not stated.
+    /// </summary>
+    public double DormantTau { get; init; }
+
+    /// <summary>Largest <see cref="ProbeBatch"/>: the eNTK holds B gradient rows of every parameter at once.</summary>
+    public const int MaxProbeBatch = 1024;
+
     /// <summary>The experiment name actually used (explicit, or derived from preset, network and experts).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string ExperimentName => Experiment ?? DerivedExperiment();
@@ -128,6 +155,9 @@ public sealed record TrainConfig
         Check(ReplayCapacity is null or >= 64, "replay-capacity", ReplayCapacity, "must be ≥ 64");
         Check(TargetUpdatePeriod is null or >= 1, "target-update-period", TargetUpdatePeriod, "must be ≥ 1");
         Check(EpsilonDecayPeriod is null or >= 1, "epsilon-decay-period", EpsilonDecayPeriod, "must be ≥ 1");
+        Check(ProbeEvery >= 0, "probe-every", ProbeEvery, "must be ≥ 0 (0 turns the analysis probes off)");
+        Check(ProbeBatch is >= 1 and <= MaxProbeBatch, "probe-batch", ProbeBatch, $"must lie in [1, {MaxProbeBatch}]");
+        Check(DormantTau is >= 0 and <= 1, "dormant-tau", DormantTau, "must lie in [0, 1]");
         Check(LogEverySeconds > 0, "log-every-seconds", LogEverySeconds, "must be > 0");
         Check(SummaryEpisodes >= 1, "summary-episodes", SummaryEpisodes, "must be ≥ 1");
         Check(!string.IsNullOrWhiteSpace(Out), "out", Out, "must name a folder");

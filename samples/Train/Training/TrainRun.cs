@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeScratch.Rl.Agents;
+using MoeScratch.Rl.Analysis;
 using MoeScratch.Rl.Checkpointing;
 using MoeScratch.Rl.Envs;
 using MoeScratch.Rl.Envs.MinAtar;
@@ -60,12 +61,19 @@ public static class TrainRun
             output.WriteLine($"Resuming {folder} from {Path.GetFileName(loaded.Path)} (iteration {loaded.State.Iteration}, {loaded.State.TotalSteps} steps).");
         }
 
-        var mine = new TrainerSink(Path.Combine(folder, RunFolder.MetricsFile), () => agent.Stats, config.TotalSteps,
-                                   config.SummaryEpisodes, loaded?.State.TotalSteps ?? 0, loaded?.Offsets);
+        // analysis.csv stays open in a resumed session with probes off, so its checkpointed row count carries on.
+        string analysis = Path.Combine(folder, RunFolder.AnalysisFile);
+        var mine = new TrainerSink(Path.Combine(folder, RunFolder.MetricsFile),
+                                   config.ProbeEvery > 0 || File.Exists(analysis) ? analysis : null, () => agent.Stats,
+                                   config.TotalSteps, config.SummaryEpisodes, loaded?.State.TotalSteps ?? 0, loaded?.Offsets);
         var tensorBoard = new TensorBoardMetricsSink(folder, loaded?.Offsets);
         if (loaded is null) tensorBoard.Writer.AddHyperparameters(Hyperparameters(config, agentConfig));
         using var sink = new CompositeMetricsSink(mine, tensorBoard);
         var runner = new Runner(env, agent, runnerConfig, sink, loaded?.State) { Checkpointer = checkpointer };
+        if (config.ProbeEvery > 0)
+        {
+            runner.Probe = new IterationProbe(config.ProbeEvery, config.ProbeBatch, new ProbeOptions(DormantThreshold: config.DormantTau));
+        }
 
         string title = $"{config.ExperimentName} on {config.Env} (seed {config.Seed})";
         if (loaded is null) output.WriteLine($"Training {title}: {config.TotalSteps:N0} steps in {config.Iterations} iterations → {folder}");
@@ -100,7 +108,8 @@ public static class TrainRun
         string summary = string.Create(CultureInfo.InvariantCulture,
             $"{status} The mean return of the last {recentCount} training episodes was {recent:F2}{versus}. " +
             $"This session ran at {sink.StepsPerSecond:F0} agent steps/s (training included) and took {wall.TotalSeconds:F0} s of wall time. " +
-            $"Files are in {folder}: config.json, metrics.csv, the TensorBoard event file, checkpoints/ and {RunFolder.LearningCurveFile}.");
+            $"Files are in {folder}: config.json, metrics.csv, {(config.ProbeEvery > 0 ? RunFolder.AnalysisFile + ", " : "")}" +
+            $"the TensorBoard event file, checkpoints/ and {RunFolder.LearningCurveFile}.");
         File.WriteAllText(Path.Combine(folder, RunFolder.SummaryFile), summary + Environment.NewLine);
         return summary;
     }

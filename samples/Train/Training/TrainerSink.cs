@@ -2,20 +2,27 @@ using System.Diagnostics;
 using MoeScratch.Rl.Agents;
 using MoeScratch.Rl.Logging;
 using MoeScratch.Rl.Running;
+using MoeScratch.Train.Config;
 using MoeScratch.Train.Progress;
 
 namespace MoeScratch.Train.Training;
 
 /// <summary>
-/// The trainer's own sink: one <c>metrics.csv</c> row per episode (<see cref="MetricsCsv.Columns"/>) and the live
-/// progress display. Its offset (rows written) goes into each checkpoint so a resumed run drops rows written after
-/// the checkpoint it continues from (ecosystem.md §8.1).
+/// The trainer's own sink: one <c>metrics.csv</c> row per episode (<see cref="MetricsCsv.Columns"/>), the live
+/// progress display, and, when an analysis path is given, one <c>analysis.csv</c> row per scalar
+/// (<see cref="RunFolder.AnalysisFile"/>; the runner's only scalars are the analysis probes). Its offsets (rows
+/// written per file) go into each checkpoint so a resumed run drops rows written after the checkpoint it continues
+/// from (ecosystem.md §8.1).
 /// </summary>
 internal sealed class TrainerSink : IMetricsSink
 {
-    public const string OffsetKey = "csv/metrics.csv";
+    public const string OffsetKey = "csv/metrics.csv", AnalysisOffsetKey = "csv/analysis.csv";
+
+    /// <summary>Columns of analysis.csv (long format).</summary>
+    public static readonly IReadOnlyList<string> AnalysisColumns = ["total_steps", "tag", "value"];
 
     private readonly CsvMetricsWriter _csv;
+    private readonly CsvMetricsWriter? _analysis;
     private readonly Func<AgentStats> _agentStats;
     private readonly long _totalSteps;
     private readonly int _recentCount;
@@ -24,14 +31,14 @@ internal sealed class TrainerSink : IMetricsSink
     private readonly long _startSteps;
     private long _episodes;
 
-    /// <summary>Opens <paramref name="path"/> (appending and trimming to the checkpoint's rows on resume).</summary>
-    public TrainerSink(string path, Func<AgentStats> agentStats, long totalSteps, int recentCount, long startSteps,
-                       IReadOnlyDictionary<string, long>? resumeOffsets)
+    /// <summary>Opens <paramref name="path"/> and <paramref name="analysisPath"/> (appending and trimming to the
+    /// checkpoint's rows on resume).</summary>
+    /// <param name="analysisPath">Where scalars go; null (probes off) ignores them.</param>
+    public TrainerSink(string path, string? analysisPath, Func<AgentStats> agentStats, long totalSteps, int recentCount,
+                       long startSteps, IReadOnlyDictionary<string, long>? resumeOffsets)
     {
-        _csv = resumeOffsets is null
-            ? new CsvMetricsWriter(path, MetricsCsv.Columns, flushEvery: 50)
-            : new CsvMetricsWriter(path, MetricsCsv.Columns, append: true,
-                                   keepRows: resumeOffsets.TryGetValue(OffsetKey, out long k) ? k : 0, flushEvery: 50);
+        _csv = Open(path, MetricsCsv.Columns, OffsetKey, resumeOffsets);
+        if (analysisPath is not null) _analysis = Open(analysisPath, AnalysisColumns, AnalysisOffsetKey, resumeOffsets);
         _agentStats = agentStats;
         _totalSteps = totalSteps;
         _recentCount = recentCount;
@@ -56,7 +63,7 @@ internal sealed class TrainerSink : IMetricsSink
     /// <summary>Steps per second in this session.</summary>
     public double StepsPerSecond => _wall.Elapsed.TotalSeconds > 0 ? (Steps - _startSteps) / _wall.Elapsed.TotalSeconds : 0;
 
-    public void Scalar(string tag, long step, double value) { }
+    public void Scalar(string tag, long step, double value) => _analysis?.WriteRow(step, tag, value);
 
     public void Episode(EpisodeRecord e)
     {
@@ -72,13 +79,35 @@ internal sealed class TrainerSink : IMetricsSink
         Progress?.Report(new ProgressSnapshot(e.TotalSteps, _totalSteps, StepsPerSecond, RecentReturn, _episodes, a.LastLoss, a.Epsilon));
     }
 
-    public void Iteration(IterationStats stats) => _csv.Flush();
+    public void Iteration(IterationStats stats) => Flush();
 
-    public void Flush() => _csv.Flush();
+    public void Flush()
+    {
+        _csv.Flush();
+        _analysis?.Flush();
+    }
 
-    public IReadOnlyDictionary<string, long> Offsets => new Dictionary<string, long> { [OffsetKey] = _csv.RowCount };
+    public IReadOnlyDictionary<string, long> Offsets
+    {
+        get
+        {
+            var offsets = new Dictionary<string, long> { [OffsetKey] = _csv.RowCount };
+            if (_analysis is not null) offsets[AnalysisOffsetKey] = _analysis.RowCount;
+            return offsets;
+        }
+    }
 
-    public void Dispose() => _csv.Dispose();
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _analysis?.Dispose();
+    }
+
+    // A checkpoint written before the file existed counts 0 rows (no key); a missing file is created.
+    private static CsvMetricsWriter Open(string path, IReadOnlyList<string> columns, string key, IReadOnlyDictionary<string, long>? resume) =>
+        resume is null
+            ? new CsvMetricsWriter(path, columns, flushEvery: 50)
+            : new CsvMetricsWriter(path, columns, append: true, keepRows: resume.TryGetValue(key, out long k) ? k : 0, flushEvery: 50);
 
     private void Remember(double value)
     {

@@ -1,3 +1,6 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text;
 using MoeScratch.Nn;
 using MoeScratch.Nn.Encoders;
 using MoeScratch.Nn.Heads;
@@ -113,6 +116,29 @@ internal static class AgentHarness
 
     public static Dictionary<string, float[]> Snapshot(Module m) =>
         m.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+
+    /// <summary>
+    /// One hash of everything a run's future depends on: parameters, Adam moments and other named tensors, the RNG
+    /// streams, and the replay memory with its sampler state (RNG, priorities).
+    /// </summary>
+    public static ulong StateHash(DqnAgent agent)
+    {
+        var h = new XxHash3();
+        var state = agent.CaptureState();
+        foreach (var (name, t) in state.Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            h.Append(Encoding.UTF8.GetBytes(name));
+            h.Append(MemoryMarshal.AsBytes(t.ToArray().AsSpan()));
+        }
+        foreach (var (name, rng) in state.Counters.RngStates.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            h.Append(Encoding.UTF8.GetBytes(name + rng));
+        }
+        using var ms = new MemoryStream();
+        agent.SaveReplay(ms);
+        h.Append(ms.ToArray());
+        return h.GetCurrentHashAsUInt64();
+    }
 
     public static bool SameWeights(Module a, Module b)
     {

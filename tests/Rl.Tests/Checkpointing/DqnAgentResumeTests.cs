@@ -1,5 +1,3 @@
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using MoeScratch.Rl.Agents;
 using MoeScratch.Rl.Checkpointing;
 using MoeScratch.Rl.Envs.MinAtar;
@@ -41,19 +39,7 @@ public class DqnAgentResumeTests
         return (env, new DqnAgent(Tiny, [.. env.ObservationShape], env.ActionCount, env.ObservationScale, seed));
     }
 
-    private static ulong Hash(DqnAgent agent)
-    {
-        var h = new XxHash3();
-        foreach (var (name, t) in agent.CaptureState().Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            h.Append(System.Text.Encoding.UTF8.GetBytes(name));
-            h.Append(MemoryMarshal.AsBytes(t.ToArray().AsSpan()));
-        }
-        using var ms = new MemoryStream();
-        agent.SaveReplay(ms);
-        h.Append(ms.ToArray());
-        return h.GetCurrentHashAsUInt64();
-    }
+    private static ulong Hash(DqnAgent agent) => AgentHarness.StateHash(agent);
 
     private static float[] Losses(MemoryMetricsSink sink) => [.. sink.Iterations.Select(i => i.Agent.LastLoss)];
 

@@ -40,6 +40,12 @@ public class CliParsingTests
     [TestCase("--learning-rate", "2", "a number in (0, 1)")]
     [TestCase("--tokenizer", "perpixel", "perconv, perfeat, persamp")]
     [TestCase("--preset", "ppo", "minatar-dqn")]
+    [TestCase("--probe-every", "-1", "an integer in [0, 100000]")]
+    [TestCase("--probe-batch", "0", "an integer in [1, 1024]")]
+    [TestCase("--probe-batch", "4096", "an integer in [1, 1024]")]
+    [TestCase("--dormant-tau", "1.5", "a number in [0, 1]")]
+    [TestCase("--dormant-tau", "-0.1", "a number in [0, 1]")]
+    [TestCase("--dormant-tau", "NaN", "a number in [0, 1]")]
     public void BadValue_NamesTheFlagAndWhatIsAllowed(string flag, string value, string allowed)
     {
         var (cmd, _) = TrainCommandUnderTest();
@@ -66,6 +72,16 @@ public class CliParsingTests
     }
 
     [Test]
+    public void ProbeFlags_SetTheConfig_AndDefaultToAProbeOf32EveryIteration()
+    {
+        var (cmd, options) = TrainCommandUnderTest();
+        var (defaults, _) = options.Resolve(cmd.Parse([]));
+        Assert.That((defaults.ProbeEvery, defaults.ProbeBatch, defaults.DormantTau), Is.EqualTo((1, 32, 0.0)));
+        var (config, _) = options.Resolve(cmd.Parse(["--probe-every", "0", "--probe-batch", "64", "--dormant-tau", "0.025"]));
+        Assert.That((config.ProbeEvery, config.ProbeBatch, config.DormantTau), Is.EqualTo((0, 64, 0.025)));
+    }
+
+    [Test]
     public void Resume_RefusesFlagsThatWouldChangeTheRun()
     {
         string dir = Path.Combine(Path.GetTempPath(), "moescratch-cli-" + Guid.NewGuid().ToString("N"));
@@ -76,6 +92,8 @@ public class CliParsingTests
             var (cmd, options) = TrainCommandUnderTest();
             var bad = cmd.Parse(["--resume", dir, "--network", "baseline"]);
             Assert.That(() => options.Resolve(bad), Throws.ArgumentException.With.Message.Contains("--network").And.Message.Contains("cannot change a resumed run"));
+            var probes = cmd.Parse(["--resume", dir, "--probe-every", "5", "--dormant-tau", "0.1"]);
+            Assert.That(options.Resolve(probes).Config.ProbeEvery, Is.EqualTo(5), "probes never change training, so a resumed run may change them");
             var extend = cmd.Parse(["--resume", dir, "--total-steps", "1500"]);
             var (config, resume) = options.Resolve(extend);
             Assert.That(resume, Is.EqualTo(dir));

@@ -16,6 +16,16 @@ public class TrainConfigTests
     }
 
     [Test]
+    public void Validate_ProbeSettingsFromAFile_NameTheFlagAndTheRange()
+    {
+        var c = JsonConfig.Deserialize("{ \"probe_every\": -2, \"probe_batch\": 0, \"dormant_tau\": 3 }", "probes.json");
+        var errors = c.Validate();
+        Assert.That(errors, Has.Some.Contains("--probe-every: '-2'").And.Contains("0 turns the analysis probes off"));
+        Assert.That(errors, Has.Some.Contains("--probe-batch: '0'").And.Contains("[1, 1024]"));
+        Assert.That(errors, Has.Some.Contains("--dormant-tau: '3'").And.Contains("[0, 1]"));
+    }
+
+    [Test]
     public void Json_RoundTrips()
     {
         var c = new TrainConfig { Network = "top1", Experts = 8, LearningRate = 1e-4, Seed = 7, Experiment = "abc" };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MoeScratch.Train.Cli;
 using MoeScratch.Train.Config;
 using MoeScratch.Train.Training;
@@ -52,6 +53,47 @@ public class TrainSmokeTests
     }
 
     [Test]
+    public async Task Train_WithProbes_WritesAnalysisTagsAfterEveryIteration_ToAnalysisCsvAndTensorBoard()
+    {
+        var output = new StringWriter();
+        int rc = await CliApp.RunAsync(["train", "--total-steps", "300", "--iterations", "2", "--out", _dir, "--expert-hidden", "16",
+                                        "--batch-size", "8", "--min-replay-history", "100", "--progress", "plain",
+                                        "--probe-batch", "8", "--dormant-tau", "0.1"], output, output);
+        Assert.That(rc, Is.Zero, output.ToString());
+        string run = Directory.GetDirectories(_dir).Single();
+        TrainConfig saved = JsonConfig.Load(Path.Combine(run, "config.json"));
+        Assert.That((saved.ProbeEvery, saved.ProbeBatch, saved.DormantTau), Is.EqualTo((1, 8, 0.1)));
+
+        var rows = AnalysisRows(run);
+        var iterationEnds = MetricsCsv.Read(Path.Combine(run, "metrics.csv")).GroupBy(r => r.Iteration).Select(g => g.Max(r => r.TotalSteps));
+        Assert.That(rows.Select(r => r.Step).Distinct(), Is.EqualTo(iterationEnds), "one probe per iteration, at its last step");
+        string[] expected = ["analysis/dormant_fraction", "analysis/dormant_fraction_moe_code", "analysis/srank", "analysis/feature_rank_0.01",
+                             "analysis/entk_rank_0.01", "analysis/feature_mean_l2_norm", "analysis/param_norm",
+                             "analysis/expert_mass_3", "analysis/expert_selected_3", "analysis/probe_seconds"];
+        foreach (var probe in rows.GroupBy(r => r.Step)) Assert.That(probe.Select(r => r.Tag), Is.SupersetOf(expected));
+
+        string events = Directory.GetFiles(run, "events.out.tfevents.*").Single();
+        var tensorBoard = Rl.Logging.EventFileReader.ReadScalars(events).Where(e => e.Tag.StartsWith("analysis/", StringComparison.Ordinal)).ToList();
+        Assert.That(tensorBoard.Select(e => (e.Tag, e.Step)), Is.EquivalentTo(rows.Select(r => (r.Tag, r.Step))));
+        Assert.That(output.ToString(), Does.Contain("analysis.csv"));
+    }
+
+    [Test]
+    public void Train_WithProbesOff_WritesNoAnalysis()
+    {
+        TrainOutcome o = TrainRun.Run(Small(200, 2) with { ProbeEvery = 0 }, null, "plain", TextWriter.Null, CancellationToken.None);
+        Assert.That(File.Exists(Path.Combine(o.RunFolder, "analysis.csv")), Is.False);
+        Assert.That(o.Summary, Does.Not.Contain("analysis.csv"));
+    }
+
+    // (total_steps, tag, value) rows of analysis.csv.
+    private static List<(long Step, string Tag, double Value)> AnalysisRows(string run) =>
+    [
+        .. File.ReadAllLines(Path.Combine(run, "analysis.csv")).Skip(1).Select(line => line.Split(','))
+               .Select(f => (long.Parse(f[0], CultureInfo.InvariantCulture), f[1], double.Parse(f[2], CultureInfo.InvariantCulture))),
+    ];
+
+    [Test]
     public void Cancelled_ThenResumed_MatchesAnUninterruptedRun()
     {
         TrainConfig straight = Small(400, 4) with { Experiment = "straight" };
@@ -75,6 +117,14 @@ public class TrainSmokeTests
         var a = MetricsCsv.Read(Path.Combine(full.RunFolder, "metrics.csv"));
         var b = MetricsCsv.Read(Path.Combine(resumed.RunFolder, "metrics.csv"));
         Assert.That(b.Select(r => (r.TotalSteps, r.Return, r.Length)), Is.EqualTo(a.Select(r => (r.TotalSteps, r.Return, r.Length))));
+        // The probes too: the same batches (a stream per iteration), one probe per iteration, none lost or repeated.
+        static bool Statistic((long, string Tag, double) r) => !r.Tag.EndsWith("probe_seconds", StringComparison.Ordinal);
+        Assert.That(AnalysisRows(resumed.RunFolder).Where(Statistic), Is.EqualTo(AnalysisRows(full.RunFolder).Where(Statistic)));
+        // After every iteration that ended with more than min-replay-history (100) transitions, the agent's own
+        // condition for sampling a batch (one transition per training step).
+        var probed = a.GroupBy(r => r.Iteration).Select(g => g.Max(r => r.TotalSteps)).Where(steps => steps > 100).ToList();
+        Assert.That(probed, Has.Count.GreaterThanOrEqualTo(3));
+        Assert.That(AnalysisRows(full.RunFolder).Select(r => r.Step).Distinct(), Is.EqualTo(probed));
     }
 
     [Test]
