@@ -23,12 +23,12 @@ internal static class MovementKernels
             return;
         }
         // After merging, a 2-D transpose is perm (1, 0) and a batched one is (0, 2, 1): the fast paths.
-        if (p.Length == 2)
+        if (p.Length == 2 && p[0] == 1)
         {
             Transpose2D(y, x, dims[0], dims[1]);
             return;
         }
-        if (p.Length == 3 && p[0] == 0)
+        if (p.Length == 3 && p[0] == 0 && p[1] == 2)
         {
             int mn = dims[1] * dims[2];
             for (int b = 0; b < dims[0]; b++) Transpose2D(y.Slice(b * mn, mn), x.Slice(b * mn, mn), dims[1], dims[2]);
@@ -87,12 +87,28 @@ internal static class MovementKernels
     /// Drops size-1 dimensions and merges input dimensions that stay adjacent and in order in the output, so
     /// [B, H, W, C] with perm (0, 3, 1, 2) becomes [B, H·W, C] with perm (0, 2, 1).
     /// </summary>
+    /// <remarks>
+    /// Size-1 axes are removed (and the remaining axes renumbered) before merging: otherwise a size-1 axis between
+    /// two axes that stay in order, as in [B, 1, p, d] → [1, B, p, d], would keep them apart and leave an identity
+    /// permutation looking like a transpose.
+    /// </remarks>
     internal static (int[] dims, int[] perm) Simplify(ReadOnlySpan<int> xDims, int[] perm)
     {
-        var groups = new List<List<int>>();
-        foreach (int a in perm)
+        // Renumber the axes of size > 1 in input order: [2, 1, 2, 5] keeps axes 0, 2, 3 as 0, 1, 2.
+        var compact = new int[xDims.Length];
+        int kept = 0;
+        for (int a = 0; a < xDims.Length; a++) compact[a] = xDims[a] == 1 ? -1 : kept++;
+        var keptDims = new int[kept];
+        for (int a = 0; a < xDims.Length; a++)
         {
-            if (xDims[a] == 1) continue;
+            if (compact[a] >= 0) keptDims[compact[a]] = xDims[a];
+        }
+
+        var groups = new List<List<int>>();
+        foreach (int axis in perm)
+        {
+            int a = compact[axis];
+            if (a < 0) continue;
             if (groups.Count > 0 && groups[^1][^1] == a - 1) groups[^1].Add(a);
             else groups.Add([a]);
         }
@@ -104,7 +120,7 @@ internal static class MovementKernels
         {
             int g = order[rankInX];
             int size = 1;
-            foreach (int a in groups[g]) size *= xDims[a];
+            foreach (int a in groups[g]) size *= keptDims[a];
             dims[rankInX] = size;
             p[g] = rankInX;
         }

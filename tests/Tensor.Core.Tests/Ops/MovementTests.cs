@@ -14,6 +14,50 @@ public class MovementTests
         yield return new TestCaseData(new[] { 2, 1, 3 }, new[] { -1, 0, 1 });
         yield return new TestCaseData(new[] { 1, 4, 1 }, new[] { 2, 1, 0 });
         yield return new TestCaseData(new[] { 37, 41 }, new[] { 1, 0 });
+        // Size-1 axes between axes that keep their order: the Soft MoE slot layout at batch 1 ([n, 1, p, d] ↔
+        // [1, n, p, d]) once took the 2-D transpose path for what is an identity copy.
+        yield return new TestCaseData(new[] { 2, 1, 2, 5 }, new[] { 1, 0, 2, 3 });
+        yield return new TestCaseData(new[] { 4, 1, 25, 16 }, new[] { 1, 0, 2, 3 });
+        yield return new TestCaseData(new[] { 2, 1, 3, 4 }, new[] { 1, 0, 3, 2 });
+    }
+
+    /// <summary>
+    /// Every permutation of rank-4 shapes with a size-1 axis in every position (and two of them), against the naive
+    /// decoder: the kernel's axis simplification (dropping size-1 axes, merging in-order runs) has to be right for all.
+    /// </summary>
+    [Test]
+    public void Permute_AllPermutationsWithSize1Axes_MatchNaive()
+    {
+        int[][] shapes = [[1, 2, 3, 4], [2, 1, 3, 4], [2, 3, 1, 4], [2, 3, 4, 1], [1, 3, 1, 4], [2, 1, 1, 4], [3, 1, 4, 1]];
+        int checkedCases = 0;
+        foreach (var shape in shapes)
+        {
+            var x = GradCheck.RandomInputs(3, shape)[0];
+            var xs = x.ToArray();
+            foreach (var perm in Permutations([0, 1, 2, 3]))
+            {
+                var naive = new float[xs.Length];
+                Cpu.Kernels.MovementKernels.PermuteNaive(naive, xs, shape, perm);
+                Assert.That(Ops.Permute(x, perm).ToArray(), Is.EqualTo(naive).AsCollection,
+                            $"permute [{string.Join(", ", shape)}] by ({string.Join(", ", perm)})");
+                checkedCases++;
+            }
+        }
+        Assert.That(checkedCases, Is.EqualTo(shapes.Length * 24));
+    }
+
+    private static IEnumerable<int[]> Permutations(int[] items)
+    {
+        if (items.Length <= 1)
+        {
+            yield return items;
+            yield break;
+        }
+        for (int i = 0; i < items.Length; i++)
+        {
+            var rest = items.Where((_, j) => j != i).ToArray();
+            foreach (var tail in Permutations(rest)) yield return [items[i], .. tail];
+        }
     }
 
     [TestCaseSource(nameof(PermuteCases))]
