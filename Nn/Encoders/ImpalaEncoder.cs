@@ -20,16 +20,29 @@ public sealed class ImpalaEncoder : Layer
     /// <param name="stackChannels">Channels per stack before scaling (default 16, 32, 32).</param>
     /// <param name="blocksPerStack">Residual blocks per stack (default 2).</param>
     public ImpalaEncoder(int inChannels, Rng rng, int channelScale = 1, int[]? stackChannels = null, int blocksPerStack = 2)
+        : this(ConvInput.FromChannels(inChannels), rng, ConvFactories.Plain, channelScale, stackChannels, blocksPerStack)
     {
+    }
+
+    /// <summary>Creates the encoder with every convolution (stack and residual convs) made by <paramref name="conv"/>.</summary>
+    /// <param name="input">The observation's channels, and its shape when the convs need it.</param>
+    /// <param name="rng">Initialization randomness.</param>
+    /// <param name="conv">Makes each convolution, in forward order.</param>
+    /// <param name="channelScale">Multiplies every stack's channels (Dopamine's nn_scale).</param>
+    /// <param name="stackChannels">Channels per stack before scaling (default 16, 32, 32).</param>
+    /// <param name="blocksPerStack">Residual blocks per stack (default 2).</param>
+    public ImpalaEncoder(ConvInput input, Rng rng, ConvFactory conv, int channelScale = 1, int[]? stackChannels = null,
+                         int blocksPerStack = 2)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
         if (channelScale < 1) throw new ArgumentException($"ImpalaEncoder: channelScale must be >= 1, got {channelScale}.");
         var chans = stackChannels ?? [16, 32, 32];
         _stacks = new ImpalaStack[chans.Length];
-        int c = inChannels;
         for (int i = 0; i < chans.Length; i++)
         {
             int o = chans[i] * channelScale;
-            _stacks[i] = RegisterModule($"stack{i}", new ImpalaStack(c, o, blocksPerStack, rng));
-            c = o;
+            _stacks[i] = RegisterModule($"stack{i}", new ImpalaStack(input, o, blocksPerStack, rng, conv));
+            input = input.After(_stacks[i], o);
         }
     }
 
@@ -58,15 +71,23 @@ public sealed class ImpalaStack : Layer
 
     /// <summary>Creates the stack.</summary>
     public ImpalaStack(int inChannels, int outChannels, int blocks, Rng rng)
+        : this(ConvInput.FromChannels(inChannels), outChannels, blocks, rng, ConvFactories.Plain)
     {
-        Conv = RegisterModule("conv", new Conv2d(inChannels, outChannels, 3, 1, Padding.Same, rng));
+    }
+
+    /// <summary>Creates the stack with its convolutions (the stack conv, then each block's two) made by <paramref name="conv"/>.</summary>
+    public ImpalaStack(ConvInput input, int outChannels, int blocks, Rng rng, ConvFactory conv)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
+        Conv = RegisterModule("conv", conv(input.Conv(outChannels, 3, 1, Padding.Same), rng));
         Pool = RegisterModule("pool", new MaxPool2d(3, 2, Padding.Same));
+        var pooled = input.After(Conv, outChannels).After(Pool, outChannels);
         _blocks = new ResidualBlock[blocks];
-        for (int i = 0; i < blocks; i++) _blocks[i] = RegisterModule($"block{i}", new ResidualBlock(outChannels, rng));
+        for (int i = 0; i < blocks; i++) _blocks[i] = RegisterModule($"block{i}", new ResidualBlock(pooled, rng, conv));
     }
 
     /// <summary>The stack's first convolution.</summary>
-    public Conv2d Conv { get; }
+    public Layer Conv { get; }
 
     /// <summary>The max-pool.</summary>
     public MaxPool2d Pool { get; }
@@ -87,17 +108,24 @@ public sealed class ImpalaStack : Layer
 public sealed class ResidualBlock : Layer
 {
     /// <summary>Creates the block.</summary>
-    public ResidualBlock(int channels, Rng rng)
+    public ResidualBlock(int channels, Rng rng) : this(ConvInput.FromChannels(channels), rng, ConvFactories.Plain)
     {
-        Conv1 = RegisterModule("conv1", new Conv2d(channels, channels, 3, 1, Padding.Same, rng, weightInit: Init.LecunNormal));
-        Conv2 = RegisterModule("conv2", new Conv2d(channels, channels, 3, 1, Padding.Same, rng, weightInit: Init.LecunNormal));
+    }
+
+    /// <summary>Creates the block with both convolutions made by <paramref name="conv"/>; shapes are preserved (SAME, stride 1).</summary>
+    public ResidualBlock(ConvInput input, Rng rng, ConvFactory conv)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
+        var spec = input.Conv(input.Channels, 3, 1, Padding.Same, Init.LecunNormal);
+        Conv1 = RegisterModule("conv1", conv(spec, rng));
+        Conv2 = RegisterModule("conv2", conv(spec, rng));
     }
 
     /// <summary>First convolution.</summary>
-    public Conv2d Conv1 { get; }
+    public Layer Conv1 { get; }
 
     /// <summary>Second convolution.</summary>
-    public Conv2d Conv2 { get; }
+    public Layer Conv2 { get; }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => Ops.Add(x, Conv2.Forward(Ops.Relu(Conv1.Forward(Ops.Relu(x)))));

@@ -12,21 +12,30 @@ public sealed class NatureCnn : Layer
 {
     /// <summary>Creates the encoder for <paramref name="inChannels"/> stacked frames.</summary>
     public NatureCnn(int inChannels, Rng rng, Padding? padding = null)
+        : this(ConvInput.FromChannels(inChannels), rng, ConvFactories.Plain, padding)
     {
+    }
+
+    /// <summary>Creates the encoder with every convolution made by <paramref name="conv"/> (in order conv1..conv3).</summary>
+    public NatureCnn(ConvInput input, Rng rng, ConvFactory conv, Padding? padding = null)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
         var pad = padding ?? Padding.Same;
-        Conv1 = RegisterModule("conv1", new Conv2d(inChannels, 32, 8, 4, pad, rng));
-        Conv2 = RegisterModule("conv2", new Conv2d(32, 64, 4, 2, pad, rng));
-        Conv3 = RegisterModule("conv3", new Conv2d(64, 64, 3, 1, pad, rng));
+        Conv1 = RegisterModule("conv1", conv(input.Conv(32, 8, 4, pad), rng));
+        input = input.After(Conv1, 32);
+        Conv2 = RegisterModule("conv2", conv(input.Conv(64, 4, 2, pad), rng));
+        input = input.After(Conv2, 64);
+        Conv3 = RegisterModule("conv3", conv(input.Conv(64, 3, 1, pad), rng));
     }
 
     /// <summary>First convolution.</summary>
-    public Conv2d Conv1 { get; }
+    public Layer Conv1 { get; }
 
     /// <summary>Second convolution.</summary>
-    public Conv2d Conv2 { get; }
+    public Layer Conv2 { get; }
 
     /// <summary>Third convolution.</summary>
-    public Conv2d Conv3 { get; }
+    public Layer Conv3 { get; }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) =>
@@ -45,12 +54,19 @@ public sealed class MinAtarEncoder : Layer
 {
     /// <summary>Creates the encoder.</summary>
     public MinAtarEncoder(int inChannels, Rng rng, Padding? padding = null, int channels = 16)
+        : this(ConvInput.FromChannels(inChannels), rng, ConvFactories.Plain, padding, channels)
     {
-        Conv = RegisterModule("conv1", new Conv2d(inChannels, channels, 3, 1, padding ?? Padding.Same, rng));
+    }
+
+    /// <summary>Creates the encoder with its convolution made by <paramref name="conv"/>.</summary>
+    public MinAtarEncoder(ConvInput input, Rng rng, ConvFactory conv, Padding? padding = null, int channels = 16)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
+        Conv = RegisterModule("conv1", conv(input.Conv(channels, 3, 1, padding ?? Padding.Same), rng));
     }
 
     /// <summary>The convolution.</summary>
-    public Conv2d Conv { get; }
+    public Layer Conv { get; }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => Ops.Relu(Conv.Forward(x));

@@ -61,7 +61,7 @@ public sealed class BigExpertTorso : Torso
         OwnFinalLayer = ownFinalLayer;
         _normalize = normalize;
         // Φ (d, n, p=1) with lecun_normal on fan_in = n·d as flax's 3-D convention (§1.3, §4.8).
-        Phi = RegisterParameter("phi", Init.LecunNormal(new Shape(observationFeatures, n), n * observationFeatures, 1, rng));
+        Phi = RegisterParameter("phi", PerSampleRouter.CreatePhi(observationFeatures, n, rng));
         // Always created as in dopamine's softmoe.py (it counts as a parameter) but used only when normalizing.
         Scale = RegisterParameter("scale", Tensor.Ones(new Shape(1)));
         _experts = new BigExpert[n];
@@ -95,33 +95,15 @@ public sealed class BigExpertTorso : Torso
         {
             throw new ArgumentException($"BigExpertTorso: built for observations of {ObservationFeatures} values, got {encoded.Shape}.");
         }
-        var logits = _normalize
-            ? Ops.MatMul(Ops.L2Normalize(token, 1), Ops.Mul(Ops.L2Normalize(Phi, 0), Scale))
-            : Ops.MatMul(token, Phi);
-        var combine = Ops.Softmax(logits, -1); // [B, n]: softmax over all slots (one per expert)
-        int n = _experts.Length;
-        var parts = new Tensor[OwnFinalLayer ? n + 1 : n];
-        Tensor? mixed = null;
-        for (int e = 0; e < n; e++)
-        {
-            var weighted = Ops.Mul(_experts[e].Forward(encoded), Ops.Slice(combine, 1, e, 1));
-            if (OwnFinalLayer) parts[e] = weighted;
-            else mixed = mixed is null ? weighted : Ops.Add(mixed, weighted);
-        }
-        Tensor features;
-        if (OwnFinalLayer)
-        {
-            parts[n] = combine;
-            features = Ops.Concat(parts, 1);
-        }
-        else
-        {
-            features = mixed!;
-        }
+        var combine = PerSampleRouter.Combine(token, Phi, Scale, _normalize); // [B, n]: softmax over all slots (one per expert)
+        var hidden = _experts.Select(e => e.Forward(encoded)).ToArray();       // h_e [B, hidden]
+        var features = OwnFinalLayer
+            ? PerSampleRouter.ExpertHeadFeatures(hidden, combine)
+            : PerSampleRouter.Mix(hidden, combine);
+        var (probs, top) = PerSampleRouter.Statistics([combine]);
         using (Tensor.NoGrad())
         {
-            var probs = combine.Detach().Reshape(b, 1, n);
-            var moe = new MoeOutput(features.Reshape(b, 1, features.Shape[1]), probs, Ops.ArgMax(probs, -1), null, null);
+            var moe = new MoeOutput(features.Reshape(b, 1, features.Shape[1]), probs, top, null, null);
             return new TorsoOutput(features, moe, null);
         }
     }

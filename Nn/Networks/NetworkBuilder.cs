@@ -21,7 +21,6 @@ public static partial class NetworkBuilder
     /// <param name="noiseRng">Noise stream shared by all noisy layers (used when the head is noisy) and the source of
     /// Soft MoE's random Φ (RandomPhi); its state belongs in the agent's checkpoint.</param>
     /// <exception cref="ArgumentException">An invalid config, observation shape or action count.</exception>
-    /// <exception cref="NotSupportedException">The "All" expert variant (not implemented).</exception>
     public static QNetwork Build(NetworkConfig cfg, int[] observationShape, int actions, Rng initRng, Rng noiseRng)
     {
         ArgumentNullException.ThrowIfNull(cfg);
@@ -35,19 +34,17 @@ public static partial class NetworkBuilder
         }
         if (actions <= 0) throw new ArgumentException($"NetworkBuilder: actions must be positive, got {actions}.");
         cfg.Validate();
-        if (cfg.ExpertVariant == ExpertVariant.All)
-        {
-            throw new NotSupportedException("NetworkBuilder: ExpertVariant.All (a separate Soft MoE at every layer, P1 §5.3, " +
-                                            "papers.md §4.7) is not implemented; use Regular or Big.");
-        }
         var inputShape = new Shape(1, observationShape[0], observationShape[1], observationShape[2]);
         bool noisy = cfg.Head.Noisy;
         Layer encoder;
         Torso torso;
-        if (cfg.ExpertVariant == ExpertVariant.Big)
+        if (cfg.ExpertVariant != ExpertVariant.Regular)
         {
+            // Big and All hold their own encoders (each expert's, or one with Soft MoE convs), so the main one is skipped.
             encoder = new IdentityEncoder();
-            torso = BuildBig(cfg, inputShape, initRng, noiseRng);
+            torso = cfg.ExpertVariant == ExpertVariant.Big
+                ? BuildBig(cfg, inputShape, initRng, noiseRng)
+                : BuildAll(cfg, inputShape, initRng, noiseRng);
         }
         else
         {
@@ -61,15 +58,19 @@ public static partial class NetworkBuilder
     }
 
     /// <summary>The encoder of <paramref name="cfg"/> for <paramref name="inChannels"/> input channels.</summary>
-    public static Layer BuildEncoder(NetworkConfig cfg, int inChannels, Rng rng)
+    public static Layer BuildEncoder(NetworkConfig cfg, int inChannels, Rng rng) =>
+        BuildEncoder(cfg, ConvInput.FromChannels(inChannels), rng, ConvFactories.Plain);
+
+    /// <summary>The encoder of <paramref name="cfg"/> with every convolution made by <paramref name="conv"/>.</summary>
+    public static Layer BuildEncoder(NetworkConfig cfg, ConvInput input, Rng rng, ConvFactory conv)
     {
         ArgumentNullException.ThrowIfNull(cfg);
         var padding = cfg.EncoderPadding == EncoderPadding.Valid ? Padding.Valid : Padding.Same;
         return cfg.Encoder switch
         {
-            EncoderKind.NatureCnn => new NatureCnn(inChannels, rng, padding),
-            EncoderKind.Impala => new ImpalaEncoder(inChannels, rng, cfg.ImpalaScale),
-            EncoderKind.MinAtar => new MinAtarEncoder(inChannels, rng, padding),
+            EncoderKind.NatureCnn => new NatureCnn(input, rng, conv, padding),
+            EncoderKind.Impala => new ImpalaEncoder(input, rng, conv, cfg.ImpalaScale),
+            EncoderKind.MinAtar => new MinAtarEncoder(input, rng, conv, padding),
             _ => throw new ArgumentException($"NetworkBuilder: unknown encoder {cfg.Encoder}."),
         };
     }
@@ -105,17 +106,22 @@ public static partial class NetworkBuilder
 
     private static BigExpertTorso BuildBig(NetworkConfig cfg, Shape input, Rng rng, Rng noiseRng)
     {
-        bool noisy = cfg.Head.Noisy;
         var experts = new BigExpert[cfg.NumExperts];
         for (int e = 0; e < experts.Length; e++)
         {
             var enc = BuildEncoder(cfg, input[3], rng);
-            int flat = enc.OutputShape(input).Count;
-            Layer dense = noisy ? new NoisyLinear(flat, cfg.ExpertHidden, rng, noiseRng) : new Linear(flat, cfg.ExpertHidden, rng);
-            experts[e] = new BigExpert(enc, dense);
+            experts[e] = new BigExpert(enc, PenultimateDense(cfg, enc.OutputShape(input).Count, rng, noiseRng));
         }
-        // DQN (one atom, no dueling) gives every expert its own final layer; otherwise it is shared (§4.7).
-        bool own = cfg.Head.Atoms == 1 && !cfg.Head.Dueling;
-        return new BigExpertTorso(experts, input.Count, cfg.ExpertHidden, own, cfg.SoftMoeNormalize, rng);
+        return new BigExpertTorso(experts, input.Count, cfg.ExpertHidden, OwnFinalLayer(cfg), cfg.SoftMoeNormalize, rng);
     }
+
+    /// <summary>
+    /// Big and All experts: DQN (one atom, no dueling) gives every expert its own final layer; otherwise (Rainbow, C51,
+    /// dueling) the final layer is shared, as keeping C51 outputs "token-preserving" is non-trivial (§4.7).
+    /// </summary>
+    private static bool OwnFinalLayer(NetworkConfig cfg) => cfg.Head.Atoms == 1 && !cfg.Head.Dueling;
+
+    /// <summary>An expert's penultimate Dense(inFeatures → ExpertHidden), noisy under a noisy head (§4.6).</summary>
+    private static Layer PenultimateDense(NetworkConfig cfg, int inFeatures, Rng rng, Rng noiseRng) =>
+        cfg.Head.Noisy ? new NoisyLinear(inFeatures, cfg.ExpertHidden, rng, noiseRng) : new Linear(inFeatures, cfg.ExpertHidden, rng);
 }

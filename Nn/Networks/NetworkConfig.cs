@@ -60,7 +60,10 @@ public enum ExpertVariant
     /// <summary>Each expert is a full network with its own encoder; PerSamp routing at the input.</summary>
     Big,
 
-    /// <summary>A separate Soft MoE at every layer (not implemented; the builder throws).</summary>
+    /// <summary>
+    /// A separate Soft MoE at every layer (every encoder conv, the penultimate dense, and the final layer unless the
+    /// head is shared as in Rainbow), each routing its own input as one PerSamp token.
+    /// </summary>
     All,
 }
 
@@ -160,6 +163,14 @@ public sealed record NetworkConfig
     public static NetworkConfig SoftMoeBig(int n, bool normalize = false) =>
         new() { Torso = TorsoKind.SoftMoe, NumExperts = n, ExpertVariant = ExpertVariant.Big, Tokenization = Tokenization.PerSamp, SoftMoeNormalize = normalize };
 
+    /// <summary>
+    /// P1 §5.3 "All" experts: a Soft MoE of n copies at every layer of the network (each encoder conv, the penultimate
+    /// dense, and DQN's final layer; Rainbow's is shared), each routing its own input as one PerSamp token (§4.7).
+    /// P1 found little gain, and failure to learn with normalization.
+    /// </summary>
+    public static NetworkConfig SoftMoeAll(int n, bool normalize = false) =>
+        new() { Torso = TorsoKind.SoftMoe, NumExperts = n, ExpertVariant = ExpertVariant.All, Tokenization = Tokenization.PerSamp, SoftMoeNormalize = normalize };
+
     /// <summary>Top1-MoE with n experts (§2; P1 found PerFeat best for it, set <see cref="Tokenization"/> to compare).</summary>
     public static NetworkConfig Top1Moe(int n) => new() { Torso = TorsoKind.Top1Moe, NumExperts = n };
 
@@ -213,12 +224,16 @@ public sealed record NetworkConfig
             if (LoadBalancing && Torso != TorsoKind.Top1Moe) Fail($"LoadBalancing (importance + load losses) is a Top-1 MoE option, but Torso is {Torso}.");
             if (ExpertVariant != ExpertVariant.Regular && Torso != TorsoKind.SoftMoe) Fail($"ExpertVariant {ExpertVariant} is defined for Soft MoE only (P1 §5.3), not {Torso}.");
         }
-        if (ExpertVariant == ExpertVariant.Big)
+        if (ExpertVariant is ExpertVariant.Big or ExpertVariant.All)
         {
+            // One PerSamp token with capacity factor 1 gives p = ceil(1/n) = 1 slot per expert (§1.3, §4.7).
+            string routes = ExpertVariant == ExpertVariant.Big ? "the observation" : "each layer's input";
             if (RandomPhi || SlotsPerExpert is not null || SlotFraction is not null || ExtraLinearLayer)
-                Fail("the Big expert variant routes one PerSamp token to one slot per expert; RandomPhi, SlotsPerExpert, SlotFraction and ExtraLinearLayer do not apply.");
+                Fail($"the {ExpertVariant} expert variant routes one PerSamp token to one slot per expert; RandomPhi, SlotsPerExpert, SlotFraction and ExtraLinearLayer do not apply.");
+            if (CapacityFactor != 1.0)
+                Fail($"CapacityFactor = {CapacityFactor} does not apply to the {ExpertVariant} expert variant: one PerSamp token at capacity 1 gives one slot per expert (§1.3); leave it at 1.");
             if (Tokenization != Tokenization.PerSamp)
-                Fail($"the Big expert variant routes PerSamp tokens of the observation (§4.7); set Tokenization = PerSamp, not {Tokenization}.");
+                Fail($"the {ExpertVariant} expert variant routes PerSamp tokens of {routes} (§4.7); set Tokenization = PerSamp, not {Tokenization}.");
         }
     }
 }

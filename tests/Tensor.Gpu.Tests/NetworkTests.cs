@@ -1,5 +1,6 @@
 using MoeScratch.Nn;
 using MoeScratch.Nn.Encoders;
+using MoeScratch.Nn.Layers;
 using MoeScratch.Nn.Moe;
 using MoeScratch.Tensors.Cpu;
 using MoeScratch.Tensors.Gpu.Tests.TestUtil;
@@ -66,6 +67,16 @@ public abstract class NetworkTests : GpuTestBase
                     "Soft MoE forward and backward move nothing between host and device");
         Assert.That(layer.NamedParameters().First().Value.Grad!.Backend, Is.SameAs(Gpu));
     }
+
+    // P1 §5.3 "All" layer (papers.md §4.7): normalized PerSamp router, conv copies mixed by a batched matmul.
+    [Test]
+    public void PerSampleSoftMoe_ForwardAndBackward_MatchCpu() =>
+        CheckModule("PerSampleSoftMoe", () =>
+        {
+            var rng = new Rng(5);
+            Layer[] copies = [new Conv2d(2, 3, 3, 1, Padding.Same, rng), new Conv2d(2, 3, 3, 1, Padding.Same, rng)];
+            return new PerSampleSoftMoe(copies, new Shape(1, 5, 5, 2), normalize: true, rng);
+        }, [2, 5, 5, 2], 1e-4);
 
     // Top-k MoE: softmax router, top-k, index-select permutation under capacity, gates (papers.md §2.1).
     [TestCase(1)]

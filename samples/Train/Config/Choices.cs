@@ -11,9 +11,9 @@ public static class Choices
         ["minatar-dqn", "minatar-rainbow", "dqn", "rainbow-lite", "full-rainbow", "der", "drq-eps"];
 
     /// <summary>Network torsos (papers.md §4.4, §1–§3): dense baseline, the three MoE layers, P2's tokenized
-    /// baselines, global average pooling and P1's "Big" experts.</summary>
+    /// baselines, global average pooling and P1's "Big" and "All" experts (§4.7).</summary>
     public static IReadOnlyList<string> Networks { get; } =
-        ["baseline", "softmoe", "top1", "expertchoice", "tokenized-sum", "tokenized-avg", "gap", "softmoe-big"];
+        ["baseline", "softmoe", "top1", "expertchoice", "tokenized-sum", "tokenized-avg", "gap", "softmoe-big", "softmoe-all"];
 
     /// <summary>Tokenizations for MoE torsos (papers.md §3.1–§3.3).</summary>
     public static IReadOnlyList<string> Tokenizers { get; } =
@@ -23,5 +23,5 @@ public static class Choices
     public static IReadOnlyList<string> MinAtarGames => MoeScratch.Rl.Envs.MinAtar.MinAtarGames.Names;
 
     /// <summary>True for the torsos whose size is set by the number of experts.</summary>
-    public static bool IsMoe(string network) => network is "softmoe" or "top1" or "expertchoice" or "softmoe-big";
+    public static bool IsMoe(string network) => network is "softmoe" or "top1" or "expertchoice" or "softmoe-big" or "softmoe-all";
 }

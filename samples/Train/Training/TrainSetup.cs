@@ -49,10 +49,11 @@ internal static class TrainSetup
             "tokenized-avg" => NetworkConfig.TokenizedAvg(c.WidthMultiplier),
             "gap" => NetworkConfig.Gap(c.WidthMultiplier),
             "softmoe-big" => NetworkConfig.SoftMoeBig(c.Experts),
+            "softmoe-all" => NetworkConfig.SoftMoeAll(c.Experts),
             _ => throw new ArgumentException($"--network: '{c.Network}' is not a network; allowed: {string.Join(", ", Choices.Networks)}."),
         };
         if (kind == EnvKind.MinAtar) n = n with { Encoder = EncoderKind.MinAtar };
-        if (n.IsMoe && n.ExpertVariant != ExpertVariant.Big) n = n with { Tokenization = Tokenization(c.Tokenizer) };
+        if (n.IsMoe && n.ExpertVariant == ExpertVariant.Regular) n = n with { Tokenization = Tokenization(c.Tokenizer) };
         if (c.ExpertHidden is int h) n = n with { ExpertHidden = h };
         return n;
     }

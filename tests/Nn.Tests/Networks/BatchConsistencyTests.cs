@@ -28,6 +28,8 @@ public class BatchConsistencyTests
         yield return Case("tokenized-avg", minAtar(NetworkConfig.TokenizedAvg(1)));
         yield return Case("gap", minAtar(NetworkConfig.Gap(1)));
         yield return Case("softmoe-big-2", minAtar(NetworkConfig.SoftMoeBig(2)));
+        yield return Case("softmoe-all-2", minAtar(NetworkConfig.SoftMoeAll(2)));
+        yield return Case("softmoe-all-2 normalized rainbow", minAtar(NetworkConfig.SoftMoeAll(2, normalize: true)) with { Head = HeadOptions.FullRainbow });
         yield return Case("softmoe-4 c51 dueling", minAtar(NetworkConfig.SoftMoe(4)) with { Head = new HeadOptions(Atoms: 51, Dueling: true) });
     }
 

@@ -76,6 +76,10 @@ public class NetworkBuilderTests
         Assert.That(NetworkConfig.ExpertChoice(2).Torso, Is.EqualTo(TorsoKind.ExpertChoice));
         Assert.That(NetworkConfig.TokenizedSum(4).PenultimateWidth, Is.EqualTo(2048));
         Assert.That(NetworkConfig.SoftMoeBig(2).Tokenization, Is.EqualTo(Tokenization.PerSamp));
+        Assert.That(NetworkConfig.SoftMoeAll(4, normalize: true), Is.EqualTo(NetworkConfig.SoftMoe(4) with
+        {
+            ExpertVariant = ExpertVariant.All, Tokenization = Tokenization.PerSamp, SoftMoeNormalize = true,
+        }));
         Assert.That(NetworkConfig.ScaledBaseline(4).IsMoe, Is.False);
     }
 
@@ -95,16 +99,23 @@ public class NetworkBuilderTests
         Bad(minatar with { Tokenization = Tokenization.PerFeat }, "only to MoE torsos");
         Bad(NetworkConfig.SoftMoeDividedHidden(1024), "ExpertHidden must be >= 1");
         Bad(NetworkConfig.SoftMoeBig(2) with { Tokenization = Tokenization.PerConv }, "PerSamp");
+        Bad(NetworkConfig.SoftMoeAll(2) with { Tokenization = Tokenization.PerConv }, "PerSamp tokens of each layer's input");
+        Bad(NetworkConfig.SoftMoeAll(2) with { SlotsPerExpert = 2 }, "All expert variant routes one PerSamp token");
+        Bad(NetworkConfig.SoftMoeAll(2) with { CapacityFactor = 2 }, "CapacityFactor = 2 does not apply to the All expert variant");
+        Bad(NetworkConfig.SoftMoeAll(2) with { Torso = TorsoKind.Top1Moe }, "ExpertVariant All is defined for Soft MoE only");
+        Bad(NetworkConfig.Baseline() with { ExpertVariant = ExpertVariant.All }, "ExpertVariant All needs Torso = SoftMoe");
         Assert.That(() => NetworkBuilder.Build(minatar, [10, 10], 3, new Rng(0), new Rng(1)), Throws.ArgumentException.With.Message.Contains("[H, W, C]"));
         Assert.That(() => NetworkBuilder.Build(minatar, [10, 10, 4], 0, new Rng(0), new Rng(1)), Throws.ArgumentException.With.Message.Contains("actions"));
     }
 
     [Test]
-    public void AllExpertVariant_IsNotSupported_Plainly()
+    public void AllExpertVariant_Builds_FromThePresetOrTheFields()
     {
         var cfg = NetworkConfig.SoftMoe(2) with { ExpertVariant = ExpertVariant.All, Tokenization = Tokenization.PerSamp };
-        Assert.That(() => NetworkBuilder.Build(cfg, [10, 10, 4], 3, new Rng(0), new Rng(1)),
-                    Throws.TypeOf<NotSupportedException>().With.Message.Contains("ExpertVariant.All"));
+        Assert.That(cfg, Is.EqualTo(NetworkConfig.SoftMoeAll(2)));
+        var net = NetworkBuilder.Build(cfg with { Encoder = EncoderKind.MinAtar }, [10, 10, 4], 3, new Rng(0), new Rng(1));
+        Assert.That(net.Torso, Is.TypeOf<AllExpertTorso>());
+        Assert.That(net.Forward(Tensor.Zeros(new Shape(1, 10, 10, 4))).Q.Shape, Is.EqualTo(new Shape(1, 3)));
     }
 
     [Test]

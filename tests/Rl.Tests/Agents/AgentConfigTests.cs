@@ -131,6 +131,35 @@ public class AgentConfigTests
         Assert.That(float.IsFinite(agent.Stats.LastLoss), Is.True);
     }
 
+    private static IEnumerable<TestCaseData> ExpertVariantAgents()
+    {
+        // DQN routes the final layer too (its own final layer per expert); Full Rainbow shares it and has noisy dense copies (§4.7).
+        yield return new TestCaseData(AgentConfig.Dqn, "torso.final_phi").SetName("AllExperts_Dqn");
+        yield return new TestCaseData(AgentConfig.FullRainbow, "torso.dense.expert1.weight_sigma").SetName("AllExperts_FullRainbow");
+    }
+
+    [TestCaseSource(nameof(ExpertVariantAgents))]
+    public void Network_AllExpertVariant_BuildsAndTrainsItsRouters(AgentConfig preset, string variantParameter)
+    {
+        var config = AgentHarness.Tiny(preset) with
+        {
+            NetworkFactory = null,
+            Network = NetworkConfig.SoftMoeAll(2) with { Encoder = EncoderKind.MinAtar, ExpertHidden = 16 },
+        };
+        using var agent = AgentHarness.Create(config, AgentHarness.MinAtarFrame);
+        Assert.That(agent.Online.Torso, Is.TypeOf<AllExpertTorso>());
+        Assert.That(agent.Online.NamedParameters().Select(p => p.Key), Has.Member(variantParameter));
+        var before = AgentHarness.Snapshot(agent.Online);
+        new FakeEnvLoop(50, 15).Run(agent, 40);
+        Assert.That(agent.GradientUpdates, Is.GreaterThan(0));
+        Assert.That(float.IsFinite(agent.Stats.LastLoss), Is.True);
+        var after = AgentHarness.Snapshot(agent.Online);
+        foreach (var router in new[] { "torso.encoder.conv1.phi", "torso.dense.phi" })
+        {
+            Assert.That(after[router], Is.Not.EqualTo(before[router]), $"{router} is trained through the TD loss");
+        }
+    }
+
     [Test]
     public void Network_InvalidNetworkConfigIsReportedByValidate()
     {

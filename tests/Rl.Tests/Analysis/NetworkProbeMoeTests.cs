@@ -57,4 +57,28 @@ public class NetworkProbeMoeTests
         // ReDo over (expert, unit) = 4 neurons, only (0, 0) active → 3/4.
         Assert.That(report["analysis/dormant_fraction"], Is.EqualTo(0.75));
     }
+
+    [Test]
+    public void Probe_AllExperts_AveragesExpertMassOverRoutedLayers()
+    {
+        // P1 §5.3 "All" (papers.md §4.7): RouterProbabilities [B, L, n] holds one row per routed layer, so the expert mass
+        // is the mean combine weight over samples and layers, and the top-expert counts per sample sum to L.
+        const int batch = 4;
+        var net = NetworkBuilder.Build(NetworkConfig.SoftMoeAll(2) with { Encoder = EncoderKind.MinAtar, ExpertHidden = 8 },
+                                       [5, 5, 2], 3, new Rng(0), new Rng(1));
+        var obs = Tensor.Uniform(new Shape(batch, 5, 5, 2), 0f, 1f, new Rng(2));
+        var output = net.Forward(obs);
+        var probs = output.Moe!.RouterProbabilities.ToArray();
+        int layers = ((AllExpertTorso)net.Torso).LayerNames.Count;
+        Assert.That(layers, Is.EqualTo(3), "conv, dense, final (DQN)");
+
+        var report = NetworkProbe.Run(net, obs);
+
+        double mass0 = Enumerable.Range(0, batch * layers).Average(r => (double)probs[2 * r]);
+        Assert.That(report["analysis/expert_mass_0"], Is.EqualTo(mass0).Within(1e-6));
+        Assert.That(report["analysis/expert_mass_0"] + report["analysis/expert_mass_1"], Is.EqualTo(1.0).Within(1e-6));
+        Assert.That(report["analysis/expert_selected_0"] + report["analysis/expert_selected_1"], Is.EqualTo(layers));
+        Assert.That(report["analysis/dormant_fraction"], Is.EqualTo(DormantNeurons.RedoFraction(output.Hidden!, 0)),
+                    "ReDo on the post-ReLU penultimate layer [B, hidden]");
+    }
 }

@@ -1,0 +1,33 @@
+using MoeScratch.Nn.Networks;
+using MoeScratch.Nn.Tokenizers;
+using MoeScratch.Train.Config;
+using MoeScratch.Train.Training;
+
+namespace MoeScratch.Train.Tests.Training;
+
+public class TrainSetupTests
+{
+    [Test]
+    public void Network_EveryChoiceBuildsAValidConfig()
+    {
+        foreach (string name in Choices.Networks)
+        {
+            var cfg = TrainSetup.Network(new TrainConfig { Network = name, Experts = Choices.IsMoe(name) ? 2 : 1 }, EnvKind.MinAtar);
+            Assert.DoesNotThrow(cfg.Validate, name);
+            Assert.That(cfg.Encoder, Is.EqualTo(EncoderKind.MinAtar), name);
+        }
+    }
+
+    [TestCase("softmoe-big", ExpertVariant.Big)]
+    [TestCase("softmoe-all", ExpertVariant.All)]
+    public void Network_ExpertVariantsKeepPerSampRouting_WhateverTheTokenizerFlag(string name, ExpertVariant variant)
+    {
+        // P1 §5.3 (papers.md §4.7): Big and All route PerSamp tokens; --tokenizer applies to the Regular MoE only.
+        var cfg = TrainSetup.Network(new TrainConfig { Network = name, Experts = 4, Tokenizer = "perconv", ExpertHidden = 32 }, EnvKind.Atari);
+        Assert.That(cfg.ExpertVariant, Is.EqualTo(variant));
+        Assert.That(cfg.Tokenization, Is.EqualTo(Tokenization.PerSamp));
+        Assert.That((cfg.NumExperts, cfg.ExpertHidden), Is.EqualTo((4, 32)));
+        Assert.That(TrainSetup.Network(new TrainConfig { Network = "softmoe", Tokenizer = "perfeat" }, EnvKind.Atari).Tokenization,
+                    Is.EqualTo(Tokenization.PerFeat));
+    }
+}
