@@ -7,6 +7,19 @@ using MoeScratch.Tensors;
 
 namespace MoeScratch.Benchmarks.Quick;
 
+/// <summary>The networks of the anchors' training-step workloads.</summary>
+public enum AnchorModel
+{
+    /// <summary>Nature-DQN (anchor <c>NatureDqn</c>).</summary>
+    NatureDqn,
+
+    /// <summary>Soft MoE DQN over PerConv tokens (anchor <c>SoftMoEDqn</c>).</summary>
+    SoftMoeDqn,
+
+    /// <summary>IMPALA-CNN DQN (anchor <c>ImpalaDqn</c>).</summary>
+    ImpalaDqn,
+}
+
 /// <summary>
 /// The three networks of the TorchSharp anchors (performance-anchors.md §5; /work/shared/anchors/torchsharp/Models.cs),
 /// built from the Nn blocks with the anchors' exact shapes. Each factory asserts the anchor's parameter count so a
@@ -44,6 +57,18 @@ public static class AnchorNetworks
         new DenseTorso(32 * 11 * 11, 512, rng),
         new RainbowHead(512, Actions, HeadOptions.Dqn, rng)), ImpalaDqnParameters, "IMPALA-DQN");
 
+    /// <summary>
+    /// The anchor network for <see cref="WorkloadSize.Anchor"/> frames, or with <paramref name="smoke"/> its miniature
+    /// from <see cref="SmokeNetworks"/> for <see cref="WorkloadSize.Smoke"/> frames.
+    /// </summary>
+    public static QNetwork Create(AnchorModel model, bool smoke, Rng rng) => model switch
+    {
+        AnchorModel.NatureDqn => smoke ? SmokeNetworks.NatureDqn(rng) : NatureDqn(rng),
+        AnchorModel.SoftMoeDqn => smoke ? SmokeNetworks.SoftMoeDqn(rng) : SoftMoeDqn(rng),
+        AnchorModel.ImpalaDqn => smoke ? SmokeNetworks.ImpalaDqn(rng) : ImpalaDqn(rng),
+        _ => throw new ArgumentOutOfRangeException(nameof(model), model, "AnchorNetworks.Create: not an AnchorModel."),
+    };
+
     private static QNetwork Check(QNetwork net, long expected, string what)
     {
         long n = net.ParameterCount;
@@ -61,16 +86,22 @@ public sealed class AnchorImpalaEncoder : Layer
 {
     private readonly List<Layer> _layers = [];
 
-    /// <summary>Creates the encoder for 4 stacked 84×84 frames.</summary>
-    public AnchorImpalaEncoder(Rng rng)
+    /// <summary>
+    /// Creates the encoder for <paramref name="inChannels"/> stacked frames with one stack per entry of
+    /// <paramref name="stackChannels"/>, each with <paramref name="blocks"/> residual blocks (defaults: the anchor's
+    /// 4 frames, 16, 32, 32 channels, 2 blocks).
+    /// </summary>
+    public AnchorImpalaEncoder(Rng rng, int inChannels = 4, int[]? stackChannels = null, int blocks = 2)
     {
-        int c = 4, i = 0;
-        foreach (int o in (int[])[16, 32, 32])
+        int c = inChannels, i = 0;
+        foreach (int o in stackChannels ?? [16, 32, 32])
         {
             _layers.Add(RegisterModule($"stack{i}_conv", new Conv2d(c, o, 3, 1, Padding.Symmetric(1), rng)));
             _layers.Add(RegisterModule($"stack{i}_pool", new MaxPool2d(3, 2, Padding.Symmetric(1))));
-            _layers.Add(RegisterModule($"stack{i}_block0", new ResidualBlock(o, rng)));
-            _layers.Add(RegisterModule($"stack{i}_block1", new ResidualBlock(o, rng)));
+            for (int b = 0; b < blocks; b++)
+            {
+                _layers.Add(RegisterModule($"stack{i}_block{b}", new ResidualBlock(o, rng)));
+            }
             c = o;
             i++;
         }

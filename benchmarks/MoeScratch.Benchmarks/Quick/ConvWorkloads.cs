@@ -35,7 +35,7 @@ public abstract class ConvWorkload : IQuickWorkload
     public double? Flops => _g.ForwardFlops * (_backward ? 2 : 1);
 
     /// <inheritdoc/>
-    public void Setup(int threads)
+    public void Setup(QuickSetup setup)
     {
         var rng = new Rng(1);
         _x = Tensor.Uniform(new Shape(_g.Batch, _g.H, _g.W, _g.C), -1f, 1f, rng);

@@ -1,18 +1,22 @@
 using System.Globalization;
 using MoeScratch.Nn.Networks;
 using MoeScratch.Tensors;
+using MoeScratch.Tensors.Cpu;
+using MoeScratch.Tensors.Gpu;
 
 namespace MoeScratch.Benchmarks.Quick;
 
 /// <summary>
 /// <c>dqn-act-b1</c>: the anchors' acting path: a managed byte[4·84·84] frame stack → tensor (bytes/255) → Nature-DQN
-/// forward under NoGrad → argmax → action. The frame comes from System.Random(7) as in the anchor.
+/// forward under NoGrad → argmax → action. The frame comes from System.Random(7) as in the anchor. On a device the
+/// frame is uploaded and the action read back each run (that read waits for the forward).
 /// </summary>
 public sealed class DqnActB1 : IQuickWorkload
 {
     private QNetwork? _net;
-    private readonly byte[] _frame = new byte[AnchorReplayBatch.FrameBytes];
-    private static readonly Shape FrameShape = new(1, 84, 84, 4);
+    private IBackend _backend = CpuBackend.Instance;
+    private byte[] _frame = [];
+    private Shape _frameShape;
 
     /// <summary>The last action (kept so the work is observable).</summary>
     public int LastAction { get; private set; }
@@ -24,9 +28,18 @@ public sealed class DqnActB1 : IQuickWorkload
     public double? Flops => null;
 
     /// <inheritdoc/>
-    public void Setup(int threads)
+    public bool RunsOnGpu => true;
+
+    /// <inheritdoc/>
+    public void Setup(QuickSetup setup)
     {
-        _net = AnchorNetworks.NatureDqn(new Rng(1234));
+        ArgumentNullException.ThrowIfNull(setup);
+        var size = setup.Smoke ? WorkloadSize.Smoke : WorkloadSize.Anchor;
+        _backend = (IBackend?)setup.Gpu ?? CpuBackend.Instance;
+        _net = AnchorNetworks.Create(AnchorModel.NatureDqn, setup.Smoke, new Rng(1234));
+        _net.MoveTo(_backend);
+        _frame = new byte[size.FrameBytes];
+        _frameShape = size.Frames(1);
         new Random(7).NextBytes(_frame);
     }
 
@@ -36,7 +49,7 @@ public sealed class DqnActB1 : IQuickWorkload
         var net = _net ?? throw new InvalidOperationException($"{Name}: call Setup before Run.");
         using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
-        var x = Tensor.FromBytes(_frame, FrameShape);
+        var x = Tensor.FromBytes(_frame, _frameShape, backend: _backend);
         LastAction = (int)Ops.ArgMax(net.Forward(x).Q, 1).Item();
     }
 
@@ -49,8 +62,11 @@ public sealed class DqnActB1 : IQuickWorkload
 public abstract class DqnForwardWorkload : IQuickWorkload
 {
     private readonly int _batch;
+    private int _rows;
     private QNetwork? _net;
+    private GpuBackend? _gpu;
     private byte[] _states = [];
+    private WorkloadSize _size = WorkloadSize.Anchor;
 
     /// <summary>Forward at <paramref name="batch"/>.</summary>
     protected DqnForwardWorkload(int batch) => _batch = batch;
@@ -61,15 +77,23 @@ public abstract class DqnForwardWorkload : IQuickWorkload
     /// <inheritdoc/>
     public double? Flops => null;
 
-    /// <summary>Sum of the last Q-values (observable result).</summary>
+    /// <inheritdoc/>
+    public bool RunsOnGpu => true;
+
+    /// <summary>The first Q-value of the last run on the CPU (observable result; not read back on a device).</summary>
     public float LastSum { get; private set; }
 
     /// <inheritdoc/>
-    public void Setup(int threads)
+    public void Setup(QuickSetup setup)
     {
-        _net = AnchorNetworks.NatureDqn(new Rng(1234));
-        // The anchor's forward rows use the first _batch samples of ReplayBatch(32, 18, seed 11).
-        _states = new AnchorReplayBatch(32, AnchorNetworks.Actions, 11).States[..(_batch * AnchorReplayBatch.FrameBytes)];
+        ArgumentNullException.ThrowIfNull(setup);
+        _size = setup.Smoke ? WorkloadSize.Smoke : WorkloadSize.Anchor;
+        _rows = Math.Min(_batch, _size.Batch); // smoke: at most the smoke batch
+        _gpu = setup.Gpu;
+        _net = AnchorNetworks.Create(AnchorModel.NatureDqn, setup.Smoke, new Rng(1234));
+        _net.MoveTo((IBackend?)_gpu ?? CpuBackend.Instance);
+        // The anchor's forward rows use the first rows of ReplayBatch(32, 18, seed 11).
+        _states = new AnchorReplayBatch(_size, 11).States[..(_rows * _size.FrameBytes)];
     }
 
     /// <inheritdoc/>
@@ -78,13 +102,16 @@ public abstract class DqnForwardWorkload : IQuickWorkload
         var net = _net ?? throw new InvalidOperationException($"{Name}: call Setup before Run.");
         using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
-        var q = net.Forward(Tensor.FromBytes(_states, new Shape(_batch, 84, 84, 4))).Q;
-        LastSum = q.Span[0];
+        var q = net.Forward(Tensor.FromBytes(_states, _size.Frames(_rows), backend: _gpu)).Q;
+        // The CPU computes synchronously; a device only queues the kernels, so wait for them (no read-back: the
+        // anchor's forward row does not copy its output anywhere either).
+        if (_gpu is null) LastSum = q.Span[0];
+        else _gpu.Synchronize();
     }
 
     /// <inheritdoc/>
     public string ExtraFields(double medianMs) =>
-        string.Create(CultureInfo.InvariantCulture, $" samples_per_s={_batch * 1000.0 / medianMs:F0}");
+        string.Create(CultureInfo.InvariantCulture, $" samples_per_s={_rows * 1000.0 / medianMs:F0}");
 }
 
 /// <summary>Nature-DQN forward at batch 1.</summary>

@@ -24,11 +24,11 @@ public sealed class FmaPeakWorkload : IQuickWorkload
     public double? Flops => threads * ItersPerThread * (double)FlopsPerIter;
 
     /// <inheritdoc/>
-    public void Setup(int threads)
+    public void Setup(QuickSetup setup)
     {
         if (!Fma.IsSupported || !Avx.IsSupported)
             throw new PlatformNotSupportedException("fma-peak needs AVX + FMA3 (x86-64-v3); this CPU lacks them.");
-        this.threads = threads;
+        threads = setup.Threads;
         sink = Kernel(1000, 1f); // JIT before timing
     }
 

@@ -27,7 +27,7 @@ public abstract class MinAtarStepsWorkload : IQuickWorkload
     public double? Flops => null;
 
     /// <inheritdoc/>
-    public void Setup(int threads)
+    public void Setup(QuickSetup setup)
     {
         _env?.Dispose();
         _env = MinAtarGames.Create(_game, 0);

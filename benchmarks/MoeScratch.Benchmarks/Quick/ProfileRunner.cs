@@ -43,7 +43,7 @@ public static class ProfileRunner
             return 2;
         }
         CpuThreads.Max = threads;
-        w.Setup(threads);
+        w.Setup(new QuickSetup(threads));
         for (int i = 0; i < 10; i++) w.Run();
         var names = AnchorDqnTrainer.PhaseNames;
         var per = names.Select(_ => new List<double>()).ToArray();

@@ -17,12 +17,26 @@ public static class QuickRunner
     private const int WarmupMinIters = 5, MinIters = 20, MaxIters = 5000;
     private const double WarmupMinSeconds = 0.5, MinSeconds = 3.0;
 
-    /// <summary>Runs quick mode with the arguments after "quick"; returns the process exit code.</summary>
-    public static int Run(string[] args)
+    /// <summary><c>--smoke</c> iterations: enough to run every path twice, too few to time anything.</summary>
+    public const int SmokeWarmupIters = 1, SmokeIters = 2;
+
+    /// <summary>Runs quick mode with the arguments after "quick" on the console; returns the process exit code.</summary>
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>
+    /// Runs quick mode: result lines to <paramref name="output"/>, everything else (notes, skips, errors) to
+    /// <paramref name="error"/>, so that the output holds only parseable lines. Returns the process exit code: 0, 1
+    /// when a workload failed or the backend could not be opened, 2 for a usage error.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        int[] threads = [2, 1]; // like the anchors: 2 threads, then 1
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        int[]? threads = null;
         string[]? only = null;
-        bool list = false;
+        bool list = false, smoke = false;
+        var backend = QuickBackend.Cpu;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -34,12 +48,24 @@ public static class QuickRunner
                 case "--only" when i + 1 < args.Length:
                     only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     break;
+                case "--backend" when i + 1 < args.Length:
+                    var parsed = QuickBackend.Parse(args[++i]);
+                    if (parsed is null)
+                    {
+                        error.WriteLine($"quick: --backend '{args[i]}' is not understood; use {QuickBackend.Values}.");
+                        return 2;
+                    }
+                    backend = parsed;
+                    break;
+                case "--smoke":
+                    smoke = true;
+                    break;
                 case "--list":
                     list = true;
                     break;
                 default:
-                    Console.Error.WriteLine($"quick: unknown or incomplete argument '{args[i]}'. " +
-                                            "Usage: quick [--threads N[,M...]] [--only a,b] [--list]");
+                    error.WriteLine($"quick: unknown or incomplete argument '{args[i]}'. Usage: quick [--threads N[,M...]] " +
+                                    $"[--only a,b] [--backend {QuickBackend.Values}] [--smoke] [--list]");
                     return 2;
             }
         }
@@ -47,7 +73,7 @@ public static class QuickRunner
         var all = Discover();
         if (list)
         {
-            foreach (var w in all) Console.WriteLine(w.Name);
+            foreach (var w in all) output.WriteLine(w.Name);
             return 0;
         }
 
@@ -57,8 +83,8 @@ public static class QuickRunner
             var unknown = only.Where(o => all.All(w => w.Name != o)).ToArray();
             if (unknown.Length > 0)
             {
-                Console.Error.WriteLine($"quick: unknown workload(s) {string.Join(", ", unknown)}; " +
-                                        $"available: {string.Join(", ", all.Select(w => w.Name))} (see --list).");
+                error.WriteLine($"quick: unknown workload(s) {string.Join(", ", unknown)}; " +
+                                $"available: {string.Join(", ", all.Select(w => w.Name))} (see --list).");
                 return 2;
             }
 
@@ -66,10 +92,21 @@ public static class QuickRunner
             selected = [.. only.Select(o => all.First(w => w.Name == o))];
         }
 
+        // Like the anchors: 2 threads, then 1. On a device the work does not run on CPU threads, so one pass.
+        threads ??= backend.IsCpu ? [2, 1] : [1];
         if (threads.Length == 0 || threads.Any(t => t < 1))
         {
-            Console.Error.WriteLine("quick: --threads needs positive counts, e.g. --threads 2,1.");
+            error.WriteLine("quick: --threads needs positive counts, e.g. --threads 2,1.");
             return 2;
+        }
+
+        if (!backend.TryOpen(error, "quick", out var gpu)) return 1;
+        using var device = gpu;
+        if (gpu is not null) error.WriteLine($"quick: backend={backend.Label} is {gpu.Name}");
+        if (smoke)
+        {
+            error.WriteLine($"quick: --smoke: tiny sizes, {SmokeWarmupIters} warm-up and {SmokeIters} timed " +
+                            "iterations; the times are MEANINGLESS (they only show that each workload runs).");
         }
 
         int failures = 0;
@@ -77,18 +114,25 @@ public static class QuickRunner
         {
             foreach (var w in selected)
             {
+                if (gpu is not null && !w.RunsOnGpu)
+                {
+                    error.WriteLine($"workload={w.Name} backend={backend.Label} skipped: a CPU-only workload " +
+                                    "(SIMD peak, environment steps or CPU kernel profile); run it with --backend cpu.");
+                    continue;
+                }
                 try
                 {
                     CpuThreads.Max = t; // the global knob every CPU kernel obeys
-                    w.Setup(t);
-                    var (median, min) = Measure(w.Run);
-                    Console.WriteLine(FormatLine(w, t, median, min));
+                    w.Setup(new QuickSetup(t, gpu, smoke));
+                    var (median, min) = Measure(w.Run, smoke);
+                    output.WriteLine(FormatLine(w, t, median, min, backend.Label, smoke));
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     // One broken workload (e.g. missing hardware) must not hide the others' numbers.
                     failures++;
-                    Console.Error.WriteLine($"workload={w.Name} threads={t} error={e.GetType().Name}: {e.Message}");
+                    error.WriteLine($"workload={w.Name} threads={t} backend={backend.Label} error={e.GetType().Name}: " +
+                                    e.Message);
                 }
                 finally
                 {
@@ -109,26 +153,42 @@ public static class QuickRunner
             .Select(t => (IQuickWorkload)Activator.CreateInstance(t)!)
             .OrderBy(w => w.Name, StringComparer.Ordinal)];
 
-    /// <summary>The result line; invariant culture so the output parses the same everywhere.</summary>
-    public static string FormatLine(IQuickWorkload w, int threads, double medianMs, double minMs)
+    /// <summary>
+    /// The result line; invariant culture so the output parses the same everywhere. <c>backend=</c> comes last but
+    /// for <c>smoke=1</c>, which marks times that mean nothing.
+    /// </summary>
+    public static string FormatLine(IQuickWorkload w, int threads, double medianMs, double minMs,
+                                    string backend = "cpu", bool smoke = false)
     {
+        ArgumentNullException.ThrowIfNull(w);
         var ic = CultureInfo.InvariantCulture;
         string line = string.Format(ic, "workload={0} threads={1} median_ms={2} min_ms={3}",
             w.Name, threads, Num(medianMs), Num(minMs));
         if (w.Flops is double f) line += string.Format(ic, " gflops={0:0.00}", f / (medianMs * 1e6));
         string extra = w.ExtraFields(medianMs) ?? "";
-        return extra.Length == 0 || extra[0] == ' ' ? line + extra : line + " " + extra;
+        line = extra.Length == 0 || extra[0] == ' ' ? line + extra : line + " " + extra;
+        return line + " backend=" + backend + (smoke ? " smoke=1" : "");
     }
 
     private static string Num(double ms) => ms.ToString(ms >= 100 ? "0.0" : ms >= 1 ? "0.000" : "0.00000",
                                                         CultureInfo.InvariantCulture);
 
-    /// <summary>Anchor policy: collect garbage, warm up, then time each iteration; returns (median, min) in ms.</summary>
-    public static (double MedianMs, double MinMs) Measure(Action step)
+    /// <summary>
+    /// Anchor policy: collect garbage, warm up, then time each iteration; returns (median, min) in ms. With
+    /// <paramref name="smoke"/>: <see cref="SmokeWarmupIters"/> warm-up and <see cref="SmokeIters"/> timed iterations.
+    /// </summary>
+    public static (double MedianMs, double MinMs) Measure(Action step, bool smoke = false)
     {
+        ArgumentNullException.ThrowIfNull(step);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+
+        if (smoke)
+        {
+            for (int i = 0; i < SmokeWarmupIters; i++) step();
+            return Summarize([.. Enumerable.Range(0, SmokeIters).Select(_ => Time(step))]);
+        }
 
         var total = Stopwatch.StartNew();
         int w = 0;
@@ -140,16 +200,23 @@ public static class QuickRunner
         }
 
         var samples = new List<double>(256);
-        var sw = new Stopwatch();
         total.Restart();
         while (samples.Count < MaxIters && (samples.Count < MinIters || total.Elapsed.TotalSeconds < MinSeconds))
         {
-            sw.Restart();
-            step();
-            sw.Stop();
-            samples.Add(sw.Elapsed.TotalMilliseconds);
+            samples.Add(Time(step));
         }
+        return Summarize(samples);
+    }
 
+    private static double Time(Action step)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        step();
+        return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+    }
+
+    private static (double MedianMs, double MinMs) Summarize(List<double> samples)
+    {
         samples.Sort();
         int n = samples.Count;
         double median = n % 2 == 1 ? samples[n / 2] : 0.5 * (samples[n / 2 - 1] + samples[n / 2]);

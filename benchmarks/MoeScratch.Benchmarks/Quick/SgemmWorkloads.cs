@@ -1,4 +1,6 @@
+using MoeScratch.Tensors;
 using MoeScratch.Tensors.Cpu.Kernels;
+using MoeScratch.Tensors.Gpu;
 
 namespace MoeScratch.Benchmarks.Quick;
 
@@ -7,22 +9,26 @@ namespace MoeScratch.Benchmarks.Quick;
 /// Glossary: M, K, N as in the anchors' "(M,K,N)"; GFLOP/s = 2MNK / time.
 /// </summary>
 /// <remarks>
-/// Calls the kernel (<see cref="MatMulKernels.Gemm"/>) directly with C allocated once in <see cref="Setup"/> and
-/// reused (torch.mm allocates per call; at these sizes its allocator cost is small next to the math, and reusing
-/// keeps GC noise out of the kernel number). Threads come from <c>CpuThreads.Max</c>, set by the runner.
+/// On the CPU it calls the kernel (<see cref="MatMulKernels.Gemm"/>) directly with C allocated once in
+/// <see cref="Setup"/> and reused (torch.mm allocates per call; at these sizes its allocator cost is small next to the
+/// math, and reusing keeps GC noise out of the kernel number). Threads come from <c>CpuThreads.Max</c>, set by the
+/// runner. On a device it launches the backend's tiled GEMM on device-resident A, B, C and waits for it.
+/// With <c>--smoke</c> every dimension is divided by 128 (at least 4).
 /// </remarks>
 public abstract class SgemmWorkload : IQuickWorkload
 {
-    private readonly int m, k, n;
+    private readonly int m0, k0, n0;
+    private int m, k, n;
     private float[] a = [], b = [], c = [];
+    private GpuBackend? gpu;
+    private Tensor? da, db, dc;
 
     /// <summary>Shape (M, K, N).</summary>
     protected SgemmWorkload(string name, int m, int k, int n)
     {
         Name = name;
-        this.m = m;
-        this.k = k;
-        this.n = n;
+        (m0, k0, n0) = (m, k, n);
+        (this.m, this.k, this.n) = (m, k, n);
     }
 
     /// <inheritdoc/>
@@ -32,18 +38,38 @@ public abstract class SgemmWorkload : IQuickWorkload
     public double? Flops => 2.0 * m * n * k;
 
     /// <inheritdoc/>
-    public void Setup(int threads)
+    public bool RunsOnGpu => true;
+
+    /// <inheritdoc/>
+    public void Setup(QuickSetup setup)
     {
+        ArgumentNullException.ThrowIfNull(setup);
+        static int Smoke(int d) => Math.Max(4, d / 128);
+        (m, k, n) = setup.Smoke ? (Smoke(m0), Smoke(k0), Smoke(n0)) : (m0, k0, n0);
         var rng = new Random(42);
         a = new float[m * k];
         b = new float[k * n];
         c = new float[m * n];
         for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
         for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() * 2 - 1);
+        gpu = setup.Gpu;
+        if (gpu is null) return;
+        da = Tensor.FromArray(a, new Shape(m, k), gpu);
+        db = Tensor.FromArray(b, new Shape(k, n), gpu);
+        dc = Tensor.Zeros(new Shape(m, n), gpu);
     }
 
     /// <inheritdoc/>
-    public void Run() => MatMulKernels.Gemm(false, false, m, n, k, a, k, b, n, c, n, accumulate: false);
+    public void Run()
+    {
+        if (gpu is null)
+        {
+            MatMulKernels.Gemm(false, false, m, n, k, a, k, b, n, c, n, accumulate: false);
+            return;
+        }
+        gpu.MatMul(dc!, da!, false, db!, false, 1, 1, 1, m, n, k, accumulate: false);
+        gpu.Synchronize(); // the launch returns at once; the sample must include the kernel
+    }
 
     /// <inheritdoc/>
     public string ExtraFields(double medianMs) => "";
