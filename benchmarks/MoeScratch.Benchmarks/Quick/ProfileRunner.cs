@@ -30,6 +30,12 @@ public static class ProfileRunner
             GemmProfile.Run();
             return 0;
         }
+        if (args[0] == "forward")
+        {
+            CpuThreads.Max = threads;
+            ForwardProfile.Run(iters);
+            return 0;
+        }
         if (args[0] == "conv")
         {
             CpuThreads.Max = threads;

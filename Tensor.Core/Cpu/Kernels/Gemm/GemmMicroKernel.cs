@@ -98,9 +98,10 @@ internal static unsafe class GemmMicroKernel
 
     /// <summary>
     /// Full 6×16 tile reading A unpacked from six rows of a row-major matrix (row i at <paramref name="a"/> + i·lda),
-    /// B from a packed panel. For narrow products (n ≤ 32, e.g. IMPALA's 16/32-channel convolutions over a
-    /// 56,448 × 144 im2col matrix) each A tile is used by at most two column panels, so packing A cost a full extra
-    /// read and write of A for little reuse; the six row streams are prefetched by the hardware instead.
+    /// B from a packed panel. For narrow products (n ≤ 64, e.g. IMPALA's 16/32-channel convolutions over a
+    /// 56,448 × 144 im2col matrix, Nature's 64-channel ones) each A tile is used by at most four column panels, so
+    /// packing A cost a full extra read and write of A for little reuse; the six row streams are prefetched by the
+    /// hardware instead.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x16RowA(int kc, float* a, long lda, float* bp, float* c, int ldc, bool addC)
