@@ -28,9 +28,21 @@ internal static unsafe class GemmPacking
         {
             int mr = Math.Min(MR, mc - ir);
             float* d = dst + (long)ir * kc;
-            if (transA)
+            if (transA && mr == MR)
             {
-                // Stored [k×m]: the MR values of one k step are contiguous.
+                // Stored [k×m]: the MR values of one k step are contiguous; moved as 4 + 2 floats. The swapped
+                // weight gradient dyᵀ·col packs a 32 × 12,800 dyᵀ this way, where the scalar loop below cost about a
+                // quarter of the GEMM.
+                float* src = a + (long)p0 * lda + i0 + ir;
+                for (int p = 0; p < kc; p++, src += lda, d += MR)
+                {
+                    Vector128.Store(Vector128.Load(src), d);
+                    d[4] = src[4];
+                    d[5] = src[5];
+                }
+            }
+            else if (transA)
+            {
                 float* src = a + (long)p0 * lda + i0 + ir;
                 for (int p = 0; p < kc; p++, src += lda, d += MR)
                 {
