@@ -85,6 +85,33 @@ public class MatMulKernelsTests
         }
     }
 
+    /// <summary>
+    /// Transposed B packed by 8×8 register transposes (GemmPacking.PackBTransposed8): panels of 8 and 16 columns and
+    /// a scalar remainder, depths with and without a tail of 8, one and several depth blocks, the DQN Linear's dX
+    /// shape on two threads.
+    /// </summary>
+    [TestCase(32, 45, 21, 1)]
+    [TestCase(32, 24, 264, 0)]
+    [TestCase(7, 16, 8, 3)]
+    [TestCase(200, 39, 517, 0)]
+    [TestCase(32, 3136, 512, 0)]
+    public void Gemm_TransposedBPack_MatchesNaive(int m, int n, int k, int pad)
+    {
+        int saved = CpuThreads.Max;
+        try
+        {
+            CpuThreads.Max = 2;
+            foreach (bool acc in new[] { false, true })
+            {
+                CompareWithNaive(m, n, k, false, true, acc, pad, seed: 3 * m + n + k);
+            }
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+    }
+
     [TestCase(150, 200, 300)] // split over n
     [TestCase(301, 40, 400)]  // split over m
     [TestCase(1023, 33, 300)] // uneven m split with edge tiles in both threads
