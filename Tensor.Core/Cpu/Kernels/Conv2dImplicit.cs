@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using MoeScratch.Tensors.Cpu.Kernels.Gemm;
+
+namespace MoeScratch.Tensors.Cpu.Kernels;
+
+/// <summary>
+/// Implicit-GEMM convolution forward: y = im2col(x) · w with the im2col rows read straight out of x, for unpadded
+/// convolutions whose whole patch fits one GEMM depth block (Nature-DQN conv 1: 8×8×4 = 256 taps, stride 4).
+/// </summary>
+/// <remarks>
+/// <para>Glossary as in <see cref="Conv2dKernels"/>: B, H×W, C, KH×KW, K = Cout, OH×OW, P = OH·OW, KK = KH·KW·C,
+/// M = B·P. Buffers: x [B, H, W, C], w [KK, K], y [M, K] (NHWC rows are output pixels).</para>
+/// <para>Why: an im2col row of a VALID conv is KH runs of KW·C contiguous floats of x, one per kernel row, W·C
+/// floats apart. The tile kernel walks those runs itself, so the im2col matrix (3.3 M floats, 13 MB at batch 32)
+/// is never written or read back; 6 consecutive output pixels overlap by (KW − stride)·C floats per run and share
+/// cache lines. Same micro-tile, B packing and summation order as <see cref="GemmMicroKernel.Kernel6x16RowA"/>,
+/// so results match the im2col path bit for bit.</para>
+/// <para>Threads: the M rows are split in two halves of whole 6-row tiles (each thread packs the small w itself).</para>
+/// </remarks>
+internal static unsafe class Conv2dImplicit
+{
+    private const int MR = GemmMicroKernel.MR;
+    private const int NR = GemmMicroKernel.NR;
+
+    /// <summary>
+    /// Unpadded, patch within one depth block (the tile sums KK in one pass), Cout whole 16-wide panels and at most
+    /// <see cref="GemmDriver.DirectAMaxN"/> (few panels re-read each A row from L1).
+    /// </summary>
+    public static bool CanRun(in Conv2dGeometry g) =>
+        GemmMicroKernel.IsSupported && g.PadTop == 0 && g.PadBottom == 0 && g.PadLeft == 0 && g.PadRight == 0 &&
+        g.PatchSize <= GemmDriver.KC && g.Cout % NR == 0 && g.Cout <= GemmDriver.DirectAMaxN &&
+        g.KH * g.KW > 1;
+
+    /// <summary>y [M, K] = im2col(x) · w [KK, K] (overwritten; no bias). Requires <see cref="CanRun"/>.</summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, in Conv2dGeometry g)
+    {
+        int m = g.Batch * g.OutPixels, tiles = (m + MR - 1) / MR;
+        int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, tiles) : 1;
+        fixed (float* px = x, pw = w, py = y)
+        {
+            if (threads <= 1)
+            {
+                Rows(py, px, pw, g, 0, tiles);
+                return;
+            }
+            nint nx = (nint)px, nw = (nint)pw, ny = (nint)py;
+            int per = (tiles + threads - 1) / threads;
+            var geo = g;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int lo = t * per, hi = Math.Min(tiles, lo + per);
+                if (lo < hi) Rows((float*)ny, (float*)nx, (float*)nw, geo, lo, hi);
+            });
+        }
+    }
+
+    /// <summary>Row tiles [t0, t1) of y: pack w once, then every full tile reads its six rows from x.</summary>
+    private static void Rows(float* y, float* x, float* w, in Conv2dGeometry g, int t0, int t1)
+    {
+        int kk = g.PatchSize, n = g.Cout, m = g.Batch * g.OutPixels;
+        int segLen = g.KW * g.C, rowLen = g.W * g.C;
+        float[] buf = ArrayPool<float>.Shared.Rent(kk * n + MR * kk);
+        fixed (float* pb = buf)
+        {
+            float* packB = pb, packA = pb + kk * n;
+            GemmPacking.PackB(false, w, n, 0, 0, kk, n, packB);
+            float** rows = stackalloc float*[MR];
+            for (int t = t0; t < t1; t++)
+            {
+                int r0 = t * MR, mr = Math.Min(MR, m - r0);
+                for (int i = 0; i < mr; i++) rows[i] = RowOrigin(x, g, r0 + i);
+                float* c = y + (long)r0 * n;
+                if (mr == MR)
+                {
+                    for (int jr = 0; jr < n; jr += NR)
+                    {
+                        Tile(rows, g.KH, segLen, rowLen, packB + (long)jr * kk, c + jr, n);
+                    }
+                    continue;
+                }
+                // Last, short tile: gather its rows into a zero-padded packed panel for the edge kernel.
+                new Span<float>(packA, MR * kk).Clear();
+                for (int i = 0; i < mr; i++)
+                {
+                    for (int kh = 0; kh < g.KH; kh++)
+                    {
+                        float* src = rows[i] + (long)kh * rowLen;
+                        for (int q = 0; q < segLen; q++) packA[(kh * segLen + q) * MR + i] = src[q];
+                    }
+                }
+                for (int jr = 0; jr < n; jr += NR)
+                {
+                    GemmMicroKernel.KernelEdge(kk, packA, packB + (long)jr * kk, c + jr, n, mr, NR, addC: false);
+                }
+            }
+        }
+        ArrayPool<float>.Shared.Return(buf);
+    }
+
+    /// <summary>Address of x[b, oh·sh, ow·sw, 0] for output row r = (b·OH + oh)·OW + ow: the tap (0, 0) of its patch.</summary>
+    private static float* RowOrigin(float* x, in Conv2dGeometry g, int r)
+    {
+        int b = r / g.OutPixels, pix = r - b * g.OutPixels, oh = pix / g.OW, ow = pix - oh * g.OW;
+        return x + ((long)b * g.H * g.W + (long)oh * g.StrideH * g.W + (long)ow * g.StrideW) * g.C;
+    }
+
+    /// <summary>
+    /// One 6×16 tile of y: Σ over segs runs of segLen taps (run s of row i at rows[i] + s·segStride) of A × packed B,
+    /// stored (not accumulated) at c with row stride ldc.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(float** rows, int segs, int segLen, int segStride, float* bp, float* c, int ldc)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5];
+        for (int s = 0; s < segs; s++)
+        {
+            for (int q = 0; q < segLen; q++, bp += NR)
+            {
+                var b0 = Avx.LoadVector256(bp);
+                var b1 = Avx.LoadVector256(bp + 8);
+                var v = Avx.BroadcastScalarToVector256(a0 + q);
+                c00 = Fma.MultiplyAdd(v, b0, c00); c01 = Fma.MultiplyAdd(v, b1, c01);
+                v = Avx.BroadcastScalarToVector256(a1 + q);
+                c10 = Fma.MultiplyAdd(v, b0, c10); c11 = Fma.MultiplyAdd(v, b1, c11);
+                v = Avx.BroadcastScalarToVector256(a2 + q);
+                c20 = Fma.MultiplyAdd(v, b0, c20); c21 = Fma.MultiplyAdd(v, b1, c21);
+                v = Avx.BroadcastScalarToVector256(a3 + q);
+                c30 = Fma.MultiplyAdd(v, b0, c30); c31 = Fma.MultiplyAdd(v, b1, c31);
+                v = Avx.BroadcastScalarToVector256(a4 + q);
+                c40 = Fma.MultiplyAdd(v, b0, c40); c41 = Fma.MultiplyAdd(v, b1, c41);
+                v = Avx.BroadcastScalarToVector256(a5 + q);
+                c50 = Fma.MultiplyAdd(v, b0, c50); c51 = Fma.MultiplyAdd(v, b1, c51);
+            }
+            a0 += segStride; a1 += segStride; a2 += segStride; a3 += segStride; a4 += segStride; a5 += segStride;
+        }
+        Avx.Store(c, c00); Avx.Store(c + 8, c01);
+        Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11);
+        Avx.Store(c + 2 * ldc, c20); Avx.Store(c + 2 * ldc + 8, c21);
+        Avx.Store(c + 3 * ldc, c30); Avx.Store(c + 3 * ldc + 8, c31);
+        Avx.Store(c + 4 * ldc, c40); Avx.Store(c + 4 * ldc + 8, c41);
+        Avx.Store(c + 5 * ldc, c50); Avx.Store(c + 5 * ldc + 8, c51);
+    }
+}
