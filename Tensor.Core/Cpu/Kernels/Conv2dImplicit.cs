@@ -1,7 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using MoeScratch.Tensors.Cpu.Kernels.Gemm;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
@@ -16,9 +13,10 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// <para>Why: an im2col row of a VALID conv is KH runs of KW·C contiguous floats of x, one per kernel row, W·C
 /// floats apart. The tile kernel walks those runs itself, so the im2col matrix (3.3 M floats, 13 MB at batch 32)
 /// is never written or read back; 6 consecutive output pixels overlap by (KW − stride)·C floats per run and share
-/// cache lines. Same micro-tile and B packing as <see cref="GemmMicroKernel.Kernel6x16RowA"/>; the whole patch is
-/// summed in one pass (no depth blocks), so for KK ≤ <see cref="GemmDriver.KC"/> results match the im2col path bit
-/// for bit and above it they differ by rounding only. A KK = 576 B panel (36 KiB) streams from L2 at two vector loads
+/// cache lines. Same micro-tile (<see cref="GemmMicroKernel.Kernel6x16Runs"/>) and B packing as the GEMM's
+/// unpacked-A path (<see cref="GemmMicroKernel.Kernel6x16RowA"/>); the whole patch is summed in one pass (no depth
+/// blocks), so for KK ≤ <see cref="GemmDriver.KC"/> results match the im2col path bit for bit and above it they
+/// differ by rounding only. A KK = 576 B panel (36 KiB) streams from L2 at two vector loads
 /// per twelve FMAs, which measured faster than the blocked GEMM on the im2col matrix (Nature conv 2: 0.705 ms
 /// for the whole conv against 0.723 ms for that GEMM alone).</para>
 /// <para>Threads: the M rows are split in two halves of whole 6-row tiles (each thread packs the small w itself).</para>
@@ -80,7 +78,8 @@ internal static unsafe class Conv2dImplicit
                 {
                     for (int jr = 0; jr < n; jr += NR)
                     {
-                        Tile(rows, g.KH, segLen, rowLen, packB + (long)jr * kk, c + jr, n);
+                        GemmMicroKernel.Kernel6x16Runs(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH,
+                                                       segLen, rowLen, packB + (long)jr * kk, c + jr, n, addC: false);
                     }
                     continue;
                 }
@@ -108,44 +107,5 @@ internal static unsafe class Conv2dImplicit
     {
         int b = r / g.OutPixels, pix = r - b * g.OutPixels, oh = pix / g.OW, ow = pix - oh * g.OW;
         return x + ((long)b * g.H * g.W + (long)oh * g.StrideH * g.W + (long)ow * g.StrideW) * g.C;
-    }
-
-    /// <summary>
-    /// One 6×16 tile of y: Σ over segs runs of segLen taps (run s of row i at rows[i] + s·segStride) of A × packed B,
-    /// stored (not accumulated) at c with row stride ldc.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float** rows, int segs, int segLen, int segStride, float* bp, float* c, int ldc)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5];
-        for (int s = 0; s < segs; s++)
-        {
-            for (int q = 0; q < segLen; q++, bp += NR)
-            {
-                var b0 = Avx.LoadVector256(bp);
-                var b1 = Avx.LoadVector256(bp + 8);
-                var v = Avx.BroadcastScalarToVector256(a0 + q);
-                c00 = Fma.MultiplyAdd(v, b0, c00); c01 = Fma.MultiplyAdd(v, b1, c01);
-                v = Avx.BroadcastScalarToVector256(a1 + q);
-                c10 = Fma.MultiplyAdd(v, b0, c10); c11 = Fma.MultiplyAdd(v, b1, c11);
-                v = Avx.BroadcastScalarToVector256(a2 + q);
-                c20 = Fma.MultiplyAdd(v, b0, c20); c21 = Fma.MultiplyAdd(v, b1, c21);
-                v = Avx.BroadcastScalarToVector256(a3 + q);
-                c30 = Fma.MultiplyAdd(v, b0, c30); c31 = Fma.MultiplyAdd(v, b1, c31);
-                v = Avx.BroadcastScalarToVector256(a4 + q);
-                c40 = Fma.MultiplyAdd(v, b0, c40); c41 = Fma.MultiplyAdd(v, b1, c41);
-                v = Avx.BroadcastScalarToVector256(a5 + q);
-                c50 = Fma.MultiplyAdd(v, b0, c50); c51 = Fma.MultiplyAdd(v, b1, c51);
-            }
-            a0 += segStride; a1 += segStride; a2 += segStride; a3 += segStride; a4 += segStride; a5 += segStride;
-        }
-        Avx.Store(c, c00); Avx.Store(c + 8, c01);
-        Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11);
-        Avx.Store(c + 2 * ldc, c20); Avx.Store(c + 2 * ldc + 8, c21);
-        Avx.Store(c + 3 * ldc, c30); Avx.Store(c + 3 * ldc + 8, c31);
-        Avx.Store(c + 4 * ldc, c40); Avx.Store(c + 4 * ldc + 8, c41);
-        Avx.Store(c + 5 * ldc, c50); Avx.Store(c + 5 * ldc + 8, c51);
     }
 }
