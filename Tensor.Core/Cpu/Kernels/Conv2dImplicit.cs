@@ -102,7 +102,9 @@ internal static unsafe class Conv2dImplicit
         ArrayPool<float>.Shared.Return(buf);
     }
 
-    /// <summary>Address of x[b, oh·sh, ow·sw, 0] for output row r = (b·OH + oh)·OW + ow: the tap (0, 0) of its patch.</summary>
+    /// <summary>
+    /// Address of x[b, oh·sh, ow·sw, 0] for output row r = (b·OH + oh)·OW + ow: the tap (0, 0) of its patch.
+    /// </summary>
     private static float* RowOrigin(float* x, in Conv2dGeometry g, int r)
     {
         int b = r / g.OutPixels, pix = r - b * g.OutPixels, oh = pix / g.OW, ow = pix - oh * g.OW;

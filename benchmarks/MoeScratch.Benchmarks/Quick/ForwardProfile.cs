@@ -50,7 +50,8 @@ public static class ForwardProfile
         for (int i = 0; i < names.Length; i++)
         {
             var s = times[i].Order().ToArray();
-            Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", names[i], s[0], s[s.Length / 2]));
+            Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", names[i], s[0],
+                                            s[s.Length / 2]));
         }
     }
 }

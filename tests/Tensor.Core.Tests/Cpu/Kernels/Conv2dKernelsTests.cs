@@ -81,7 +81,10 @@ public class Conv2dKernelsTests
         Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
         Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
         // One depth block: the same sums in the same order as the blocked GEMM.
-        if (g.PatchSize <= MoeScratch.Tensors.Cpu.Kernels.Gemm.GemmDriver.KC) Assert.That(y, Is.EqualTo(yCol).AsCollection);
+        if (g.PatchSize <= MoeScratch.Tensors.Cpu.Kernels.Gemm.GemmDriver.KC)
+        {
+            Assert.That(y, Is.EqualTo(yCol).AsCollection);
+        }
     }
 
     [Test]
