@@ -42,20 +42,29 @@ internal static unsafe class Conv2dImplicit
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, tiles) : 1;
         fixed (float* px = x, pw = w, py = y)
         {
-            if (threads <= 1)
-            {
-                Rows(py, px, pw, g, 0, tiles);
-                return;
-            }
             nint nx = (nint)px, nw = (nint)pw, ny = (nint)py;
-            int per = (tiles + threads - 1) / threads;
             var geo = g;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int lo = t * per, hi = Math.Min(tiles, lo + per);
-                if (lo < hi) Rows((float*)ny, (float*)nx, (float*)nw, geo, lo, hi);
-            });
+            ForRanges(tiles, threads, (lo, hi) => Rows((float*)ny, (float*)nx, (float*)nw, geo, lo, hi));
         }
+    }
+
+    /// <summary>
+    /// body(lo, hi) over [0, units) cut into <paramref name="threads"/> contiguous ranges, one per worker; on the
+    /// calling thread alone when threads ≤ 1.
+    /// </summary>
+    internal static void ForRanges(int units, int threads, Action<int, int> body)
+    {
+        if (threads <= 1)
+        {
+            body(0, units);
+            return;
+        }
+        int per = (units + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int lo = t * per, hi = Math.Min(units, lo + per);
+            if (lo < hi) body(lo, hi);
+        });
     }
 
     /// <summary>Row tiles [t0, t1) of y: pack w once, then every full tile reads its six rows from x.</summary>
@@ -105,7 +114,7 @@ internal static unsafe class Conv2dImplicit
     /// <summary>
     /// Address of x[b, oh·sh, ow·sw, 0] for output row r = (b·OH + oh)·OW + ow: the tap (0, 0) of its patch.
     /// </summary>
-    private static float* RowOrigin(float* x, in Conv2dGeometry g, int r)
+    internal static float* RowOrigin(float* x, in Conv2dGeometry g, int r)
     {
         int b = r / g.OutPixels, pix = r - b * g.OutPixels, oh = pix / g.OW, ow = pix - oh * g.OW;
         return x + ((long)b * g.H * g.W + (long)oh * g.StrideH * g.W + (long)ow * g.StrideW) * g.C;

@@ -87,6 +87,49 @@ public class Conv2dKernelsTests
         }
     }
 
+    /// <summary>
+    /// The implicit weight gradient (<see cref="Conv2dImplicitWeightGrad"/>, reached through BackwardWeight) against
+    /// the naive loop, accumulating into a non-zero dw: the Nature convs' geometries (threaded, several depth blocks,
+    /// K = 32 with a 2-row edge tile, K = 64), K = 16 and a serial case.
+    /// </summary>
+    [TestCase(2, 84, 4, 32, 8, 4, 2)]   // Nature conv 1: M = 800, four depth blocks
+    [TestCase(3, 20, 32, 64, 4, 2, 2)]  // Nature conv 2: runs of 128 taps, 8 panels per kernel row
+    [TestCase(4, 9, 64, 64, 3, 1, 2)]    // Nature conv 3: runs of 192 taps
+    [TestCase(1, 10, 8, 16, 2, 2, 1)]   // K = 16, M = 25, serial
+    public void ImplicitWeightGradMatchesNaive(int batch, int h, int c, int cout, int kernel, int stride, int threads)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, h, c), kernel, kernel, cout, stride, stride,
+                                      Padding.Valid);
+        Assert.That(Conv2dImplicitWeightGrad.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 7 + cout);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Rand(batch * h * h * c), dy = Rand(batch * g.OutPixels * cout), w = new float[g.PatchSize * cout];
+        float[] dw = Rand(w.Length), dwRef = (float[])dw.Clone();
+        int saved = Cpu.CpuThreads.Max;
+        try
+        {
+            Cpu.CpuThreads.Max = threads;
+            Conv2dKernels.BackwardWeight(dw, [], dy, x, g);
+        }
+        finally
+        {
+            Cpu.CpuThreads.Max = saved;
+        }
+        Conv2dKernels.BackwardNaive([], dwRef, [], dy, x, w, g);
+        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
+    }
+
+    [Test]
+    public void ImplicitWeightGradDeclinesPaddedWideOrUnalignedConvs()
+    {
+        static bool Can(Shape s, int k, int cout, Padding p) =>
+            Conv2dImplicitWeightGrad.CanRun(Conv2dGeometry.Create("t", s, k, k, cout, 1, 1, p));
+        var shape = new Shape(2, 20, 20, 16);
+        Assert.That(Can(shape, 3, 16, Padding.Symmetric(1)), Is.False);       // padded
+        Assert.That(Can(shape, 2, 80, Padding.Valid), Is.False);              // Cout above the swapped layout
+        Assert.That(Can(new Shape(2, 9, 9, 4), 3, 16, Padding.Valid), Is.False); // runs of 12 taps
+    }
+
     [Test]
     public void ImplicitForwardDeclinesPaddedDeepOrOddWidthConvs()
     {
