@@ -55,11 +55,14 @@ public static partial class Ops
                 }
                 if (w.RequiresGrad || biasGrad)
                 {
-                    var dw = w.RequiresGrad ? Tensor.Zeros(w.Shape, w.Backend) : null;
-                    var db = biasGrad ? Tensor.Zeros(bias!.Shape, bias.Backend) : null;
+                    // The kernel accumulates, so leaf parameters take it straight into their Grad.
+                    var wLeaf = w.LeafGradTarget();
+                    var bLeaf = biasGrad ? bias!.LeafGradTarget() : null;
+                    var dw = wLeaf ?? (w.RequiresGrad ? Tensor.Zeros(w.Shape, w.Backend) : null);
+                    var db = bLeaf ?? (biasGrad ? Tensor.Zeros(bias!.Shape, bias.Backend) : null);
                     x.Backend.Conv2dBackwardWeight(dw, db, dy, x, g);
-                    if (dw is not null) w.AccumulateGrad(dw);
-                    if (db is not null) bias!.AccumulateGrad(db);
+                    if (dw is not null && wLeaf is null) w.AccumulateGrad(dw);
+                    if (db is not null && bLeaf is null) bias!.AccumulateGrad(db);
                 }
             });
         }

@@ -58,11 +58,14 @@ public static partial class Ops
                 }
                 if (b.RequiresGrad)
                 {
-                    // Stored B [K,N]: dB = opA(A)ᵀ·dY. Stored Bᵀ [N,K]: dBᵀ = dYᵀ·opA(A).
-                    var db = batch == 0 ? Tensor.Zeros(b.Shape, b.Backend) : Tensor.Empty(b.Shape, b.Backend);
-                    if (!transB) b.Backend.MatMul(db, a, !transA, g, false, ba, batch, bb, ka, n, m, accumulate: false);
-                    else b.Backend.MatMul(db, g, true, a, transA, batch, ba, bb, n, ka, m, accumulate: false);
-                    b.AccumulateGrad(db);
+                    // Stored B [K,N]: dB = opA(A)ᵀ·dY. Stored Bᵀ [N,K]: dBᵀ = dYᵀ·opA(A). A weight (leaf) gets
+                    // the product added straight into its Grad.
+                    var leaf = b.LeafGradTarget();
+                    var db = leaf ?? (batch == 0 ? Tensor.Zeros(b.Shape, b.Backend) : Tensor.Empty(b.Shape, b.Backend));
+                    bool acc = leaf is not null;
+                    if (!transB) b.Backend.MatMul(db, a, !transA, g, false, ba, batch, bb, ka, n, m, accumulate: acc);
+                    else b.Backend.MatMul(db, g, true, a, transA, batch, ba, bb, n, ka, m, accumulate: acc);
+                    if (leaf is null) b.AccumulateGrad(db);
                 }
             });
         }

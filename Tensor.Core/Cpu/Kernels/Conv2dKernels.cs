@@ -17,7 +17,9 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// NHWC/HWIO layout, see <c>Ops</c>).</para>
 /// <para>Forward: y = im2col(x) · w (+ bias). Backward: dW += colᵀ · dY; dBias += Σ_rows dY;
 /// dcol = dY · wᵀ then col2im scatter-adds dcol into dx. Backward kernels accumulate (+=).</para>
-/// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation.</para>
+/// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation. Unpadded convs with a short
+/// patch and few output channels skip im2col in the forward (<see cref="Conv2dImplicit"/>) and in the weight gradient
+/// (<see cref="Conv2dImplicitWeightGrad"/>); those two split their own loops across threads and call no GEMM.</para>
 /// <para>Threads: the batch is not split across threads here; all parallelism comes from
 /// <see cref="MatMulKernels.Gemm"/>, which threads large products itself (splitting here as well would
 /// oversubscribe the two cores). Several images share one GEMM so that M stays large.</para>
@@ -47,6 +49,10 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(false, false, g.Batch * p, k, kk, x, kk, w, k, y, k, accumulate: false);
+        }
+        else if (Conv2dImplicit.CanRun(g))
+        {
+            Conv2dImplicit.Forward(y, x, w, g);
         }
         else
         {
@@ -113,6 +119,11 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(true, false, kk, k, g.Batch * p, x, kk, dy, k, dw, k, accumulate: true);
+            return;
+        }
+        if (Conv2dImplicitWeightGrad.CanRun(g))
+        {
+            Conv2dImplicitWeightGrad.Accumulate(dw, dy, x, g);
             return;
         }
         int chunk = ImagesPerChunk(g, maxColFloats);

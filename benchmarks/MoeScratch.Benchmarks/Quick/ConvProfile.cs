@@ -28,7 +28,8 @@ public static class ConvProfile
             var rng = new Random(1);
             float[] x = Rand(32 * s.H * s.H * s.C, rng), w = Rand(g.KH * g.KW * g.C * g.Cout, rng), bias = Rand(g.Cout, rng);
             float[] y = new float[32 * g.OutPixels * g.Cout], dy = Rand(y.Length, rng), dx = new float[x.Length];
-            float[] dw = new float[w.Length], db = new float[g.Cout], col = new float[32 * g.OutPixels * g.PatchSize];
+            float[] dw = new float[w.Length], dwT = new float[w.Length], db = new float[g.Cout];
+            float[] col = new float[32 * g.OutPixels * g.PatchSize];
             int m = 32 * g.OutPixels, kk = g.PatchSize, k = g.Cout;
             var parts = new (string, Action)[]
             {
@@ -41,6 +42,8 @@ public static class ConvProfile
                 ("col2im", () => Conv2dKernels.Col2Im(dx, col, g, 0, 32)),
                 ("bwd-weight", () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g)),
                 ("dw-gemm", () => MatMulKernels.Gemm(true, false, kk, k, m, col, kk, dy, k, dw, k, true)),
+                // What BackwardWeight runs for Cout ≤ SwappedWeightGradMaxCout: dWᵀ = dyᵀ·col.
+                ("dwT-gemm", () => MatMulKernels.Gemm(true, false, k, kk, m, dy, k, col, kk, dwT, kk, true)),
             };
             double flops = 2.0 * m * k * kk;
             foreach (var (name, act) in parts)

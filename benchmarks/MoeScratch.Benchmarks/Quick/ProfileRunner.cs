@@ -7,6 +7,8 @@ namespace MoeScratch.Benchmarks.Quick;
 /// <c>profile &lt;train-workload&gt; [--threads n] [--iters n]</c>: where a training step's time goes, by phase
 /// (min and median over the iterations, the min being the figure to trust on a loaded machine), with managed
 /// allocation per step, CpuBackend pool misses per step and GC counts. Stopwatch-based; no profiler needed.
+/// <c>profile forward</c> times the stages of <c>dqn-forward-b32</c> (<see cref="ForwardProfile"/>); <c>profile conv</c>
+/// and <c>profile gemm</c> time kernel parts at the anchor shapes.
 /// </summary>
 public static class ProfileRunner
 {
@@ -15,7 +17,8 @@ public static class ProfileRunner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32> [--threads n] [--iters n]");
+            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|conv|" +
+                                    "gemm> [--threads n] [--iters n]");
             return 2;
         }
         int threads = 2, iters = 30;
@@ -28,6 +31,12 @@ public static class ProfileRunner
         {
             CpuThreads.Max = threads;
             GemmProfile.Run();
+            return 0;
+        }
+        if (args[0] == "forward")
+        {
+            CpuThreads.Max = threads;
+            ForwardProfile.Run(iters);
             return 0;
         }
         if (args[0] == "conv")

@@ -13,6 +13,34 @@ public class BackpropTests
         Assert.That(x.Grad!.ToArray(), Is.EqualTo(new[] { 8f, 12f }).AsCollection);
     }
 
+    /// <summary>
+    /// MatMul and Conv2d add a leaf weight's gradient straight into its Grad (Tensor.LeafGradTarget): a weight used
+    /// twice in one graph, and a Grad already holding a value, must both still sum.
+    /// </summary>
+    [Test]
+    public void Backward_LeafWeightGradients_AccumulateInPlace()
+    {
+        // MatMul: s = Σ x·W + Σ (2x)·W, so dW[i, j] = 3 Σ_r x[r, i] = column sums of 3x; Grad starts at 1.
+        var x = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], new Shape(2, 3));
+        var w = Tensor.FromArray([0.5f, -1f, 2f, 0f, 1f, 1f], new Shape(3, 2));
+        w.RequiresGrad = true;
+        w.Grad = Tensor.Full(w.Shape, 1f);
+        Ops.Sum(Ops.Add(Ops.MatMul(x, w), Ops.MatMul(Ops.Scale(x, 2f), w))).Backward();
+        float[] colSums = [5f, 7f, 9f];
+        var expected = Enumerable.Range(0, 6).Select(i => 1f + 3f * colSums[i / 2]).ToArray();
+        Assert.That(w.Grad!.ToArray(), Is.EqualTo(expected).AsCollection.Within(1e-5));
+
+        // Conv2d with a 1×1 kernel over [1, 2, 2, 1]: dW = Σ x, dBias = pixel count, twice (two calls, no preset Grad).
+        var img = Tensor.FromArray([1f, 2f, 3f, 4f], new Shape(1, 2, 2, 1));
+        var k = Tensor.FromArray([3f], new Shape(1, 1, 1, 1));
+        var bias = Tensor.FromArray([0f], new Shape(1));
+        k.RequiresGrad = true;
+        bias.RequiresGrad = true;
+        for (int i = 0; i < 2; i++) Ops.Sum(Ops.Conv2d(img, k, bias)).Backward();
+        Assert.That(k.Grad!.ToArray(), Is.EqualTo(new[] { 20f }).AsCollection.Within(1e-5));
+        Assert.That(bias.Grad!.ToArray(), Is.EqualTo(new[] { 8f }).AsCollection.Within(1e-5));
+    }
+
     [Test]
     public void Backward_DiamondGraph_SumsBothPaths()
     {

@@ -98,32 +98,47 @@ internal static unsafe class GemmMicroKernel
 
     /// <summary>
     /// Full 6×16 tile reading A unpacked from six rows of a row-major matrix (row i at <paramref name="a"/> + i·lda),
-    /// B from a packed panel. For narrow products (n ≤ 32, e.g. IMPALA's 16/32-channel convolutions over a
-    /// 56,448 × 144 im2col matrix) each A tile is used by at most two column panels, so packing A cost a full extra
-    /// read and write of A for little reuse; the six row streams are prefetched by the hardware instead.
+    /// B from a packed panel. For narrow products (n ≤ 64, e.g. IMPALA's 16/32-channel convolutions over a
+    /// 56,448 × 144 im2col matrix, Nature's 64-channel ones) each A tile is used by at most four column panels, so
+    /// packing A cost a full extra read and write of A for little reuse; the six row streams are prefetched by the
+    /// hardware instead.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Kernel6x16RowA(int kc, float* a, long lda, float* bp, float* c, int ldc, bool addC) =>
+        Kernel6x16Runs(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, 1, kc, 0, bp, c, ldc, addC);
+
+    /// <summary>
+    /// Full 6×16 tile whose A rows are each <paramref name="runs"/> runs of <paramref name="runLen"/> contiguous
+    /// floats (run s of row i at a_i + s·runStride), B from a packed panel of runs·runLen steps. One run is
+    /// <see cref="Kernel6x16RowA"/>; a convolution's KH kernel rows, read straight from the image, are the implicit
+    /// GEMM of <see cref="Conv2dImplicit"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel6x16RowA(int kc, float* a, long lda, float* bp, float* c, int ldc, bool addC)
+    public static void Kernel6x16Runs(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
+                                      int runLen, long runStride, float* bp, float* c, int ldc, bool addC)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
-        for (int p = 0; p < kc; p++, bp += NR)
+        for (int s = 0; s < runs; s++)
         {
-            var b0 = Avx.LoadVector256(bp);
-            var b1 = Avx.LoadVector256(bp + 8);
-            var x = Avx.BroadcastScalarToVector256(a0 + p);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Avx.BroadcastScalarToVector256(a1 + p);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Avx.BroadcastScalarToVector256(a2 + p);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Avx.BroadcastScalarToVector256(a3 + p);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            x = Avx.BroadcastScalarToVector256(a4 + p);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-            x = Avx.BroadcastScalarToVector256(a5 + p);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            for (int p = 0; p < runLen; p++, bp += NR)
+            {
+                var b0 = Avx.LoadVector256(bp);
+                var b1 = Avx.LoadVector256(bp + 8);
+                var x = Avx.BroadcastScalarToVector256(a0 + p);
+                c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+                x = Avx.BroadcastScalarToVector256(a1 + p);
+                c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+                x = Avx.BroadcastScalarToVector256(a2 + p);
+                c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+                x = Avx.BroadcastScalarToVector256(a3 + p);
+                c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+                x = Avx.BroadcastScalarToVector256(a4 + p);
+                c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+                x = Avx.BroadcastScalarToVector256(a5 + p);
+                c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            }
+            a0 += runStride; a1 += runStride; a2 += runStride; a3 += runStride; a4 += runStride; a5 += runStride;
         }
 
         Store(c, c00, c01, addC);

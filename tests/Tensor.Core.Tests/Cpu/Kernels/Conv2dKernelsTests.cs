@@ -5,7 +5,7 @@ namespace MoeScratch.Tensors.Tests;
 
 /// <summary>
 /// The register-resident bias helpers of <see cref="Conv2dKernels"/> against plain loops, and the image-parallel
-/// im2col/col2im path (large enough to fork) against the naive convolution on 2 threads.
+/// im2col/col2im path (large enough to fork) against the naive convolution on 2 threads, and the implicit-GEMM forward.
 /// </summary>
 [NonParallelizable] // changes the process-wide CpuThreads.Max
 public class Conv2dKernelsTests
@@ -41,6 +41,103 @@ public class Conv2dKernelsTests
         Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(1e-4f));
         Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
         Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+    }
+
+    /// <summary>
+    /// The implicit-GEMM forward (<see cref="Conv2dImplicit"/>) against the naive convolution and, bit for bit, against
+    /// im2col + GEMM where the patch is one depth block: the three Nature convs' geometries (threaded), M a multiple
+    /// of 6 and not, one and four output panels, non-square kernels and strides, the serial path.
+    /// </summary>
+    [TestCase(3, 84, 84, 4, 8, 8, 32, 4, 4, 2)]  // Nature conv 1, M = 1200, threaded
+    [TestCase(2, 9, 9, 3, 3, 3, 16, 2, 2, 1)]    // M = 32: five full tiles and a 2-row edge tile
+    [TestCase(1, 7, 11, 5, 2, 4, 64, 1, 3, 2)]   // four panels, stride 1×3, M = 18
+    [TestCase(5, 6, 6, 8, 3, 3, 48, 3, 3, 2)]    // M = 20, tiny, below the threading threshold
+    [TestCase(4, 20, 20, 32, 4, 4, 64, 2, 2, 2)] // Nature conv 2: KK = 512, beyond one depth block
+    [TestCase(3, 9, 9, 64, 3, 3, 64, 1, 1, 2)]   // Nature conv 3: KK = 576
+    public void ImplicitForwardMatchesNaiveAndIm2Col(int batch, int h, int w, int c, int kh, int kw, int cout,
+                                                      int sh, int sw, int threads)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw, Padding.Valid);
+        Assert.That(Conv2dImplicit.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 100 + cout);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = Rand(cout);
+        int m = batch * g.OutPixels;
+        float[] y = new float[m * cout], yRef = new float[m * cout], yCol = new float[m * cout];
+        float[] col = new float[m * g.PatchSize];
+        int saved = Cpu.CpuThreads.Max;
+        try
+        {
+            Cpu.CpuThreads.Max = threads;
+            Conv2dKernels.Forward(y, x, wt, bias, g);
+            Conv2dKernels.Im2Col(col, x, g, 0, batch);
+            MatMulKernels.Gemm(false, false, m, cout, g.PatchSize, col, g.PatchSize, wt, cout, yCol, cout, false);
+            Conv2dKernels.AddRowVector(yCol, bias, m, cout);
+        }
+        finally
+        {
+            Cpu.CpuThreads.Max = saved;
+        }
+        Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
+        Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
+        // One depth block: the same sums in the same order as the blocked GEMM.
+        if (g.PatchSize <= MoeScratch.Tensors.Cpu.Kernels.Gemm.GemmDriver.KC)
+        {
+            Assert.That(y, Is.EqualTo(yCol).AsCollection);
+        }
+    }
+
+    /// <summary>
+    /// The implicit weight gradient (<see cref="Conv2dImplicitWeightGrad"/>, reached through BackwardWeight) against
+    /// the naive loop, accumulating into a non-zero dw: the Nature convs' geometries (threaded, several depth blocks,
+    /// K = 32 with a 2-row edge tile, K = 64), K = 16 and a serial case.
+    /// </summary>
+    [TestCase(2, 84, 4, 32, 8, 4, 2)]   // Nature conv 1: M = 800, four depth blocks
+    [TestCase(3, 20, 32, 64, 4, 2, 2)]  // Nature conv 2: runs of 128 taps, 8 panels per kernel row
+    [TestCase(4, 9, 64, 64, 3, 1, 2)]    // Nature conv 3: runs of 192 taps
+    [TestCase(1, 10, 8, 16, 2, 2, 1)]   // K = 16, M = 25, serial
+    public void ImplicitWeightGradMatchesNaive(int batch, int h, int c, int cout, int kernel, int stride, int threads)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, h, c), kernel, kernel, cout, stride, stride,
+                                      Padding.Valid);
+        Assert.That(Conv2dImplicitWeightGrad.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 7 + cout);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Rand(batch * h * h * c), dy = Rand(batch * g.OutPixels * cout), w = new float[g.PatchSize * cout];
+        float[] dw = Rand(w.Length), dwRef = (float[])dw.Clone();
+        int saved = Cpu.CpuThreads.Max;
+        try
+        {
+            Cpu.CpuThreads.Max = threads;
+            Conv2dKernels.BackwardWeight(dw, [], dy, x, g);
+        }
+        finally
+        {
+            Cpu.CpuThreads.Max = saved;
+        }
+        Conv2dKernels.BackwardNaive([], dwRef, [], dy, x, w, g);
+        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
+    }
+
+    [Test]
+    public void ImplicitWeightGradDeclinesPaddedWideOrUnalignedConvs()
+    {
+        static bool Can(Shape s, int k, int cout, Padding p) =>
+            Conv2dImplicitWeightGrad.CanRun(Conv2dGeometry.Create("t", s, k, k, cout, 1, 1, p));
+        var shape = new Shape(2, 20, 20, 16);
+        Assert.That(Can(shape, 3, 16, Padding.Symmetric(1)), Is.False);       // padded
+        Assert.That(Can(shape, 2, 80, Padding.Valid), Is.False);              // Cout above the swapped layout
+        Assert.That(Can(new Shape(2, 9, 9, 4), 3, 16, Padding.Valid), Is.False); // runs of 12 taps
+    }
+
+    [Test]
+    public void ImplicitForwardDeclinesPaddedDeepOrOddWidthConvs()
+    {
+        var shape = new Shape(2, 20, 20, 32);
+        Assert.That(Conv2dImplicit.CanRun(Conv2dGeometry.Create("t", shape, 3, 3, 16, 1, 1, Padding.Symmetric(1))), Is.False);
+        Assert.That(Conv2dImplicit.CanRun(Conv2dGeometry.Create("t", shape, 6, 6, 64, 2, 2, Padding.Valid)), Is.False);
+        Assert.That(Conv2dImplicit.CanRun(Conv2dGeometry.Create("t", shape, 2, 2, 80, 1, 1, Padding.Valid)), Is.False);
+        Assert.That(Conv2dImplicit.CanRun(Conv2dGeometry.Create("t", shape, 2, 2, 24, 1, 1, Padding.Valid)), Is.False);
     }
 
     [TestCase(5, 8)]

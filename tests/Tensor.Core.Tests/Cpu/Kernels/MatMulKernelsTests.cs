@@ -64,13 +64,16 @@ public class MatMulKernelsTests
     }
 
     /// <summary>
-    /// Tall, narrow products (m above one row block, n ≤ 2 panels) read A unpacked
+    /// Tall, narrow products (m above one row block, n ≤ 4 panels) read A unpacked
     /// (<see cref="GemmMicroKernel.Kernel6x16RowA"/>); edges in m and n, k over one depth block, with padding.
     /// </summary>
     [TestCase(400, 16, 37, 0)]
     [TestCase(337, 32, 300, 3)]
     [TestCase(203, 18, 5, 0)]
     [TestCase(500, 7, 64, 1)]
+    [TestCase(401, 64, 520, 0)] // Nature conv 2/3 width, k over three depth blocks
+    [TestCase(359, 50, 77, 2)]  // four panels, the last one an edge
+    [TestCase(175, 33, 256, 1)] // three panels, one column in the last
     public void Gemm_TallNarrowDirectA_MatchesNaive(int m, int n, int k, int pad)
     {
         Assert.That(m, Is.GreaterThan(GemmDriver.MC));
@@ -82,9 +85,37 @@ public class MatMulKernelsTests
         }
     }
 
+    /// <summary>
+    /// Transposed B packed by 8×8 register transposes (GemmPacking.PackBTransposed8): panels of 8 and 16 columns and
+    /// a scalar remainder, depths with and without a tail of 8, one and several depth blocks, the DQN Linear's dX
+    /// shape on two threads.
+    /// </summary>
+    [TestCase(32, 45, 21, 1)]
+    [TestCase(32, 24, 264, 0)]
+    [TestCase(7, 16, 8, 3)]
+    [TestCase(200, 39, 517, 0)]
+    [TestCase(32, 3136, 512, 0)]
+    public void Gemm_TransposedBPack_MatchesNaive(int m, int n, int k, int pad)
+    {
+        int saved = CpuThreads.Max;
+        try
+        {
+            CpuThreads.Max = 2;
+            foreach (bool acc in new[] { false, true })
+            {
+                CompareWithNaive(m, n, k, false, true, acc, pad, seed: 3 * m + n + k);
+            }
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+    }
+
     [TestCase(150, 200, 300)] // split over n
     [TestCase(301, 40, 400)]  // split over m
     [TestCase(1023, 33, 300)] // uneven m split with edge tiles in both threads
+    [TestCase(2592, 64, 512)] // Nature conv 2's forward product: split over m, A read unpacked
     public void Gemm_MultiThreaded_MatchesNaive(int m, int n, int k)
     {
         Assert.That(2.0 * m * n * k, Is.GreaterThanOrEqualTo(GemmDriver.ParallelMinFlops), "case must take the threaded path");
