@@ -41,9 +41,12 @@ internal static class Conv2dKernels
         g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 &&
         g.PadTop == 0 && g.PadBottom == 0 && g.PadLeft == 0 && g.PadRight == 0;
 
-    /// <summary>y [B, OH, OW, K] = conv(x [B, H, W, C], w [KK, K]) + bias [K] (bias may be empty).</summary>
+    /// <summary>
+    /// y [B, OH, OW, K] = conv(x [B, H, W, C], w [KK, K]) + bias [K] (bias may be empty), then max(0, y) when
+    /// <paramref name="relu"/> (fused into the implicit path's tile epilogue, a pass over y otherwise).
+    /// </summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-                               in Conv2dGeometry g, int maxColFloats = DefaultMaxColFloats)
+                               in Conv2dGeometry g, int maxColFloats = DefaultMaxColFloats, bool relu = false)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
         if (IsPointwise(g))
@@ -52,7 +55,8 @@ internal static class Conv2dKernels
         }
         else if (Conv2dImplicit.CanRun(g))
         {
-            Conv2dImplicit.Forward(y, x, w, g);
+            Conv2dImplicit.Forward(y, x, w, bias, g, relu); // bias and ReLU in its tile epilogue
+            return;
         }
         else
         {
@@ -75,6 +79,7 @@ internal static class Conv2dKernels
             }
         }
         if (!bias.IsEmpty) AddRowVector(y, bias, g.Batch * p, k);
+        if (relu) TP.Max(y, 0f, y);
     }
 
     /// <summary>dx [B, H, W, C] += col2im(dY [B·P, K] · wᵀ), w [KK, K].</summary>

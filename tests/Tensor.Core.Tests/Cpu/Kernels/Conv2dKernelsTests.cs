@@ -54,14 +54,15 @@ public class Conv2dKernelsTests
     [TestCase(5, 6, 6, 8, 3, 3, 48, 3, 3, 2)]    // M = 20, tiny, below the threading threshold
     [TestCase(4, 20, 20, 32, 4, 4, 64, 2, 2, 2)] // Nature conv 2: KK = 512, beyond one depth block
     [TestCase(3, 9, 9, 64, 3, 3, 64, 1, 1, 2)]   // Nature conv 3: KK = 576
+    [TestCase(2, 9, 9, 3, 3, 3, 16, 2, 2, 2, false)] // no bias: the epilogue leaves the plain sums, edge tile too
     public void ImplicitForwardMatchesNaiveAndIm2Col(int batch, int h, int w, int c, int kh, int kw, int cout,
-                                                      int sh, int sw, int threads)
+                                                      int sh, int sw, int threads, bool withBias = true)
     {
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw, Padding.Valid);
         Assert.That(Conv2dImplicit.CanRun(g), Is.True);
         var rng = new System.Random(batch * 100 + cout);
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = Rand(cout);
+        float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = withBias ? Rand(cout) : [];
         int m = batch * g.OutPixels;
         float[] y = new float[m * cout], yRef = new float[m * cout], yCol = new float[m * cout];
         float[] col = new float[m * g.PatchSize];
@@ -72,7 +73,7 @@ public class Conv2dKernelsTests
             Conv2dKernels.Forward(y, x, wt, bias, g);
             Conv2dKernels.Im2Col(col, x, g, 0, batch);
             MatMulKernels.Gemm(false, false, m, cout, g.PatchSize, col, g.PatchSize, wt, cout, yCol, cout, false);
-            Conv2dKernels.AddRowVector(yCol, bias, m, cout);
+            if (withBias) Conv2dKernels.AddRowVector(yCol, bias, m, cout);
         }
         finally
         {
@@ -85,6 +86,38 @@ public class Conv2dKernelsTests
         {
             Assert.That(y, Is.EqualTo(yCol).AsCollection);
         }
+    }
+
+    /// <summary>
+    /// The implicit forward with the ReLU epilogue against the naive convolution + max(0, ·): per-thread tile ranges
+    /// that are and are not multiples of the 8-tile ReLU group, the 2-row edge tile, the serial path.
+    /// </summary>
+    [TestCase(3, 84, 84, 4, 8, 8, 32, 4, 4, 2)] // M = 1200: 100 tiles per thread, groups of 8 and a rest of 4
+    [TestCase(2, 9, 9, 3, 3, 3, 16, 2, 2, 2)]   // M = 32: 6 tiles (3 per thread), the last a 2-row edge tile
+    [TestCase(6, 11, 11, 8, 3, 3, 32, 1, 1, 1)] // M = 486: 81 tiles serial, 10 groups and 1 left
+    public void ImplicitForwardWithReluMatchesNaive(int batch, int h, int w, int c, int kh, int kw, int cout, int sh,
+                                                    int sw, int threads)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw, Padding.Valid);
+        Assert.That(Conv2dImplicit.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 10 + cout);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = Rand(cout);
+        float[] y = new float[batch * g.OutPixels * cout], yRef = new float[y.Length];
+        int saved = Cpu.CpuThreads.Max;
+        try
+        {
+            Cpu.CpuThreads.Max = threads;
+            Conv2dKernels.Forward(y, x, wt, bias, g, relu: true);
+        }
+        finally
+        {
+            Cpu.CpuThreads.Max = saved;
+        }
+        Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
+        for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
+        Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
+        Assert.That(y.Count(v => v == 0f), Is.InRange(1, y.Length - 1));
     }
 
     /// <summary>
