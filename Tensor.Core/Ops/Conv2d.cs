@@ -54,7 +54,9 @@ public static partial class Ops
     /// is 0, as for <see cref="Relu"/>), then the convolution's rules with dz. Same values and gradients as
     /// Relu(Conv2d(…)).
     /// </remarks>
-    /// <exception cref="ArgumentException">As for <see cref="Conv2d(Tensor, Tensor, Tensor?, int, Padding?)"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// As for <see cref="Conv2d(Tensor, Tensor, Tensor?, int, Padding?)"/>.
+    /// </exception>
     public static Tensor Conv2dRelu(Tensor x, Tensor w, Tensor? bias = null, int stride = 1, Padding? padding = null) =>
         Conv2d(x, w, bias, stride, stride, padding, relu: true);
 

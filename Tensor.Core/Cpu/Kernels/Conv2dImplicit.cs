@@ -40,9 +40,10 @@ internal static unsafe class Conv2dImplicit
     /// y [M, K] = im2col(x) · w [KK, K] + bias [K] (overwritten; bias may be empty). Requires <see cref="CanRun"/>.
     /// </summary>
     /// <remarks>
-    /// With <paramref name="relu"/>, y = max(0, ·) is applied to every few finished tiles while they are still in L1
-    /// (the same TensorPrimitives.Max as the ReLU op, so NaN behaves alike). The bias is the tile epilogue: each tile's rows are set to the bias just before the kernel adds its sums into
-    /// them (addC), so y is not streamed through a second time. bias + Σ equals the old Σ + bias bit for bit.
+    /// The bias is the tile epilogue: each tile's rows are set to the bias just before the kernel adds its sums into
+    /// them (addC), so y is not streamed through a second time; bias + Σ equals the old Σ + bias bit for bit. With
+    /// <paramref name="relu"/>, y = max(0, ·) is applied to every few finished tiles while they are still in L1 (the
+    /// same TensorPrimitives.Max as the ReLU op, so NaN behaves alike).
     /// </remarks>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
                                in Conv2dGeometry g, bool relu = false)
@@ -53,7 +54,8 @@ internal static unsafe class Conv2dImplicit
         {
             nint nx = (nint)px, nw = (nint)pw, ny = (nint)py, nbias = bias.IsEmpty ? 0 : (nint)pbias;
             var geo = g;
-            ForRanges(tiles, threads, (lo, hi) => Rows((float*)ny, (float*)nx, (float*)nw, (float*)nbias, relu, geo, lo, hi));
+            ForRanges(tiles, threads,
+                      (lo, hi) => Rows((float*)ny, (float*)nx, (float*)nw, (float*)nbias, relu, geo, lo, hi));
         }
     }
 

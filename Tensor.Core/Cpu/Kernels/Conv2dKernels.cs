@@ -19,7 +19,9 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// dcol = dY · wᵀ then col2im scatter-adds dcol into dx. Backward kernels accumulate (+=).</para>
 /// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation. Unpadded convs with a short
 /// patch and few output channels skip im2col in the forward (<see cref="Conv2dImplicit"/>) and in the weight gradient
-/// (<see cref="Conv2dImplicitWeightGrad"/>); those two split their own loops across threads and call no GEMM.</para>
+/// (<see cref="Conv2dImplicitWeightGrad"/>), and convs with few input channels compute the weight gradient directly
+/// (<see cref="Conv2dSmallChannelWeightGrad"/>); those three split their own loops across threads and call no
+/// GEMM.</para>
 /// <para>Threads: the batch is not split across threads here; all parallelism comes from
 /// <see cref="MatMulKernels.Gemm"/>, which threads large products itself (splitting here as well would
 /// oversubscribe the two cores). Several images share one GEMM so that M stays large.</para>
@@ -129,6 +131,11 @@ internal static class Conv2dKernels
         if (Conv2dImplicitWeightGrad.CanRun(g))
         {
             Conv2dImplicitWeightGrad.Accumulate(dw, dy, x, g);
+            return;
+        }
+        if (Conv2dSmallChannelWeightGrad.CanRun(g))
+        {
+            Conv2dSmallChannelWeightGrad.Accumulate(dw, dy, x, g);
             return;
         }
         int chunk = ImagesPerChunk(g, maxColFloats);

@@ -150,7 +150,8 @@ public class Conv2dTests
             var w = Tensor.FromArray(Rand(ws.Aggregate(1, (p, d) => p * d)), new Shape(ws));
             var bias = Tensor.FromArray(Rand(ws[3]), new Shape(ws[3]));
             x.RequiresGrad = w.RequiresGrad = bias.RequiresGrad = true;
-            var y = fuse ? Ops.Conv2dRelu(x, w, bias, stride, padding) : Ops.Relu(Ops.Conv2d(x, w, bias, stride, padding));
+            var y = fuse ? Ops.Conv2dRelu(x, w, bias, stride, padding)
+                         : Ops.Relu(Ops.Conv2d(x, w, bias, stride, padding));
             var dy = Tensor.FromArray(Rand(y.Count), y.Shape);
             Ops.Sum(Ops.Mul(y, dy)).Backward();
             return (y.ToArray(), [x.Grad!.ToArray(), w.Grad!.ToArray(), bias.Grad!.ToArray()]);

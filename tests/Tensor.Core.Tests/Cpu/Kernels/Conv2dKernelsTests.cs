@@ -152,6 +152,42 @@ public class Conv2dKernelsTests
         Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
     }
 
+    /// <summary>
+    /// The direct few-channel weight gradient (<see cref="Conv2dSmallChannelWeightGrad"/>, reached through
+    /// BackwardWeight) against the naive loop, accumulating into a non-zero dw, with the bias gradient beside it:
+    /// IMPALA's first conv (SAME, threaded), strides with asymmetric pads, taps that fall wholly in the padding, one
+    /// channel, K = 32.
+    /// </summary>
+    [TestCase(8, 30, 30, 4, 3, 3, 16, 1, 1, 1, 1, 1, 1, 2)] // IMPALA conv 0 pattern: 3×3 SAME, 2 threads
+    [TestCase(2, 11, 9, 6, 3, 2, 16, 2, 3, 1, 2, 0, 1, 1)]  // C = 6 (four + two), strides 2×3, uneven pads, serial
+    [TestCase(1, 4, 2, 2, 3, 3, 32, 1, 1, 3, 0, 0, 2, 1)]   // taps wholly in the pads (3 rows above, 2 columns right)
+    [TestCase(3, 10, 10, 1, 2, 2, 32, 3, 3, 0, 0, 0, 0, 2)] // one channel, VALID (implicit path needs KW·C % 16 = 0)
+    public void SmallChannelWeightGradMatchesNaive(int batch, int h, int w, int c, int kh, int kw, int cout, int sh,
+                                                   int sw, int top, int bottom, int left, int right, int threads)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw,
+                                      Padding.Explicit(top, bottom, left, right));
+        Assert.That(Conv2dImplicitWeightGrad.CanRun(g), Is.False);
+        Assert.That(Conv2dSmallChannelWeightGrad.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 11 + cout + c);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Rand(batch * h * w * c), dy = Rand(batch * g.OutPixels * cout), wt = new float[g.PatchSize * cout];
+        float[] dw = Rand(wt.Length), dwRef = (float[])dw.Clone(), db = Rand(cout), dbRef = (float[])db.Clone();
+        int saved = Cpu.CpuThreads.Max;
+        try
+        {
+            Cpu.CpuThreads.Max = threads;
+            Conv2dKernels.BackwardWeight(dw, db, dy, x, g);
+        }
+        finally
+        {
+            Cpu.CpuThreads.Max = saved;
+        }
+        Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, wt, g);
+        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
+        Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+    }
+
     [Test]
     public void ImplicitWeightGradDeclinesPaddedWideOrUnalignedConvs()
     {
