@@ -19,9 +19,9 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// dcol = dY · wᵀ then col2im scatter-adds dcol into dx. Backward kernels accumulate (+=).</para>
 /// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation. Unpadded convs with a short
 /// patch and few output channels skip im2col in the forward (<see cref="Conv2dImplicit"/>) and in the weight gradient
-/// (<see cref="Conv2dImplicitWeightGrad"/>), and convs with few input channels compute the weight gradient directly
-/// (<see cref="Conv2dSmallChannelWeightGrad"/>); those three split their own loops across threads and call no
-/// GEMM.</para>
+/// (<see cref="Conv2dImplicitWeightGrad"/>), and convs with few input channels run direct loops for the forward
+/// (<see cref="Conv2dSmallChannel"/>) and the weight gradient (<see cref="Conv2dSmallChannelWeightGrad"/>); these
+/// four split their own loops across threads and call no GEMM.</para>
 /// <para>Threads: the batch is not split across threads here; all parallelism comes from
 /// <see cref="MatMulKernels.Gemm"/>, which threads large products itself (splitting here as well would
 /// oversubscribe the two cores). Several images share one GEMM so that M stays large.</para>
@@ -58,6 +58,12 @@ internal static class Conv2dKernels
         else if (Conv2dImplicit.CanRun(g))
         {
             Conv2dImplicit.Forward(y, x, w, bias, g, relu); // bias and ReLU in its tile epilogue
+            return;
+        }
+        else if (Conv2dSmallChannel.CanRun(g))
+        {
+            Conv2dSmallChannel.Forward(y, x, w, bias, g); // bias in its tiles
+            if (relu) TP.Max(y, 0f, y);
             return;
         }
         else

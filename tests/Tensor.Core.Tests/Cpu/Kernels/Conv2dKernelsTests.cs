@@ -104,16 +104,7 @@ public class Conv2dKernelsTests
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = Rand(cout);
         float[] y = new float[batch * g.OutPixels * cout], yRef = new float[y.Length];
-        int saved = Cpu.CpuThreads.Max;
-        try
-        {
-            Cpu.CpuThreads.Max = threads;
-            Conv2dKernels.Forward(y, x, wt, bias, g, relu: true);
-        }
-        finally
-        {
-            Cpu.CpuThreads.Max = saved;
-        }
+        WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: true));
         Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
         for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
         Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
@@ -153,6 +144,37 @@ public class Conv2dKernelsTests
     }
 
     /// <summary>
+    /// The direct few-channel forward (<see cref="Conv2dSmallChannel"/>, reached through Forward) against the naive
+    /// loop, with and without bias and ReLU: IMPALA's first conv (SAME, threaded), C = 6 with strides 2×3 and uneven
+    /// pads, taps wholly in the pads, one channel with K = 32 (two panels), an image narrower than one 6-pixel tile.
+    /// </summary>
+    [TestCase(8, 30, 30, 4, 3, 3, 16, 1, 1, 1, 1, 1, 1, 2, true, false)]
+    [TestCase(2, 11, 9, 6, 3, 2, 16, 2, 3, 1, 2, 0, 1, 1, true, true)]
+    [TestCase(1, 4, 2, 2, 3, 3, 32, 1, 1, 3, 0, 0, 2, 1, false, false)]
+    [TestCase(3, 20, 20, 1, 2, 2, 32, 1, 1, 0, 1, 1, 0, 2, false, true)]
+    [TestCase(2, 5, 4, 3, 3, 3, 16, 1, 1, 1, 1, 1, 1, 1, true, true)]
+    public void SmallChannelForwardMatchesNaive(int batch, int h, int w, int c, int kh, int kw, int cout, int sh,
+                                                int sw, int top, int bottom, int left, int right, int threads,
+                                                bool withBias, bool relu)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw,
+                                      Padding.Explicit(top, bottom, left, right));
+        Assert.That(Conv2dImplicit.CanRun(g), Is.False);
+        Assert.That(Conv2dSmallChannel.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 13 + cout + c);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = withBias ? Rand(cout) : [];
+        float[] y = Rand(batch * g.OutPixels * cout), yRef = new float[y.Length];
+        WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: relu));
+        Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
+        if (relu)
+        {
+            for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
+        }
+        Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
+    }
+
+    /// <summary>
     /// The direct few-channel weight gradient (<see cref="Conv2dSmallChannelWeightGrad"/>, reached through
     /// BackwardWeight) against the naive loop, accumulating into a non-zero dw, with the bias gradient beside it:
     /// IMPALA's first conv (SAME, threaded), strides with asymmetric pads, taps that fall wholly in the padding, one
@@ -173,16 +195,7 @@ public class Conv2dKernelsTests
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] x = Rand(batch * h * w * c), dy = Rand(batch * g.OutPixels * cout), wt = new float[g.PatchSize * cout];
         float[] dw = Rand(wt.Length), dwRef = (float[])dw.Clone(), db = Rand(cout), dbRef = (float[])db.Clone();
-        int saved = Cpu.CpuThreads.Max;
-        try
-        {
-            Cpu.CpuThreads.Max = threads;
-            Conv2dKernels.BackwardWeight(dw, db, dy, x, g);
-        }
-        finally
-        {
-            Cpu.CpuThreads.Max = saved;
-        }
+        WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
         Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, wt, g);
         Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
         Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
@@ -238,5 +251,20 @@ public class Conv2dKernelsTests
         for (int j = 0; j < k; j++) sumRef[j] += v[j];
         Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-6f));
         Assert.That(sum, Is.EqualTo(sumRef.Select(d => (float)d).ToArray()).AsCollection.Within(1e-5f));
+    }
+
+    /// <summary>Runs <paramref name="body"/> with CpuThreads.Max set to <paramref name="threads"/>.</summary>
+    private static void WithThreads(int threads, Action body)
+    {
+        int saved = Cpu.CpuThreads.Max;
+        try
+        {
+            Cpu.CpuThreads.Max = threads;
+            body();
+        }
+        finally
+        {
+            Cpu.CpuThreads.Max = saved;
+        }
     }
 }
