@@ -171,4 +171,9 @@ public abstract class Layer : Module
 
     /// <summary>Output shape for an input shape (batch dimension included), computed without running.</summary>
     public abstract Shape OutputShape(Shape input);
+
+    /// <summary>
+    /// ReLU(Forward(x)); layers whose op can fuse the ReLU (<see cref="Layers.Conv2d"/>) override it with the fused op.
+    /// </summary>
+    public virtual Tensor ForwardRelu(Tensor x) => Ops.Relu(Forward(x));
 }

@@ -39,7 +39,7 @@ public sealed class NatureCnn : Layer
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) =>
-        Ops.Relu(Conv3.Forward(Ops.Relu(Conv2.Forward(Ops.Relu(Conv1.Forward(x))))));
+        Conv3.ForwardRelu(Conv2.ForwardRelu(Conv1.ForwardRelu(x)));
 
     /// <inheritdoc/>
     public override Shape OutputShape(Shape input) => Conv3.OutputShape(Conv2.OutputShape(Conv1.OutputShape(input)));
@@ -69,7 +69,7 @@ public sealed class MinAtarEncoder : Layer
     public Layer Conv { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => Ops.Relu(Conv.Forward(x));
+    public override Tensor Forward(Tensor x) => Conv.ForwardRelu(x);
 
     /// <inheritdoc/>
     public override Shape OutputShape(Shape input) => Conv.OutputShape(input);

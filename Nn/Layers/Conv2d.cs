@@ -57,6 +57,9 @@ public sealed class Conv2d : Layer
     public override Tensor Forward(Tensor x) => Ops.Conv2d(x, Weight, Bias, Stride, Padding);
 
     /// <inheritdoc/>
+    public override Tensor ForwardRelu(Tensor x) => Ops.Conv2dRelu(x, Weight, Bias, Stride, Padding);
+
+    /// <inheritdoc/>
     public override Shape OutputShape(Shape input)
     {
         if (input.Rank != 4 || input[3] != InChannels)

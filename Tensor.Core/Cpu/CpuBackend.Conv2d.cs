@@ -9,6 +9,10 @@ public sealed partial class CpuBackend
         Conv2dKernels.Forward(S(y), S(x), S(w), bias is null ? default : S(bias), g);
 
     /// <inheritdoc/>
+    public void Conv2dReluForward(Tensor y, Tensor x, Tensor w, Tensor? bias, in Conv2dGeometry g) =>
+        Conv2dKernels.Forward(S(y), S(x), S(w), bias is null ? default : S(bias), g, relu: true);
+
+    /// <inheritdoc/>
     public void Conv2dBackwardInput(Tensor dx, Tensor dy, Tensor w, in Conv2dGeometry g) =>
         Conv2dKernels.BackwardInput(S(dx), S(dy), S(w), g);
 

@@ -36,17 +36,50 @@ public static partial class Ops
     /// <param name="padding">Spatial padding; null means <see cref="Padding.Valid"/>.</param>
     /// <remarks>dX = col2im(dY · Wᵀ); dW = im2col(x)ᵀ · dY; dBias = Σ_{B, OH, OW} dY.</remarks>
     /// <exception cref="ArgumentException">As for the other overload.</exception>
-    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, int strideH, int strideW, Padding? padding = null)
+    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, int strideH, int strideW, Padding? padding = null) =>
+        Conv2d(x, w, bias, strideH, strideW, padding, relu: false);
+
+    /// <summary>
+    /// ReLU(Conv2d(x, w, bias)) as one op: the CPU backend applies the ReLU in the convolution's output step instead
+    /// of a separate pass over y (see the <see cref="Conv2d(Tensor, Tensor, Tensor?, int, Padding?)"/> overload for
+    /// the arguments).
+    /// </summary>
+    /// <param name="x">Input [B, H, W, C].</param>
+    /// <param name="w">Weights [KH, KW, C, Cout].</param>
+    /// <param name="bias">Optional bias [Cout].</param>
+    /// <param name="stride">Stride along both spatial axes.</param>
+    /// <param name="padding">Spatial padding; null means <see cref="Padding.Valid"/>.</param>
+    /// <remarks>
+    /// y = max(0, z) with z the convolution; dz = dY·[y &gt; 0] (y &gt; 0 exactly where z &gt; 0, so the gradient at 0
+    /// is 0, as for <see cref="Relu"/>), then the convolution's rules with dz. Same values and gradients as
+    /// Relu(Conv2d(…)).
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// As for <see cref="Conv2d(Tensor, Tensor, Tensor?, int, Padding?)"/>.
+    /// </exception>
+    public static Tensor Conv2dRelu(Tensor x, Tensor w, Tensor? bias = null, int stride = 1, Padding? padding = null) =>
+        Conv2d(x, w, bias, stride, stride, padding, relu: true);
+
+    private static Tensor Conv2d(Tensor x, Tensor w, Tensor? bias, int strideH, int strideW, Padding? padding,
+                                 bool relu)
     {
         var g = ValidateConv2d(x, w, bias, strideH, strideW, padding ?? Padding.Valid);
         var y = NewLike(x, g.OutputShape);
-        x.Backend.Conv2dForward(y, x, w, bias, g);
+        if (relu) x.Backend.Conv2dReluForward(y, x, w, bias, g);
+        else x.Backend.Conv2dForward(y, x, w, bias, g);
 
         bool biasGrad = bias is not null && bias.RequiresGrad;
         if (GradMode.ShouldRecord(x, w) || (biasGrad && GradMode.ShouldRecord(bias!)))
         {
-            Record(y, "conv2d", bias is null ? [x, w] : [x, w, bias], dy =>
+            Record(y, relu ? "conv2d_relu" : "conv2d", bias is null ? [x, w] : [x, w, bias], dOut =>
             {
+                var dy = dOut;
+                if (relu)
+                {
+                    // dz += [y > 0]·dOut: the ReLU rule evaluated at y, which is positive exactly where z is.
+                    dy = Tensor.Zeros(y.Shape, y.Backend);
+                    y.Backend.UnaryBackward(UnaryOp.Relu, 0f, dy, dOut, y, y);
+                }
                 if (x.RequiresGrad)
                 {
                     var dx = Tensor.Zeros(x.Shape, x.Backend);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 using MoeScratch.Tensors.Cpu.Kernels.Gemm;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
@@ -35,16 +36,26 @@ internal static unsafe class Conv2dImplicit
         g.PatchSize <= 4 * GemmDriver.KC && g.Cout % NR == 0 && g.Cout <= GemmDriver.DirectAMaxN &&
         g.KH * g.KW > 1;
 
-    /// <summary>y [M, K] = im2col(x) · w [KK, K] (overwritten; no bias). Requires <see cref="CanRun"/>.</summary>
-    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, in Conv2dGeometry g)
+    /// <summary>
+    /// y [M, K] = im2col(x) · w [KK, K] + bias [K] (overwritten; bias may be empty). Requires <see cref="CanRun"/>.
+    /// </summary>
+    /// <remarks>
+    /// The bias is the tile epilogue: each tile's rows are set to the bias just before the kernel adds its sums into
+    /// them (addC), so y is not streamed through a second time; bias + Σ equals the old Σ + bias bit for bit. With
+    /// <paramref name="relu"/>, y = max(0, ·) is applied to every few finished tiles while they are still in L1 (the
+    /// same TensorPrimitives.Max as the ReLU op, so NaN behaves alike).
+    /// </remarks>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+                               in Conv2dGeometry g, bool relu = false)
     {
         int m = g.Batch * g.OutPixels, tiles = (m + MR - 1) / MR;
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, tiles) : 1;
-        fixed (float* px = x, pw = w, py = y)
+        fixed (float* px = x, pw = w, py = y, pbias = bias)
         {
-            nint nx = (nint)px, nw = (nint)pw, ny = (nint)py;
+            nint nx = (nint)px, nw = (nint)pw, ny = (nint)py, nbias = bias.IsEmpty ? 0 : (nint)pbias;
             var geo = g;
-            ForRanges(tiles, threads, (lo, hi) => Rows((float*)ny, (float*)nx, (float*)nw, geo, lo, hi));
+            ForRanges(tiles, threads,
+                      (lo, hi) => Rows((float*)ny, (float*)nx, (float*)nw, (float*)nbias, relu, geo, lo, hi));
         }
     }
 
@@ -67,8 +78,10 @@ internal static unsafe class Conv2dImplicit
         });
     }
 
-    /// <summary>Row tiles [t0, t1) of y: pack w once, then every full tile reads its six rows from x.</summary>
-    private static void Rows(float* y, float* x, float* w, in Conv2dGeometry g, int t0, int t1)
+    /// <summary>
+    /// Row tiles [t0, t1) of y: pack w once, then every full tile reads its six rows from x. bias: null for none.
+    /// </summary>
+    private static void Rows(float* y, float* x, float* w, float* bias, bool relu, in Conv2dGeometry g, int t0, int t1)
     {
         int kk = g.PatchSize, n = g.Cout, m = g.Batch * g.OutPixels;
         int segLen = g.KW * g.C, rowLen = g.W * g.C;
@@ -81,14 +94,22 @@ internal static unsafe class Conv2dImplicit
             for (int t = t0; t < t1; t++)
             {
                 int r0 = t * MR, mr = Math.Min(MR, m - r0);
+                // ReLU epilogue over the tiles finished since the last one (one TensorPrimitives call per ReluTiles).
+                if (relu && t > t0 && (t - t0) % ReluTiles == 0) Relu(y, n, (t - ReluTiles) * MR, r0);
                 for (int i = 0; i < mr; i++) rows[i] = RowOrigin(x, g, r0 + i);
                 float* c = y + (long)r0 * n;
+                bool addC = bias is not null;
+                if (addC)
+                {
+                    var biasRow = new ReadOnlySpan<float>(bias, n);
+                    for (int i = 0; i < mr; i++) biasRow.CopyTo(new Span<float>(c + (long)i * n, n));
+                }
                 if (mr == MR)
                 {
                     for (int jr = 0; jr < n; jr += NR)
                     {
                         GemmMicroKernel.Kernel6x16Runs(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH,
-                                                       segLen, rowLen, packB + (long)jr * kk, c + jr, n, addC: false);
+                                                       segLen, rowLen, packB + (long)jr * kk, c + jr, n, addC);
                     }
                     continue;
                 }
@@ -104,11 +125,22 @@ internal static unsafe class Conv2dImplicit
                 }
                 for (int jr = 0; jr < n; jr += NR)
                 {
-                    GemmMicroKernel.KernelEdge(kk, packA, packB + (long)jr * kk, c + jr, n, mr, NR, addC: false);
+                    GemmMicroKernel.KernelEdge(kk, packA, packB + (long)jr * kk, c + jr, n, mr, NR, addC);
                 }
             }
+            if (relu && t1 > t0) Relu(y, n, (t0 + (t1 - t0 - 1) / ReluTiles * ReluTiles) * MR, Math.Min(m, t1 * MR));
         }
         ArrayPool<float>.Shared.Return(buf);
+    }
+
+    /// <summary>Tiles per ReLU epilogue call: 8 tiles of 6 rows are 6–12 KiB at 32–64 channels, still in L1.</summary>
+    private const int ReluTiles = 8;
+
+    /// <summary>Rows [r0, r1) of y [M, n] ← max(0, ·).</summary>
+    private static void Relu(float* y, int n, int r0, int r1)
+    {
+        var rows = new Span<float>(y + (long)r0 * n, (r1 - r0) * n);
+        TP.Max(rows, 0f, rows);
     }
 
     /// <summary>

@@ -19,7 +19,9 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// dcol = dY · wᵀ then col2im scatter-adds dcol into dx. Backward kernels accumulate (+=).</para>
 /// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation. Unpadded convs with a short
 /// patch and few output channels skip im2col in the forward (<see cref="Conv2dImplicit"/>) and in the weight gradient
-/// (<see cref="Conv2dImplicitWeightGrad"/>); those two split their own loops across threads and call no GEMM.</para>
+/// (<see cref="Conv2dImplicitWeightGrad"/>), and convs with few input channels run direct loops for the forward
+/// (<see cref="Conv2dSmallChannel"/>) and the weight gradient (<see cref="Conv2dSmallChannelWeightGrad"/>); these
+/// four split their own loops across threads and call no GEMM.</para>
 /// <para>Threads: the batch is not split across threads here; all parallelism comes from
 /// <see cref="MatMulKernels.Gemm"/>, which threads large products itself (splitting here as well would
 /// oversubscribe the two cores). Several images share one GEMM so that M stays large.</para>
@@ -41,9 +43,12 @@ internal static class Conv2dKernels
         g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 &&
         g.PadTop == 0 && g.PadBottom == 0 && g.PadLeft == 0 && g.PadRight == 0;
 
-    /// <summary>y [B, OH, OW, K] = conv(x [B, H, W, C], w [KK, K]) + bias [K] (bias may be empty).</summary>
+    /// <summary>
+    /// y [B, OH, OW, K] = conv(x [B, H, W, C], w [KK, K]) + bias [K] (bias may be empty), then max(0, y) when
+    /// <paramref name="relu"/> (fused into the implicit path's tile epilogue, a pass over y otherwise).
+    /// </summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-                               in Conv2dGeometry g, int maxColFloats = DefaultMaxColFloats)
+                               in Conv2dGeometry g, int maxColFloats = DefaultMaxColFloats, bool relu = false)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
         if (IsPointwise(g))
@@ -52,7 +57,14 @@ internal static class Conv2dKernels
         }
         else if (Conv2dImplicit.CanRun(g))
         {
-            Conv2dImplicit.Forward(y, x, w, g);
+            Conv2dImplicit.Forward(y, x, w, bias, g, relu); // bias and ReLU in its tile epilogue
+            return;
+        }
+        else if (Conv2dSmallChannel.CanRun(g))
+        {
+            Conv2dSmallChannel.Forward(y, x, w, bias, g); // bias in its tiles
+            if (relu) TP.Max(y, 0f, y);
+            return;
         }
         else
         {
@@ -75,6 +87,7 @@ internal static class Conv2dKernels
             }
         }
         if (!bias.IsEmpty) AddRowVector(y, bias, g.Batch * p, k);
+        if (relu) TP.Max(y, 0f, y);
     }
 
     /// <summary>dx [B, H, W, C] += col2im(dY [B·P, K] · wᵀ), w [KK, K].</summary>
@@ -124,6 +137,11 @@ internal static class Conv2dKernels
         if (Conv2dImplicitWeightGrad.CanRun(g))
         {
             Conv2dImplicitWeightGrad.Accumulate(dw, dy, x, g);
+            return;
+        }
+        if (Conv2dSmallChannelWeightGrad.CanRun(g))
+        {
+            Conv2dSmallChannelWeightGrad.Accumulate(dw, dy, x, g);
             return;
         }
         int chunk = ImagesPerChunk(g, maxColFloats);

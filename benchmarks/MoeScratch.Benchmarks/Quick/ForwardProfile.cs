@@ -7,7 +7,7 @@ namespace MoeScratch.Benchmarks.Quick;
 
 /// <summary>
 /// <c>profile forward</c>: min and median time of each stage of the <c>dqn-forward-b32</c> workload (bytes → float,
-/// each conv, each ReLU, torso, head) under NoGrad, to see what costs beside the GEMMs.
+/// each conv with its fused ReLU, torso, head) under NoGrad, to see what costs beside the GEMMs.
 /// </summary>
 public static class ForwardProfile
 {
@@ -18,7 +18,7 @@ public static class ForwardProfile
         var net = AnchorNetworks.Create(AnchorModel.NatureDqn, false, new Rng(1234));
         var enc = (NatureCnn)net.Encoder;
         byte[] states = new AnchorReplayBatch(size, 11).States[..(32 * size.FrameBytes)];
-        string[] names = ["from-bytes", "conv1", "relu1", "conv2", "relu2", "conv3", "relu3", "torso", "head", "total"];
+        string[] names = ["from-bytes", "conv1+relu", "conv2+relu", "conv3+relu", "torso", "head", "total"];
         var times = names.Select(_ => new List<double>()).ToArray();
         for (int it = 0; it < iters + 10; it++)
         {
@@ -34,15 +34,12 @@ public static class ForwardProfile
                 return ms;
             }
             var x = Tensor.FromBytes(states, size.Frames(32)); t[0] = Lap();
-            x = enc.Conv1.Forward(x); t[1] = Lap();
-            x = Ops.Relu(x); t[2] = Lap();
-            x = enc.Conv2.Forward(x); t[3] = Lap();
-            x = Ops.Relu(x); t[4] = Lap();
-            x = enc.Conv3.Forward(x); t[5] = Lap();
-            x = Ops.Relu(x); t[6] = Lap();
-            var f = net.Torso.Forward(x).Features; t[7] = Lap();
-            _ = net.Head.Forward(f); t[8] = Lap();
-            t[9] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            x = enc.Conv1.ForwardRelu(x); t[1] = Lap(); // the fused Conv2dRelu, as in NatureCnn.Forward
+            x = enc.Conv2.ForwardRelu(x); t[2] = Lap();
+            x = enc.Conv3.ForwardRelu(x); t[3] = Lap();
+            var f = net.Torso.Forward(x).Features; t[4] = Lap();
+            _ = net.Head.Forward(f); t[5] = Lap();
+            t[6] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             if (it < 10) continue;
             for (int i = 0; i < names.Length; i++) times[i].Add(t[i]);
         }

@@ -113,6 +113,51 @@ public class Conv2dTests
         GradCheck.Check($"conv2d no bias {padding}", t => Ops.Conv2d(t[0], t[1], null, stride, padding), noBias);
     }
 
+    /// <summary>
+    /// Conv2dRelu against Relu(Conv2d) on the CPU: the forward bit for bit and every gradient (x, w, bias) for a random
+    /// output gradient, on the implicit path (VALID, 32 and 16 channels, edge tile) and the im2col path (SAME).
+    /// </summary>
+    [TestCase(new[] { 3, 20, 20, 4 }, new[] { 8, 8, 4, 32 }, 4, 0, 2)] // Nature conv 1 kernel, M = 48
+    [TestCase(new[] { 2, 9, 9, 3 }, new[] { 3, 3, 3, 16 }, 2, 0, 1)]   // M = 32: five full tiles and a 2-row edge
+    [TestCase(new[] { 2, 6, 7, 2 }, new[] { 3, 3, 2, 5 }, 1, 1, 2)]    // SAME: im2col + GEMM, then the ReLU pass
+    public void Conv2dRelu_MatchesReluOfConv2d_ForwardAndGradients(int[] xs, int[] ws, int stride, int padKind,
+                                                                   int threads)
+    {
+        var padding = padKind == 0 ? Padding.Valid : Padding.Same;
+        int saved = MoeScratch.Tensors.Cpu.CpuThreads.Max;
+        try
+        {
+            MoeScratch.Tensors.Cpu.CpuThreads.Max = threads;
+            var (fused, fusedGrads) = Run(true);
+            var (plain, plainGrads) = Run(false);
+            Assert.That(fused, Is.EqualTo(plain).AsCollection, "forward conv2d_relu");
+            Assert.That(fused.Count(v => v == 0f), Is.InRange(1, fused.Length - 1), "forward: a ReLU that never clips");
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.That(fusedGrads[i], Is.EqualTo(plainGrads[i]).AsCollection.Within(1e-5f), $"backward input {i}");
+            }
+        }
+        finally
+        {
+            MoeScratch.Tensors.Cpu.CpuThreads.Max = saved;
+        }
+
+        (float[] Y, float[][] Grads) Run(bool fuse)
+        {
+            var rng = new System.Random(3);
+            float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            var x = Tensor.FromArray(Rand(xs.Aggregate(1, (p, d) => p * d)), new Shape(xs));
+            var w = Tensor.FromArray(Rand(ws.Aggregate(1, (p, d) => p * d)), new Shape(ws));
+            var bias = Tensor.FromArray(Rand(ws[3]), new Shape(ws[3]));
+            x.RequiresGrad = w.RequiresGrad = bias.RequiresGrad = true;
+            var y = fuse ? Ops.Conv2dRelu(x, w, bias, stride, padding)
+                         : Ops.Relu(Ops.Conv2d(x, w, bias, stride, padding));
+            var dy = Tensor.FromArray(Rand(y.Count), y.Shape);
+            Ops.Sum(Ops.Mul(y, dy)).Backward();
+            return (y.ToArray(), [x.Grad!.ToArray(), w.Grad!.ToArray(), bias.Grad!.ToArray()]);
+        }
+    }
+
     [TestCase(1, 1, 0, Conv2dKernels.DefaultMaxColFloats)]
     [TestCase(2, 2, 1, Conv2dKernels.DefaultMaxColFloats)]
     [TestCase(3, 1, 2, Conv2dKernels.DefaultMaxColFloats)]
