@@ -27,4 +27,23 @@ public static class CpuThreads
             Volatile.Write(ref max, value);
         }
     }
+
+    /// <summary>
+    /// body(lo, hi) over [0, units) cut into <paramref name="threads"/> contiguous ranges, one per worker; on the
+    /// calling thread alone when threads ≤ 1.
+    /// </summary>
+    internal static void ForRanges(int units, int threads, Action<int, int> body)
+    {
+        if (threads <= 1)
+        {
+            body(0, units);
+            return;
+        }
+        int per = (units + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int lo = t * per, hi = Math.Min(units, lo + per);
+            if (lo < hi) body(lo, hi);
+        });
+    }
 }

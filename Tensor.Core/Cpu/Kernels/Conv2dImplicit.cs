@@ -54,28 +54,9 @@ internal static unsafe class Conv2dImplicit
         {
             nint nx = (nint)px, nw = (nint)pw, ny = (nint)py, nbias = bias.IsEmpty ? 0 : (nint)pbias;
             var geo = g;
-            ForRanges(tiles, threads,
+            CpuThreads.ForRanges(tiles, threads,
                       (lo, hi) => Rows((float*)ny, (float*)nx, (float*)nw, (float*)nbias, relu, geo, lo, hi));
         }
-    }
-
-    /// <summary>
-    /// body(lo, hi) over [0, units) cut into <paramref name="threads"/> contiguous ranges, one per worker; on the
-    /// calling thread alone when threads ≤ 1.
-    /// </summary>
-    internal static void ForRanges(int units, int threads, Action<int, int> body)
-    {
-        if (threads <= 1)
-        {
-            body(0, units);
-            return;
-        }
-        int per = (units + threads - 1) / threads;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int lo = t * per, hi = Math.Min(units, lo + per);
-            if (lo < hi) body(lo, hi);
-        });
     }
 
     /// <summary>

@@ -36,7 +36,7 @@ internal static unsafe class Conv2dImplicitWeightGrad
         {
             nint nt = (nint)pt, ndy = (nint)pdy, nx = (nint)px;
             var geo = g;
-            Conv2dImplicit.ForRanges(panels, threads,
+            CpuThreads.ForRanges(panels, threads,
                                      (lo, hi) => Panels((float*)nt, (float*)ndy, (float*)nx, geo, lo, hi));
         }
         for (int o = 0; o < k; o++)

@@ -254,15 +254,11 @@ internal static class Conv2dKernels
         fixed (float* px = x)
         {
             nint nc = (nint)pc, nx = (nint)px;
-            int xLen = x.Length, perImage = g.OutPixels * g.PatchSize, per = (nb + threads - 1) / threads;
+            int xLen = x.Length, perImage = g.OutPixels * g.PatchSize;
             var geo = g;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int lo = t * per, hi = Math.Min(nb, lo + per);
-                if (lo >= hi) return;
+            CpuThreads.ForRanges(nb, threads, (lo, hi) =>
                 Im2Col(new Span<float>((float*)nc + (long)lo * perImage, (hi - lo) * perImage),
-                       new ReadOnlySpan<float>((float*)nx, xLen), geo, b0 + lo, hi - lo);
-            });
+                       new ReadOnlySpan<float>((float*)nx, xLen), geo, b0 + lo, hi - lo));
         }
     }
 
@@ -279,15 +275,11 @@ internal static class Conv2dKernels
         fixed (float* pd = dx)
         {
             nint nc = (nint)pc, nd = (nint)pd;
-            int dLen = dx.Length, perImage = g.OutPixels * g.PatchSize, per = (nb + threads - 1) / threads;
+            int dLen = dx.Length, perImage = g.OutPixels * g.PatchSize;
             var geo = g;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int lo = t * per, hi = Math.Min(nb, lo + per);
-                if (lo >= hi) return;
+            CpuThreads.ForRanges(nb, threads, (lo, hi) =>
                 Col2Im(new Span<float>((float*)nd, dLen),
-                       new ReadOnlySpan<float>((float*)nc + (long)lo * perImage, (hi - lo) * perImage), geo, b0 + lo, hi - lo);
-            });
+                       new ReadOnlySpan<float>((float*)nc + (long)lo * perImage, (hi - lo) * perImage), geo, b0 + lo, hi - lo));
         }
     }
 

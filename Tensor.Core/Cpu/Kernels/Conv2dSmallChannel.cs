@@ -43,7 +43,7 @@ internal static unsafe class Conv2dSmallChannel
         {
             nint ny = (nint)py, nx = (nint)px, nw = (nint)pw, nb = bias.IsEmpty ? (nint)zero : (nint)pb;
             var geo = g;
-            Conv2dImplicit.ForRanges(rows, threads,
+            CpuThreads.ForRanges(rows, threads,
                                      (lo, hi) => Rows((float*)ny, (float*)nx, (float*)nw, (float*)nb, geo, lo, hi));
         }
     }

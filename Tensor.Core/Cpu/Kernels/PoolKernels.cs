@@ -57,14 +57,9 @@ internal static class PoolKernels
                 nint ny = (nint)py, na = (nint)pa, nx = (nint)px;
                 int yLen = y.Length, aLen = argmax.Length, xLen = x.Length;
                 var geo = g;
-                int per = (g.Batch + threads - 1) / threads;
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-                {
-                    int b0 = t * per, b1 = Math.Min(geo.Batch, b0 + per);
-                    if (b0 >= b1) return;
+                CpuThreads.ForRanges(g.Batch, threads, (b0, b1) =>
                     MaxForwardImages(new Span<float>((float*)ny, yLen), new Span<float>((float*)na, aLen),
-                                     new ReadOnlySpan<float>((float*)nx, xLen), geo, b0, b1);
-                });
+                                     new ReadOnlySpan<float>((float*)nx, xLen), geo, b0, b1));
             }
         }
     }
