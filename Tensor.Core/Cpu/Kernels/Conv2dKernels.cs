@@ -17,11 +17,13 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// NHWC/HWIO layout, see <c>Ops</c>).</para>
 /// <para>Forward: y = im2col(x) · w (+ bias). Backward: dW += colᵀ · dY; dBias += Σ_rows dY;
 /// dcol = dY · wᵀ then col2im scatter-adds dcol into dx. Backward kernels accumulate (+=).</para>
-/// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation. Unpadded convs with a short
-/// patch and few output channels skip im2col in the forward (<see cref="Conv2dImplicit"/>) and in the weight gradient
-/// (<see cref="Conv2dImplicitWeightGrad"/>), and convs with few input channels run direct loops for the forward
-/// (<see cref="Conv2dSmallChannel"/>) and the weight gradient (<see cref="Conv2dSmallChannelWeightGrad"/>); these
-/// four split their own loops across threads and call no GEMM.</para>
+/// <para>The <c>*Naive</c> kernels are direct loops kept as test oracle and documentation. Faster paths, chosen by
+/// shape: unpadded convs with a short patch and few output channels skip im2col in the forward
+/// (<see cref="Conv2dImplicit"/>), convs with few input channels run a direct forward (<see cref="Conv2dSmallChannel"/>),
+/// padded ones run the implicit forward on a zero-bordered copy and, at stride 1, their input gradient as the flipped
+/// convolution of bordered dY (<see cref="Conv2dPadded"/>); every weight gradient with whole 16-channel output panels
+/// is a direct loop over the images (<see cref="Conv2dDirectWeightGrad"/>). These split their own loops across
+/// threads and call no GEMM.</para>
 /// <para>Threads: the batch is not split across threads here; all parallelism comes from
 /// <see cref="MatMulKernels.Gemm"/>, which threads large products itself (splitting here as well would
 /// oversubscribe the two cores). Several images share one GEMM so that M stays large.</para>
@@ -66,6 +68,11 @@ internal static class Conv2dKernels
             if (relu) TP.Max(y, 0f, y);
             return;
         }
+        else if (Conv2dPadded.CanForward(g))
+        {
+            Conv2dPadded.Forward(y, x, w, bias, g, relu); // zero-bordered copy, then the implicit kernel
+            return;
+        }
         else
         {
             int chunk = ImagesPerChunk(g, maxColFloats);
@@ -98,6 +105,13 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(false, true, g.Batch * p, kk, k, dy, k, w, k, dx, kk, accumulate: true);
+            return;
+        }
+        // Padded stride-1 convs (IMPALA's SAME 3×3): the flipped conv of bordered dY, no col2im. Unpadded ones keep
+        // the GEMM + col2im, which measured faster at Nature conv 3 (576 taps, 64 channels).
+        if (g.PadTop + g.PadBottom + g.PadLeft + g.PadRight > 0 && Conv2dPadded.CanBackwardInput(g))
+        {
+            Conv2dPadded.AccumulateInputGrad(dx, dy, w, g);
             return;
         }
         int chunk = ImagesPerChunk(g, maxColFloats);
@@ -134,14 +148,9 @@ internal static class Conv2dKernels
             MatMulKernels.Gemm(true, false, kk, k, g.Batch * p, x, kk, dy, k, dw, k, accumulate: true);
             return;
         }
-        if (Conv2dImplicitWeightGrad.CanRun(g))
+        if (Conv2dDirectWeightGrad.CanRun(g))
         {
-            Conv2dImplicitWeightGrad.Accumulate(dw, dy, x, g);
-            return;
-        }
-        if (Conv2dSmallChannelWeightGrad.CanRun(g))
-        {
-            Conv2dSmallChannelWeightGrad.Accumulate(dw, dy, x, g);
+            Conv2dDirectWeightGrad.Accumulate(dw, dy, x, g);
             return;
         }
         int chunk = ImagesPerChunk(g, maxColFloats);

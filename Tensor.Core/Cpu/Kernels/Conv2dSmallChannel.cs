@@ -24,11 +24,13 @@ internal static unsafe class Conv2dSmallChannel
     private const int Tile = 6;
     private const int Panel = 16;
 
-    /// <summary>
-    /// AVX2/FMA, K a multiple of 16 up to 32, C ≤ <see cref="Conv2dSmallChannelWeightGrad.MaxChannels"/>, a kernel
-    /// over 1×1.
-    /// </summary>
-    public static bool CanRun(in Conv2dGeometry g) => Conv2dSmallChannelWeightGrad.CanRun(g);
+    /// <summary>Most input channels this path takes (its advantage is the im2col it skips for short patches).</summary>
+    public const int MaxChannels = 8;
+
+    /// <summary>AVX2/FMA, K a multiple of 16 up to 32, C ≤ <see cref="MaxChannels"/>, a kernel over 1×1.</summary>
+    public static bool CanRun(in Conv2dGeometry g) =>
+        GemmMicroKernel.IsSupported && g.Cout % Panel == 0 && g.Cout <= 2 * Panel && g.C <= MaxChannels &&
+        g.KH * g.KW > 1;
 
     /// <summary>y [M, K] = conv(x, w [KK, K]) + bias [K] (bias may be empty). Requires <see cref="CanRun"/>.</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,

@@ -31,7 +31,7 @@ public static class ConvProfile
             float[] dw = new float[w.Length], dwT = new float[w.Length], db = new float[g.Cout];
             float[] col = new float[32 * g.OutPixels * g.PatchSize];
             int m = 32 * g.OutPixels, kk = g.PatchSize, k = g.Cout;
-            var parts = new (string, Action)[]
+            var parts = new List<(string, Action)>
             {
                 ("fwd", () => Conv2dKernels.Forward(y, x, w, bias, g)),
                 ("im2col", () => Conv2dKernels.Im2Col(col, x, g, 0, 32)),
@@ -45,18 +45,29 @@ public static class ConvProfile
                 // What BackwardWeight runs for Cout ≤ SwappedWeightGradMaxCout: dWᵀ = dyᵀ·col.
                 ("dwT-gemm", () => MatMulKernels.Gemm(true, false, k, kk, m, dy, k, col, kk, dwT, kk, true)),
             };
+            // The bordered implicit forward and flipped input gradient wherever they apply (the dispatcher takes them
+            // for padded convs only), to compare with the path it picked.
+            if (Conv2dPadded.CanForward(g)) parts.Add(("fwd-padded", () => Conv2dPadded.Forward(y, x, w, bias, g, false)));
+            if (Conv2dPadded.CanBackwardInput(g)) parts.Add(("dx-flipped", () => Conv2dPadded.AccumulateInputGrad(dx, dy, w, g)));
+
             double flops = 2.0 * m * k * kk;
-            foreach (var (name, act) in parts)
+            // Round-robin over the parts, min per part: alternatives (fwd vs fwd-padded, …) see the same load.
+            var best = new double[parts.Count];
+            Array.Fill(best, double.MaxValue);
+            for (int round = 0; round < 15; round++)
             {
-                double best = double.MaxValue;
-                for (int i = 0; i < 12; i++)
+                for (int pi = 0; pi < parts.Count; pi++)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    act();
-                    best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    parts[pi].Item2();
+                    best[pi] = Math.Min(best[pi], Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 }
-                string gf = name.Contains("gemm", StringComparison.Ordinal) ? string.Format(ic, " gflops={0:0.0}", flops / best / 1e6) : "";
-                Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-10} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best, gf));
+            }
+            for (int pi = 0; pi < parts.Count; pi++)
+            {
+                string name = parts[pi].Item1;
+                string gf = name.Contains("gemm", StringComparison.Ordinal) ? string.Format(ic, " gflops={0:0.0}", flops / best[pi] / 1e6) : "";
+                Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-10} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best[pi], gf));
             }
         }
     }

@@ -112,38 +112,6 @@ public class Conv2dKernelsTests
     }
 
     /// <summary>
-    /// The implicit weight gradient (<see cref="Conv2dImplicitWeightGrad"/>, reached through BackwardWeight) against
-    /// the naive loop, accumulating into a non-zero dw: the Nature convs' geometries (threaded, several depth blocks,
-    /// K = 32 with a 2-row edge tile, K = 64), K = 16 and a serial case.
-    /// </summary>
-    [TestCase(2, 84, 4, 32, 8, 4, 2)]   // Nature conv 1: M = 800, four depth blocks
-    [TestCase(3, 20, 32, 64, 4, 2, 2)]  // Nature conv 2: runs of 128 taps, 8 panels per kernel row
-    [TestCase(4, 9, 64, 64, 3, 1, 2)]    // Nature conv 3: runs of 192 taps
-    [TestCase(1, 10, 8, 16, 2, 2, 1)]   // K = 16, M = 25, serial
-    public void ImplicitWeightGradMatchesNaive(int batch, int h, int c, int cout, int kernel, int stride, int threads)
-    {
-        var g = Conv2dGeometry.Create("test", new Shape(batch, h, h, c), kernel, kernel, cout, stride, stride,
-                                      Padding.Valid);
-        Assert.That(Conv2dImplicitWeightGrad.CanRun(g), Is.True);
-        var rng = new System.Random(batch * 7 + cout);
-        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        float[] x = Rand(batch * h * h * c), dy = Rand(batch * g.OutPixels * cout), w = new float[g.PatchSize * cout];
-        float[] dw = Rand(w.Length), dwRef = (float[])dw.Clone();
-        int saved = Cpu.CpuThreads.Max;
-        try
-        {
-            Cpu.CpuThreads.Max = threads;
-            Conv2dKernels.BackwardWeight(dw, [], dy, x, g);
-        }
-        finally
-        {
-            Cpu.CpuThreads.Max = saved;
-        }
-        Conv2dKernels.BackwardNaive([], dwRef, [], dy, x, w, g);
-        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
-    }
-
-    /// <summary>
     /// The direct few-channel forward (<see cref="Conv2dSmallChannel"/>, reached through Forward) against the naive
     /// loop, with and without bias and ReLU: IMPALA's first conv (SAME, threaded), C = 6 with strides 2×3 and uneven
     /// pads, taps wholly in the pads, one channel with K = 32 (two panels), an image narrower than one 6-pixel tile.
@@ -161,10 +129,16 @@ public class Conv2dKernelsTests
                                       Padding.Explicit(top, bottom, left, right));
         Assert.That(Conv2dImplicit.CanRun(g), Is.False);
         Assert.That(Conv2dSmallChannel.CanRun(g), Is.True);
-        var rng = new System.Random(batch * 13 + cout + c);
+        AssertForwardMatchesNaive(g, threads, withBias, relu, seed: batch * 13 + cout + c);
+    }
+
+    /// <summary>Forward (bias and ReLU as asked) on <paramref name="threads"/> against the naive loop.</summary>
+    private static void AssertForwardMatchesNaive(Conv2dGeometry g, int threads, bool withBias, bool relu, int seed)
+    {
+        var rng = new System.Random(seed);
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = withBias ? Rand(cout) : [];
-        float[] y = Rand(batch * g.OutPixels * cout), yRef = new float[y.Length];
+        float[] x = Rand(g.Batch * g.H * g.W * g.C), wt = Rand(g.PatchSize * g.Cout), bias = withBias ? Rand(g.Cout) : [];
+        float[] y = Rand(g.Batch * g.OutPixels * g.Cout), yRef = new float[y.Length];
         WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: relu));
         Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
         if (relu)
@@ -175,41 +149,105 @@ public class Conv2dKernelsTests
     }
 
     /// <summary>
-    /// The direct few-channel weight gradient (<see cref="Conv2dSmallChannelWeightGrad"/>, reached through
-    /// BackwardWeight) against the naive loop, accumulating into a non-zero dw, with the bias gradient beside it:
-    /// IMPALA's first conv (SAME, threaded), strides with asymmetric pads, taps that fall wholly in the padding, one
-    /// channel, K = 32.
+    /// The direct weight gradient (<see cref="Conv2dDirectWeightGrad"/>, reached through BackwardWeight) against the
+    /// naive loop, accumulating into a non-zero dw, with the bias gradient beside it: the Nature convs (several panels,
+    /// 256–576 taps), IMPALA's SAME convs (4, 16 and 32 channels, threaded), tap counts that leave a short last tile,
+    /// strides with asymmetric pads, taps wholly in the padding, one channel, three panels, the serial path.
     /// </summary>
-    [TestCase(8, 30, 30, 4, 3, 3, 16, 1, 1, 1, 1, 1, 1, 2)] // IMPALA conv 0 pattern: 3×3 SAME, 2 threads
-    [TestCase(2, 11, 9, 6, 3, 2, 16, 2, 3, 1, 2, 0, 1, 1)]  // C = 6 (four + two), strides 2×3, uneven pads, serial
-    [TestCase(1, 4, 2, 2, 3, 3, 32, 1, 1, 3, 0, 0, 2, 1)]   // taps wholly in the pads (3 rows above, 2 columns right)
-    [TestCase(3, 10, 10, 1, 2, 2, 32, 3, 3, 0, 0, 0, 0, 2)] // one channel, VALID (implicit path needs KW·C % 16 = 0)
-    public void SmallChannelWeightGradMatchesNaive(int batch, int h, int w, int c, int kh, int kw, int cout, int sh,
-                                                   int sw, int top, int bottom, int left, int right, int threads)
+    [TestCase(2, 84, 84, 4, 8, 8, 32, 4, 4, 0, 0, 0, 0, 2)]  // Nature conv 1
+    [TestCase(3, 20, 20, 32, 4, 4, 64, 2, 2, 0, 0, 0, 0, 2)] // Nature conv 2: four panels
+    [TestCase(4, 9, 9, 64, 3, 3, 64, 1, 1, 0, 0, 0, 0, 2)]   // Nature conv 3
+    [TestCase(8, 30, 30, 4, 3, 3, 16, 1, 1, 1, 1, 1, 1, 2)]  // IMPALA conv 0 pattern: 36 taps
+    [TestCase(6, 14, 14, 16, 3, 3, 16, 1, 1, 1, 1, 1, 1, 2)] // IMPALA residual conv pattern
+    [TestCase(5, 11, 11, 32, 3, 3, 32, 1, 1, 1, 1, 1, 1, 2)] // IMPALA 32-channel pattern, odd batch split
+    [TestCase(2, 11, 9, 6, 3, 2, 16, 2, 3, 1, 2, 0, 1, 1)]   // 36 taps, strides 2×3, uneven pads, serial
+    [TestCase(1, 4, 2, 2, 3, 3, 32, 1, 1, 3, 0, 0, 2, 1)]    // taps wholly in the pads (3 rows above, 2 columns right)
+    [TestCase(3, 10, 10, 1, 2, 2, 32, 3, 3, 0, 0, 0, 0, 2)]  // one channel: 4 taps, one short tile
+    [TestCase(3, 7, 8, 5, 2, 3, 48, 1, 2, 1, 0, 2, 1, 2)]    // 30 taps, three panels
+    [TestCase(1, 10, 10, 8, 2, 2, 16, 2, 2, 0, 0, 0, 0, 1)]  // 32 taps: five tiles and a 2-tap one
+    public void DirectWeightGradMatchesNaive(int batch, int h, int w, int c, int kh, int kw, int cout, int sh, int sw,
+                                             int top, int bottom, int left, int right, int threads)
     {
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw,
                                       Padding.Explicit(top, bottom, left, right));
-        Assert.That(Conv2dImplicitWeightGrad.CanRun(g), Is.False);
-        Assert.That(Conv2dSmallChannelWeightGrad.CanRun(g), Is.True);
+        Assert.That(Conv2dDirectWeightGrad.CanRun(g), Is.True);
         var rng = new System.Random(batch * 11 + cout + c);
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] x = Rand(batch * h * w * c), dy = Rand(batch * g.OutPixels * cout), wt = new float[g.PatchSize * cout];
-        float[] dw = Rand(wt.Length), dwRef = (float[])dw.Clone(), db = Rand(cout), dbRef = (float[])db.Clone();
+        float[] dw = Rand(wt.Length), dw2 = (float[])dw.Clone(), dwRef = (float[])dw.Clone();
+        float[] db = Rand(cout), dbRef = (float[])db.Clone();
         WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
+        WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw2, [], dy, x, g));
         Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, wt, g);
         Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
         Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+        Assert.That(dw2, Is.EqualTo(dw).AsCollection, "worker partials are summed in a fixed order");
     }
 
     [Test]
-    public void ImplicitWeightGradDeclinesPaddedWideOrUnalignedConvs()
+    public void DirectWeightGradNeedsWhole16ChannelPanels()
     {
-        static bool Can(Shape s, int k, int cout, Padding p) =>
-            Conv2dImplicitWeightGrad.CanRun(Conv2dGeometry.Create("t", s, k, k, cout, 1, 1, p));
+        static bool Can(int cout, Padding p) =>
+            Conv2dDirectWeightGrad.CanRun(Conv2dGeometry.Create("t", new Shape(2, 20, 20, 16), 3, 3, cout, 1, 1, p));
+        Assert.That(Can(16, Padding.Symmetric(1)), Is.True);
+        Assert.That(Can(64, Padding.Valid), Is.True);
+        Assert.That(Can(24, Padding.Valid), Is.False);
+        Assert.That(Can(18, Padding.Symmetric(1)), Is.False);
+    }
+
+    /// <summary>
+    /// The bordered implicit forward (<see cref="Conv2dPadded"/>, reached through Forward for padded convs with more
+    /// than eight channels) against the naive loop, with and without bias and ReLU: IMPALA's SAME 3×3 at 16 and 32
+    /// channels (threaded), strides with asymmetric pads, a pad wider than the kernel reaches, the serial path.
+    /// </summary>
+    [TestCase(6, 14, 14, 16, 3, 3, 16, 1, 1, 1, 1, 1, 1, 2, true, true)]
+    [TestCase(5, 11, 11, 32, 3, 3, 32, 1, 1, 1, 1, 1, 1, 2, true, false)]
+    [TestCase(2, 11, 9, 12, 3, 2, 16, 2, 3, 1, 2, 0, 1, 1, false, true)]
+    [TestCase(1, 5, 4, 16, 3, 3, 48, 1, 1, 3, 0, 0, 2, 1, true, false)]
+    public void PaddedForwardMatchesNaive(int batch, int h, int w, int c, int kh, int kw, int cout, int sh, int sw,
+                                          int top, int bottom, int left, int right, int threads, bool withBias, bool relu)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw,
+                                      Padding.Explicit(top, bottom, left, right));
+        Assert.That(Conv2dSmallChannel.CanRun(g), Is.False);
+        Assert.That(Conv2dPadded.CanForward(g), Is.True);
+        AssertForwardMatchesNaive(g, threads, withBias, relu, seed: batch * 17 + cout + c);
+    }
+
+    /// <summary>
+    /// The stride-1 input gradient as the flipped convolution of bordered dY (<see cref="Conv2dPadded"/>, reached
+    /// through BackwardInput for padded convs), accumulating into a non-zero dx, against the naive loop: IMPALA's SAME
+    /// 3×3 (16 → 16 and 16 → 32, threaded), uneven pads, a 5×5 kernel with pad 2, a 2×4 kernel, the serial path.
+    /// </summary>
+    [TestCase(6, 14, 14, 16, 3, 3, 16, 1, 1, 1, 1, 2)]
+    [TestCase(5, 11, 11, 16, 3, 3, 32, 1, 1, 1, 1, 2)]
+    [TestCase(2, 9, 7, 32, 3, 3, 16, 2, 0, 0, 1, 1)]
+    [TestCase(3, 8, 8, 16, 5, 5, 16, 2, 2, 2, 2, 2)]
+    [TestCase(2, 6, 9, 48, 2, 4, 16, 1, 0, 3, 0, 1)]
+    public void FlippedInputGradMatchesNaive(int batch, int h, int w, int c, int kh, int kw, int cout, int top,
+                                             int bottom, int left, int right, int threads)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, 1, 1,
+                                      Padding.Explicit(top, bottom, left, right));
+        Assert.That(Conv2dPadded.CanBackwardInput(g), Is.True);
+        var rng = new System.Random(batch * 19 + cout + c);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] wt = Rand(g.PatchSize * cout), dy = Rand(batch * g.OutPixels * cout), x = new float[batch * h * w * c];
+        float[] dx = Rand(x.Length), dxRef = (float[])dx.Clone();
+        WithThreads(threads, () => Conv2dKernels.BackwardInput(dx, dy, wt, g));
+        Conv2dKernels.BackwardNaive(dxRef, [], [], dy, x, wt, g);
+        Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(1e-4f));
+    }
+
+    [Test]
+    public void FlippedInputGradDeclinesStridesAndWidePads()
+    {
         var shape = new Shape(2, 20, 20, 16);
-        Assert.That(Can(shape, 3, 16, Padding.Symmetric(1)), Is.False);       // padded
-        Assert.That(Can(shape, 2, 80, Padding.Valid), Is.False);              // Cout above the swapped layout
-        Assert.That(Can(new Shape(2, 9, 9, 4), 3, 16, Padding.Valid), Is.False); // runs of 12 taps
+        Assert.That(Conv2dPadded.CanBackwardInput(Conv2dGeometry.Create("t", shape, 3, 3, 16, 2, 2, Padding.Symmetric(1))), Is.False);
+        Assert.That(Conv2dPadded.CanBackwardInput(Conv2dGeometry.Create("t", shape, 3, 3, 16, 1, 1, Padding.Symmetric(3))), Is.False);
+        Assert.That(Conv2dPadded.CanBackwardInput(Conv2dGeometry.Create("t", shape, 3, 3, 16, 1, 1, Padding.Symmetric(1))), Is.True);
+        // The flipped conv has C = 8 outputs: not a whole 16-channel panel.
+        Assert.That(Conv2dPadded.CanBackwardInput(Conv2dGeometry.Create("t", new Shape(2, 9, 9, 8), 3, 3, 16, 1, 1, Padding.Symmetric(1))), Is.False);
     }
 
     [Test]

@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using MoeScratch.Tensors.Cpu.Kernels.Gemm;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace MoeScratch.Tensors.Cpu.Kernels;
+
+/// <summary>
+/// Convolution weight gradient without im2col or packing: dw[tap, o] += Σ_pixels x[origin + offset(tap)] · dy[pixel, o],
+/// six taps × sixteen output channels per register tile, one image at a time (zero-bordered into a per-thread buffer
+/// when the conv is padded).
+/// </summary>
+/// <remarks>
+/// <para>Glossary as in <see cref="Conv2dKernels"/>. Buffers: dy [B, OH, OW, K], x [B, H, W, C], dw [KK, K]
+/// (accumulated). A tap is one (kh, kw, c) of the patch; its offset from a pixel's patch origin in the (bordered)
+/// image is kh·Wₚ·C + kw·C + c.</para>
+/// <para>Why: dW is a product whose depth is every output pixel of the batch (56,448 at IMPALA's first stack) and whose
+/// outputs are tiny (144 taps × 16 channels). As a GEMM it packs the whole im2col matrix (or dYᵀ and an im2col panel
+/// per depth block) to feed 16 output channels, and ran at 45–95 GFLOP/s. Here each pixel costs two vector loads of
+/// dY, six broadcasts straight out of the image and twelve FMAs; an image's x (≤ 124 KiB bordered) and dY (≤ 113 KiB)
+/// stay in L2 while all tap tiles sweep them.</para>
+/// <para>Threads: images are split across workers, each summing into a private dW; those are added to the result in
+/// worker order, so results do not depend on timing (they differ from the GEMM path by rounding).</para>
+/// </remarks>
+internal static unsafe class Conv2dDirectWeightGrad
+{
+    private const int TR = 6;   // taps per register tile
+    private const int NR = 16;  // output channels per register tile (two vectors)
+
+    /// <summary>AVX2+FMA and whole 16-channel output panels; any stride, padding and kernel size.</summary>
+    public static bool CanRun(in Conv2dGeometry g) => GemmMicroKernel.IsSupported && g.Cout % NR == 0;
+
+    /// <summary>dw [KK, K] += im2col(x)ᵀ · dy [B·P, K]. Requires <see cref="CanRun"/>.</summary>
+    public static void Accumulate(Span<float> dw, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, in Conv2dGeometry g)
+    {
+        int kk = g.PatchSize, k = g.Cout;
+        int hp = g.H + g.PadTop + g.PadBottom, wp = g.W + g.PadLeft + g.PadRight;
+        bool padded = hp != g.H || wp != g.W;
+        int tiles = (kk + TR - 1) / TR;
+        // Offsets of every tap within the bordered image; the last tile repeats its last tap (results discarded).
+        int[] offs = ArrayPool<int>.Shared.Rent(tiles * TR);
+        int run = g.KW * g.C;
+        for (int q = 0; q < tiles * TR; q++)
+        {
+            int tap = Math.Min(q, kk - 1), kh = tap / run;
+            offs[q] = kh * wp * g.C + (tap - kh * run);
+        }
+        int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
+        int per = (g.Batch + threads - 1) / threads, size = kk * k;
+        // One private dW per worker, summed in worker order afterwards: the result does not depend on timing.
+        float[] partial = ArrayPool<float>.Shared.Rent(threads * size);
+        fixed (float* pp = partial, pdy = dy, px = x)
+        fixed (int* po = offs)
+        {
+            nint npp = (nint)pp, ndy = (nint)pdy, nx = (nint)px, no = (nint)po;
+            var geo = g;
+            CpuThreads.ForRanges(g.Batch, threads, (lo, hi) =>
+            {
+                float* mine = (float*)npp + (long)(lo / per) * size;
+                new Span<float>(mine, size).Clear();
+                float[]? img = padded ? ArrayPool<float>.Shared.Rent(hp * wp * geo.C) : null;
+                fixed (float* pi = img)
+                {
+                    Images(mine, (float*)ndy, (float*)nx, pi, (int*)no, geo, hp, wp, lo, hi);
+                }
+                if (img is not null) ArrayPool<float>.Shared.Return(img);
+            });
+        }
+        int used = (g.Batch + per - 1) / per;
+        for (int t = 0; t < used; t++) TP.Add(dw, partial.AsSpan(t * size, size), dw);
+        ArrayPool<float>.Shared.Return(partial);
+        ArrayPool<int>.Shared.Return(offs);
+    }
+
+    /// <summary>Images [b0, b1) summed into <paramref name="dw"/> [KK, K]; <paramref name="img"/>: border buffer or null.</summary>
+    private static void Images(float* dw, float* dy, float* x, float* img, int* offs, in Conv2dGeometry g, int hp,
+                               int wp, int b0, int b1)
+    {
+        int kk = g.PatchSize, k = g.Cout, c = g.C;
+        long colStep = (long)g.StrideW * c, rowStep = (long)g.StrideH * wp * c;
+        for (int b = b0; b < b1; b++)
+        {
+            float* src = x + (long)b * g.H * g.W * c;
+            if (img is not null)
+            {
+                Conv2dPadded.PadImage(img, src, g.H, g.W, c, g.PadTop, g.PadLeft, hp, wp);
+                src = img;
+            }
+            float* dyImg = dy + (long)b * g.OutPixels * k;
+            for (int t0 = 0; t0 < kk; t0 += TR)
+            {
+                int taps = Math.Min(TR, kk - t0);
+                for (int jr = 0; jr < k; jr += NR)
+                {
+                    Tile(src, offs + t0, dyImg + jr, k, g.OH, g.OW, colStep, rowStep, dw + (long)t0 * k + jr, k, taps);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dst[i, 0:16] += Σ over the image's OH×OW pixels of img[origin + off[i]] · dy[pixel, 0:16], i &lt; taps.
+    /// </summary>
+    /// <remarks>
+    /// The loop body is <see cref="GemmMicroKernel.Kernel6x16"/>'s with another A source (six tap offsets from the
+    /// pixel's origin instead of a packed panel). It is written out rather than shared: a shared step would take the
+    /// twelve accumulators by reference, and the JIT then keeps them in memory.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(float* img, int* off, float* dy, int ldy, int oh, int ow, long colStep, long rowStep,
+                             float* dst, int ldd, int taps)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        long o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5];
+        for (int i = 0; i < oh; i++)
+        {
+            float* a = img + i * rowStep;
+            float* d = dy + (long)i * ow * ldy;
+            for (int j = 0; j < ow; j++, a += colStep, d += ldy)
+            {
+                var b0 = Avx.LoadVector256(d);
+                var b1 = Avx.LoadVector256(d + 8);
+                var v = Avx.BroadcastScalarToVector256(a + o0);
+                c00 = Fma.MultiplyAdd(v, b0, c00); c01 = Fma.MultiplyAdd(v, b1, c01);
+                v = Avx.BroadcastScalarToVector256(a + o1);
+                c10 = Fma.MultiplyAdd(v, b0, c10); c11 = Fma.MultiplyAdd(v, b1, c11);
+                v = Avx.BroadcastScalarToVector256(a + o2);
+                c20 = Fma.MultiplyAdd(v, b0, c20); c21 = Fma.MultiplyAdd(v, b1, c21);
+                v = Avx.BroadcastScalarToVector256(a + o3);
+                c30 = Fma.MultiplyAdd(v, b0, c30); c31 = Fma.MultiplyAdd(v, b1, c31);
+                v = Avx.BroadcastScalarToVector256(a + o4);
+                c40 = Fma.MultiplyAdd(v, b0, c40); c41 = Fma.MultiplyAdd(v, b1, c41);
+                v = Avx.BroadcastScalarToVector256(a + o5);
+                c50 = Fma.MultiplyAdd(v, b0, c50); c51 = Fma.MultiplyAdd(v, b1, c51);
+            }
+        }
+        AddRow(dst, c00, c01);
+        if (taps > 1) AddRow(dst + ldd, c10, c11);
+        if (taps > 2) AddRow(dst + 2 * ldd, c20, c21);
+        if (taps > 3) AddRow(dst + 3 * ldd, c30, c31);
+        if (taps > 4) AddRow(dst + 4 * ldd, c40, c41);
+        if (taps > 5) AddRow(dst + 5 * ldd, c50, c51);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(float* row, Vector256<float> lo, Vector256<float> hi)
+    {
+        Avx.Store(row, Avx.Add(lo, Avx.LoadVector256(row)));
+        Avx.Store(row + 8, Avx.Add(hi, Avx.LoadVector256(row + 8)));
+    }
+}
