@@ -128,7 +128,8 @@ public sealed class ResidualBlock : Layer
     public Layer Conv2 { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => Ops.Add(x, Conv2.Forward(Ops.Relu(Conv1.Forward(Ops.Relu(x)))));
+    // Conv1's ReLU is fused into its output step (ForwardRelu); the leading ReLU cannot be, x is the skip path.
+    public override Tensor Forward(Tensor x) => Ops.Add(x, Conv2.Forward(Conv1.ForwardRelu(Ops.Relu(x))));
 
     /// <inheritdoc/>
     public override Shape OutputShape(Shape input) => input;
