@@ -6,7 +6,8 @@ namespace MoeScratch.Tensors.Tests;
 /// <summary>
 /// The channel-vectorized <see cref="PoolKernels.MaxForward"/> against the scalar <see cref="PoolKernels.MaxForwardNaive"/>:
 /// identical values and argmax (bitwise), including ties, NaN, −∞ and padded windows, for channel counts that are
-/// multiples of 8 and not (overlapping tail), on 1 and 2 threads.
+/// multiples of 8 and not (overlapping tail), on 1 and 2 threads; and the gathering <see cref="PoolKernels.MaxBackward"/>
+/// against the scatter <see cref="PoolKernels.MaxBackwardNaive"/> on the same windows, accumulating into a non-zero dx.
 /// </summary>
 [NonParallelizable] // changes the process-wide CpuThreads.Max
 public class PoolKernelsTests
@@ -50,5 +51,44 @@ public class PoolKernelsTests
         PoolKernels.MaxForwardNaive(yRef, aRef, x, g);
         Assert.That(y, Is.EqualTo(yRef).AsCollection);
         Assert.That(a, Is.EqualTo(aRef).AsCollection);
+    }
+
+    private static IEnumerable<TestCaseData> BackwardCases()
+    {
+        foreach (int c in new[] { 8, 16, 19, 32 })
+        foreach (var (k, s, pad) in new[] { (3, 2, 1), (3, 2, 0), (2, 2, 0), (3, 1, 1), (1, 1, 0), (2, 3, 1) })
+        foreach (int threads in new[] { 1, 2 })
+        {
+            yield return new TestCaseData(c, k, s, pad, threads).SetName($"MaxBackward_c{c}_k{k}_s{s}_p{pad}_t{threads}");
+        }
+    }
+
+    [TestCaseSource(nameof(BackwardCases))]
+    public void MaxBackwardMatchesScatter(int c, int k, int s, int pad, int threads)
+    {
+        int b = threads == 1 ? 2 : 64, h = 21, w = 20;
+        var g = Conv2dGeometry.Create("test", new Shape(b, h, w, c), k, k, c, s, s, Padding.Symmetric(pad));
+        var rng = new System.Random(c * 100 + k * 10 + s + 7);
+        var x = new float[b * h * w * c];
+        // Ties are common (the first maximum wins), so several windows route to one pixel and others to none.
+        for (int i = 0; i < x.Length; i++) x[i] = rng.Next(5) - 2;
+        int n = g.Batch * g.OH * g.OW * c;
+        float[] y = new float[n], a = new float[n], dy = new float[n];
+        for (int i = 0; i < n; i++) dy[i] = (float)(rng.NextDouble() * 2 - 1);
+        PoolKernels.MaxForwardNaive(y, a, x, g);
+        float[] dx = new float[x.Length], dxRef = new float[x.Length];
+        for (int i = 0; i < dx.Length; i++) dx[i] = dxRef[i] = rng.Next(3);
+        int saved = CpuThreads.Max;
+        try
+        {
+            CpuThreads.Max = threads;
+            PoolKernels.MaxBackward(dx, dy, a, g);
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+        PoolKernels.MaxBackwardNaive(dxRef, dy, a, g);
+        Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(1e-5f));
     }
 }
