@@ -32,8 +32,13 @@ internal static unsafe class Conv2dDirectWeightGrad
     /// <summary>AVX2+FMA and whole 16-channel output panels; any stride, padding and kernel size.</summary>
     public static bool CanRun(in Conv2dGeometry g) => GemmMicroKernel.IsSupported && g.Cout % NR == 0;
 
-    /// <summary>dw [KK, K] += im2col(x)ᵀ · dy [B·P, K]. Requires <see cref="CanRun"/>.</summary>
-    public static void Accumulate(Span<float> dw, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, in Conv2dGeometry g)
+    /// <summary>
+    /// dw [KK, K] += im2col(x)ᵀ · dy [B·P, K] and, unless <paramref name="dBias"/> is empty, dBias [K] += Σ_pixels dy
+    /// (summed per image while its dY is in cache, instead of a separate serial pass over all of dY). Requires
+    /// <see cref="CanRun"/>.
+    /// </summary>
+    public static void Accumulate(Span<float> dw, Span<float> dBias, ReadOnlySpan<float> dy, ReadOnlySpan<float> x,
+                                  in Conv2dGeometry g)
     {
         int kk = g.PatchSize, k = g.Cout;
         int hp = g.H + g.PadTop + g.PadBottom, wp = g.W + g.PadLeft + g.PadRight;
@@ -48,7 +53,8 @@ internal static unsafe class Conv2dDirectWeightGrad
             offs[q] = kh * wp * g.C + (tap - kh * run);
         }
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
-        int per = (g.Batch + threads - 1) / threads, size = kk * k;
+        bool withBias = !dBias.IsEmpty;
+        int per = (g.Batch + threads - 1) / threads, size = kk * k + (withBias ? k : 0);
         // One private dW per worker, summed in worker order afterwards: the result does not depend on timing.
         float[] partial = ArrayPool<float>.Shared.Rent(threads * size);
         fixed (float* pp = partial, pdy = dy, px = x)
@@ -63,19 +69,27 @@ internal static unsafe class Conv2dDirectWeightGrad
                 float[]? img = padded ? ArrayPool<float>.Shared.Rent(hp * wp * geo.C) : null;
                 fixed (float* pi = img)
                 {
-                    Images(mine, (float*)ndy, (float*)nx, pi, (int*)no, geo, hp, wp, lo, hi);
+                    Images(mine, withBias ? mine + kk * k : null, (float*)ndy, (float*)nx, pi, (int*)no, geo, hp, wp,
+                           lo, hi);
                 }
                 if (img is not null) ArrayPool<float>.Shared.Return(img);
             });
         }
         int used = (g.Batch + per - 1) / per;
-        for (int t = 0; t < used; t++) TP.Add(dw, partial.AsSpan(t * size, size), dw);
+        for (int t = 0; t < used; t++)
+        {
+            TP.Add(dw, partial.AsSpan(t * size, kk * k), dw);
+            if (withBias) TP.Add(dBias, partial.AsSpan(t * size + kk * k, k), dBias);
+        }
         ArrayPool<float>.Shared.Return(partial);
         ArrayPool<int>.Shared.Return(offs);
     }
 
-    /// <summary>Images [b0, b1) summed into <paramref name="dw"/> [KK, K]; <paramref name="img"/>: border buffer or null.</summary>
-    private static void Images(float* dw, float* dy, float* x, float* img, int* offs, in Conv2dGeometry g, int hp,
+    /// <summary>
+    /// Images [b0, b1) summed into <paramref name="dw"/> [KK, K] and <paramref name="dBias"/> [K] (null: none);
+    /// <paramref name="img"/>: border buffer or null.
+    /// </summary>
+    private static void Images(float* dw, float* dBias, float* dy, float* x, float* img, int* offs, in Conv2dGeometry g, int hp,
                                int wp, int b0, int b1)
     {
         int kk = g.PatchSize, k = g.Cout, c = g.C;
@@ -89,6 +103,11 @@ internal static unsafe class Conv2dDirectWeightGrad
                 src = img;
             }
             float* dyImg = dy + (long)b * g.OutPixels * k;
+            if (dBias is not null)
+            {
+                Conv2dKernels.SumRowsInto(new Span<float>(dBias, k), new ReadOnlySpan<float>(dyImg, g.OutPixels * k),
+                                          g.OutPixels, k);
+            }
             for (int t0 = 0; t0 < kk; t0 += TR)
             {
                 int taps = Math.Min(TR, kk - t0);

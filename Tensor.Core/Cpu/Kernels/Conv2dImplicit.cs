@@ -62,6 +62,11 @@ internal static unsafe class Conv2dImplicit
         }
     }
 
+    /// <summary>All rows of y on the calling thread (the caller splits the work, e.g. by images).</summary>
+    internal static void Serial(float* y, float* x, float* w, float* bias, bool relu, bool accumulate,
+                                in Conv2dGeometry g) =>
+        Rows(y, x, w, bias, relu, accumulate, g, 0, (g.Batch * g.OutPixels + MR - 1) / MR);
+
     /// <summary>
     /// Row tiles [t0, t1) of y: pack w once, then every full tile reads its six rows from x. bias: null for none.
     /// </summary>

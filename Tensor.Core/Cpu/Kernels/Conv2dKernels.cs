@@ -141,16 +141,16 @@ internal static class Conv2dKernels
                                       int maxColFloats = DefaultMaxColFloats)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
+        if (!dw.IsEmpty && !IsPointwise(g) && Conv2dDirectWeightGrad.CanRun(g))
+        {
+            Conv2dDirectWeightGrad.Accumulate(dw, dBias, dy, x, g); // dBias too, image by image
+            return;
+        }
         if (!dBias.IsEmpty) SumRowsInto(dBias, dy, g.Batch * p, k);
         if (dw.IsEmpty) return;
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(true, false, kk, k, g.Batch * p, x, kk, dy, k, dw, k, accumulate: true);
-            return;
-        }
-        if (Conv2dDirectWeightGrad.CanRun(g))
-        {
-            Conv2dDirectWeightGrad.Accumulate(dw, dy, x, g);
             return;
         }
         int chunk = ImagesPerChunk(g, maxColFloats);

@@ -43,28 +43,14 @@ internal static class Conv2dPadded
 
     /// <summary>y = conv(x, w) + bias (then ReLU) for a padded conv. Requires <see cref="CanForward"/>.</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-                               in Conv2dGeometry g, bool relu)
-    {
-        var gp = Unpadded(g);
-        float[] xp = ArrayPool<float>.Shared.Rent(gp.Batch * gp.H * gp.W * gp.C);
-        try
-        {
-            Pad(xp, x, g.Batch, g.H, g.W, g.C, g.PadTop, g.PadLeft, gp.H, gp.W, g.ForwardFlops);
-            Conv2dImplicit.Forward(y, xp, w, bias, gp, relu);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(xp);
-        }
-    }
+                               in Conv2dGeometry g, bool relu) =>
+        BorderedConv(y, x, g.H, g.W, w, bias, g, Unpadded(g), g.PadTop, g.PadLeft, relu, accumulate: false);
 
     /// <summary>dx += conv(dyₚ, w') (see the remarks). Requires <see cref="CanBackwardInput"/>.</summary>
     public static void AccumulateInputGrad(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
                                            in Conv2dGeometry g)
     {
-        var gf = FlippedGeometry(g);
         int kh = g.KH, kw = g.KW, c = g.C, k = g.Cout;
-        float[] dyp = ArrayPool<float>.Shared.Rent(gf.Batch * gf.H * gf.W * gf.C);
         float[] wf = ArrayPool<float>.Shared.Rent(kh * kw * k * c);
         try
         {
@@ -75,42 +61,50 @@ internal static class Conv2dPadded
                 for (int ci = 0; ci < c; ci++)
                 for (int o = 0; o < k; o++) wf[dst + o * c + ci] = w[src + ci * k + o];
             }
-            Pad(dyp, dy, g.Batch, g.OH, g.OW, k, kh - 1 - g.PadTop, kw - 1 - g.PadLeft, gf.H, gf.W, g.ForwardFlops);
-            Conv2dImplicit.Forward(dx, dyp, wf.AsSpan(0, kh * kw * k * c), ReadOnlySpan<float>.Empty, gf,
-                                   relu: false, accumulate: true);
+            BorderedConv(dx, dy, g.OH, g.OW, wf.AsSpan(0, kh * kw * k * c), ReadOnlySpan<float>.Empty, g, FlippedGeometry(g),
+                         kh - 1 - g.PadTop, kw - 1 - g.PadLeft, relu: false, accumulate: true);
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(dyp);
             ArrayPool<float>.Shared.Return(wf);
+        }
+    }
+
+    /// <summary>
+    /// The VALID conv <paramref name="gp"/> of the bordered input, which is <paramref name="src"/> [B, h, w, gp.C]
+    /// (x, or dY for the flipped conv) placed at (<paramref name="top"/>, <paramref name="left"/>). Each worker borders one image at a time into its own buffer (≤ 124 KiB at IMPALA's
+    /// sizes, so it stays in L2 for the tiles that read it) and runs that image's rows.
+    /// </summary>
+    private static unsafe void BorderedConv(Span<float> y, ReadOnlySpan<float> src, int h, int wd,
+                                            ReadOnlySpan<float> w, ReadOnlySpan<float> bias, in Conv2dGeometry g,
+                                            Conv2dGeometry gp, int top, int left, bool relu, bool accumulate)
+    {
+        int imgIn = h * wd * gp.C, imgOut = gp.OutPixels * gp.Cout, bordered = gp.H * gp.W * gp.C;
+        var one = gp with { Batch = 1 };
+        int threads = g.ForwardFlops >= Gemm.GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
+        fixed (float* py = y, ps = src, pw = w, pb = bias)
+        {
+            nint ny = (nint)py, ns = (nint)ps, nw = (nint)pw, nb = bias.IsEmpty ? 0 : (nint)pb;
+            CpuThreads.ForRanges(g.Batch, threads, (lo, hi) =>
+            {
+                float[] buf = ArrayPool<float>.Shared.Rent(bordered);
+                fixed (float* pbuf = buf)
+                {
+                    for (int b = lo; b < hi; b++)
+                    {
+                        PadImage(pbuf, (float*)ns + (long)b * imgIn, h, wd, one.C, top, left, one.H, one.W);
+                        Conv2dImplicit.Serial((float*)ny + (long)b * imgOut, pbuf, (float*)nw, (float*)nb, relu,
+                                              accumulate, one);
+                    }
+                }
+                ArrayPool<float>.Shared.Return(buf);
+            });
         }
     }
 
     /// <summary>The input gradient as a VALID stride-1 conv: dyₚ [B, H+KH−1, W+KW−1, Cout] → dx [B, H, W, C].</summary>
     private static Conv2dGeometry FlippedGeometry(in Conv2dGeometry g) =>
         new(g.Batch, g.H + g.KH - 1, g.W + g.KW - 1, g.Cout, g.KH, g.KW, g.C, 1, 1, 0, 0, 0, 0, g.H, g.W);
-
-    /// <summary>
-    /// dst [B, hp, wp, c] ← src [B, h, w, c] placed at row <paramref name="top"/>, column <paramref name="left"/>,
-    /// zeros elsewhere (border only: the interior is overwritten). Images split across threads for big convs.
-    /// </summary>
-    private static unsafe void Pad(Span<float> dst, ReadOnlySpan<float> src, int batch, int h, int w, int c, int top,
-                                   int left, int hp, int wp, double flops)
-    {
-        int threads = flops >= Gemm.GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, batch) : 1;
-        fixed (float* pd = dst, ps = src)
-        {
-            nint nd = (nint)pd, ns = (nint)ps;
-            CpuThreads.ForRanges(batch, threads, (lo, hi) =>
-            {
-                for (int b = lo; b < hi; b++)
-                {
-                    PadImage((float*)nd + (long)b * hp * wp * c, (float*)ns + (long)b * h * w * c, h, w, c, top, left,
-                             hp, wp);
-                }
-            });
-        }
-    }
 
     /// <summary>One image: dst [hp, wp, c] ← src [h, w, c] at (<paramref name="top"/>, <paramref name="left"/>), zero border.</summary>
     internal static unsafe void PadImage(float* d, float* s, int h, int w, int c, int top, int left, int hp, int wp)
