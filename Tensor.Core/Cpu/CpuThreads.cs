@@ -40,7 +40,7 @@ public static class CpuThreads
             return;
         }
         int per = (units + threads - 1) / threads;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        CpuWorkers.Run(threads, t =>
         {
             int lo = t * per, hi = Math.Min(units, lo + per);
             if (lo < hi) body(lo, hi);

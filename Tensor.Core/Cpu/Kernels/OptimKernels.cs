@@ -26,7 +26,7 @@ internal static class OptimKernels
         {
             nint np = (nint)pp, nm = (nint)pm, nv = (nint)pv, ng = (nint)pg;
             int n = p.Length, per = (n / threads + 7) & ~7;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            CpuWorkers.Run(threads, t =>
             {
                 int lo = t * per, len = Math.Min(n, lo + per) - lo;
                 if (len <= 0) return;

@@ -67,7 +67,7 @@ internal static unsafe class GemmDriver
 
         int chunk = ((splitN ? nUnits : mUnits) + threads - 1) / threads * (splitN ? NR : MR);
         nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        CpuWorkers.Run(threads, t =>
         {
             int lo = t * chunk;
             int hi = Math.Min((splitN ? n : m), lo + chunk);

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace MoeScratch.Tensors.Cpu;
+
+/// <summary>
+/// The kernels' fork-join: <see cref="Run"/> executes body(0) on the calling thread and body(1..count−1) on resident
+/// workers that spin briefly between jobs before they block.
+/// </summary>
+/// <remarks>
+/// <para>Why not <c>Parallel.For</c>: a training step forks a few hundred times (every GEMM, conv and large copy), often
+/// for well under a millisecond of work. A thread-pool worker that has gone to sleep takes tens of microseconds to
+/// wake (a futex round trip, slower under a hypervisor), and Parallel.For adds its own partitioning and allocation.
+/// libtorch's OpenMP runtime keeps its threads spinning between parallel regions for the same reason. Here a worker
+/// spins for <see cref="SpinMicroseconds"/> after each job, so back-to-back kernels reach it within a few hundred
+/// nanoseconds, and then sleeps on a monitor until the next job is published, so an idle process burns nothing.</para>
+/// <para>One job at a time: a call made while another thread's job runs, or from inside a job, does not wait; a nested
+/// call runs its indices serially on its own thread (the outer job already uses every core), a concurrent one falls
+/// back to Parallel.For. Exceptions thrown by any index are rethrown on the caller (the first one).</para>
+/// </remarks>
+internal static class CpuWorkers
+{
+    /// <summary>How long an idle worker keeps polling for the next job before it sleeps.</summary>
+    public const int SpinMicroseconds = 200;
+
+    private static readonly object Gate = new();
+    private static readonly object SleepLock = new();
+    private static readonly List<Thread> Workers = [];
+    private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+
+    [ThreadStatic] private static bool t_inJob;
+
+    /// <summary>The job most recently published; workers compare references to see a new one.</summary>
+    private static Job? s_job;
+    private static int s_sleepers;
+
+    /// <summary>One fork: everything a worker reads comes from the same object, so a late worker never mixes jobs.</summary>
+    private sealed class Job(Action<int> body, int count)
+    {
+        public readonly Action<int> Body = body;
+        public readonly int Count = count;
+        public int Pending = count - 1;
+        public ExceptionDispatchInfo? Error;
+
+        public void Execute(int index)
+        {
+            try
+            {
+                Body(index);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref Error, ExceptionDispatchInfo.Capture(e), null);
+            }
+        }
+    }
+
+    /// <summary>Runs body(i) for i in [0, count): index 0 on the calling thread, the rest on workers.</summary>
+    public static void Run(int count, Action<int> body)
+    {
+        if (count <= 1 || t_inJob)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        if (!Monitor.TryEnter(Gate))
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count }, body);
+            return;
+        }
+        try
+        {
+            EnsureWorkers(count - 1);
+            var job = new Job(body, count);
+            Interlocked.Exchange(ref s_job, job); // publishes the job (full fence)
+            if (Volatile.Read(ref s_sleepers) > 0)
+            {
+                lock (SleepLock) Monitor.PulseAll(SleepLock);
+            }
+            t_inJob = true;
+            try
+            {
+                job.Execute(0);
+            }
+            finally
+            {
+                t_inJob = false;
+            }
+            var spin = new SpinWait();
+            while (Volatile.Read(ref job.Pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            job.Error?.Throw();
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    private static void EnsureWorkers(int needed)
+    {
+        while (Workers.Count < needed)
+        {
+            // The worker starts after the caller publishes its job: it must treat the job current now (finished or
+            // none) as seen, and the one about to be published as new.
+            int index = Workers.Count + 1;
+            var prior = Volatile.Read(ref s_job);
+            var t = new Thread(() => Loop(index, prior)) { IsBackground = true, Name = $"MoeScratch CPU worker {index}" };
+            Workers.Add(t);
+            t.Start();
+        }
+    }
+
+    private static void Loop(int index, Job? seen)
+    {
+        t_inJob = true;
+        while (true)
+        {
+            var job = AwaitJob(seen);
+            seen = job;
+            if (index >= job.Count) continue; // this job needs fewer workers
+            job.Execute(index);
+            Interlocked.Decrement(ref job.Pending);
+        }
+    }
+
+    /// <summary>Spins, then sleeps, until a job other than <paramref name="seen"/> is published; returns it.</summary>
+    private static Job AwaitJob(Job? seen)
+    {
+        long until = Stopwatch.GetTimestamp() + SpinTicks;
+        Job? job;
+        while ((job = Volatile.Read(ref s_job)) == seen)
+        {
+            if (Stopwatch.GetTimestamp() > until) break;
+            Thread.SpinWait(16);
+        }
+        if (job != seen) return job!;
+        // Sleep until a publisher pulses. The sleeper count is raised (a full fence) before the last look at the
+        // job: a job published before that look is seen here; a publisher that comes after it reads a non-zero count
+        // and pulses, and its pulse waits for this lock, i.e. until the worker is waiting.
+        lock (SleepLock)
+        {
+            Interlocked.Increment(ref s_sleepers);
+            while ((job = Volatile.Read(ref s_job)) == seen) Monitor.Wait(SleepLock);
+            Interlocked.Decrement(ref s_sleepers);
+        }
+        return job!;
+    }
+}
