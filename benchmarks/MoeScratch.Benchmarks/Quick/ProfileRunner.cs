@@ -1,4 +1,5 @@
 using System.Globalization;
+using MoeScratch.Tensors;
 using MoeScratch.Tensors.Cpu;
 
 namespace MoeScratch.Benchmarks.Quick;
@@ -18,14 +19,16 @@ public static class ProfileRunner
         if (args.Length == 0)
         {
             Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|conv|" +
-                                    "gemm> [--threads n] [--iters n]");
+                                    "gemm> [--threads n] [--iters n] [--ops]");
             return 2;
         }
         int threads = 2, iters = 30;
-        for (int i = 1; i + 1 < args.Length; i += 2)
+        bool ops = false;
+        for (int i = 1; i < args.Length; i++)
         {
-            if (args[i] == "--threads") threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            else if (args[i] == "--iters") iters = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            if (args[i] == "--ops") ops = true;
+            else if (args[i] == "--threads" && i + 1 < args.Length) threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--iters" && i + 1 < args.Length) iters = int.Parse(args[++i], CultureInfo.InvariantCulture);
         }
         if (args[0] == "gemm")
         {
@@ -54,6 +57,15 @@ public static class ProfileRunner
         CpuThreads.Max = threads;
         w.Setup(new QuickSetup(threads));
         for (int i = 0; i < 10; i++) w.Run();
+        // --ops: each step's backward time per op tag (summed over the step's nodes with that tag), to find the
+        // backward's non-GEMM time. Off by default: the timer's Stopwatch reads add a little to every node.
+        var opSteps = new Dictionary<string, List<double>>();
+        var opStep = new Dictionary<string, (double ms, int n)>();
+        if (ops) Tensor.BackwardNodeTimer = (op, ms) =>
+        {
+            var cur = opStep.GetValueOrDefault(op);
+            opStep[op] = (cur.ms + ms, cur.n + 1);
+        };
         var names = AnchorDqnTrainer.PhaseNames;
         var per = names.Select(_ => new List<double>()).ToArray();
         var totals = new List<double>();
@@ -62,7 +74,13 @@ public static class ProfileRunner
         for (int i = 0; i < iters; i++)
         {
             var ph = new double[names.Length];
+            opStep.Clear();
             w.Trainer.Step(ph);
+            foreach (var (op, v) in opStep)
+            {
+                if (!opSteps.TryGetValue(op, out var l)) opSteps[op] = l = [];
+                l.Add(v.ms);
+            }
             for (int p = 0; p < ph.Length; p++) per[p].Add(ph[p]);
             totals.Add(ph.Sum());
         }
@@ -75,6 +93,16 @@ public static class ProfileRunner
             Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", names[p], per[p].Min(), Median(per[p])));
         }
         Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", "total", totals.Min(), Median(totals)));
+        if (ops)
+        {
+            Tensor.BackwardNodeTimer = null;
+            Console.WriteLine("backward by op (per step: nodes, min and median of the step's summed time):");
+            foreach (var (op, l) in opSteps.OrderByDescending(kv => kv.Value.Min()))
+            {
+                Console.WriteLine(string.Format(ic, "  {0,-16} nodes={1,3} min_ms={2,8:0.000} median_ms={3,8:0.000}",
+                    op, opStep.GetValueOrDefault(op).n, l.Min(), Median(l)));
+            }
+        }
         return 0;
     }
 
