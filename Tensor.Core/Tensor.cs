@@ -224,7 +224,8 @@ public sealed partial class Tensor : IDisposable
     /// <summary>A tensor sharing this storage that is cut from the graph (no gradient flows back).</summary>
     public Tensor Detach() => View(Shape);
 
-    private Tensor View(Shape shape)
+    /// <summary>A tensor of <paramref name="shape"/> (same count) sharing this storage, with no graph node.</summary>
+    internal Tensor View(Shape shape)
     {
         var s = Storage;
         s.AddRef();
