@@ -101,10 +101,7 @@ public abstract class Module
     /// <summary>Clears every parameter's gradient to zero (kept allocated for reuse).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters())
-        {
-            if (p.Grad is { } g) g.Backend.Fill(g, 0f);
-        }
+        foreach (var p in Parameters()) p.ZeroGrad();
     }
 
     /// <summary>Moves every parameter and buffer to <paramref name="backend"/> in place.</summary>

@@ -80,7 +80,40 @@ public sealed partial class Tensor : IDisposable
     public bool IsLeaf => _gradFn is null;
 
     /// <summary>The accumulated gradient of a leaf after <see cref="Backward"/>, or null.</summary>
-    public Tensor? Grad { get; set; }
+    /// <remarks>After <see cref="ZeroGrad"/> the zeros are written on the first read, unless a backward kernel
+    /// overwrote the whole gradient first.</remarks>
+    public Tensor? Grad
+    {
+        get
+        {
+            if (_gradIsZero)
+            {
+                _gradIsZero = false;
+                _grad!.Backend.Fill(_grad, 0f);
+            }
+            return _grad;
+        }
+        set
+        {
+            _grad = value;
+            _gradIsZero = false;
+        }
+    }
+
+    private Tensor? _grad;
+
+    // True when _grad logically holds zeros that were not written (ZeroGrad): the first backward writer overwrites
+    // instead of adding, which saves a separate clearing pass over every gradient (6.8 MB per Nature-DQN step).
+    private bool _gradIsZero;
+
+    /// <summary>
+    /// Sets the gradient to zero, keeping its buffer. The clearing is deferred: a backward kernel that writes the
+    /// whole gradient overwrites it, and any other reader of <see cref="Grad"/> gets the zeros filled in first.
+    /// </summary>
+    public void ZeroGrad()
+    {
+        if (_grad is not null) _gradIsZero = true;
+    }
 
     internal Node? GradFn => _gradFn;
 
@@ -191,7 +224,8 @@ public sealed partial class Tensor : IDisposable
     /// <summary>A tensor sharing this storage that is cut from the graph (no gradient flows back).</summary>
     public Tensor Detach() => View(Shape);
 
-    private Tensor View(Shape shape)
+    /// <summary>A tensor of <paramref name="shape"/> (same count) sharing this storage, with no graph node.</summary>
+    internal Tensor View(Shape shape)
     {
         var s = Storage;
         s.AddRef();
@@ -224,7 +258,7 @@ public sealed partial class Tensor : IDisposable
         var s = backend.Allocate(Count, zero: false);
         backend.Upload(s, host);
         Interlocked.Exchange(ref _storage, s)?.Release();
-        Grad?.MoveTo(backend);
+        Grad?.MoveTo(backend); // the getter writes pending zeros first
     }
 
     /// <summary>Hands the storage back to the pool (views keep it alive until they are disposed too).</summary>

@@ -164,9 +164,5 @@ public sealed class SoftMoe : MoeLayer
     /// instead). Σx² is floored at 1e-30 before the square root so an all-zero token (common after ReLU) has a
     /// zero gradient instead of JAX's 0·∞ = NaN; the forward value is unchanged (1e-15 ≪ 1e-6).
     /// </summary>
-    private static Tensor L2NormalizeDopamine(Tensor x, int axis)
-    {
-        var norm = Ops.Sqrt(Ops.Clamp(Ops.Sum(Ops.Square(x), [axis], keepDims: true), min: 1e-30f));
-        return Ops.Div(x, Ops.AddScalar(norm, 1e-6f));
-    }
+    private static Tensor L2NormalizeDopamine(Tensor x, int axis) => Ops.L2NormalizeClamped(x, axis, 1e-30f, 1e-6f);
 }

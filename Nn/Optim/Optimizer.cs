@@ -40,10 +40,7 @@ public abstract class Optimizer
     /// <summary>Zeroes every parameter's gradient.</summary>
     public void ZeroGrad()
     {
-        foreach (var (_, p) in Parameters)
-        {
-            if (p.Grad is { } g) g.Backend.Fill(g, 0f);
-        }
+        foreach (var (_, p) in Parameters) p.ZeroGrad();
     }
 
     /// <summary>A state slot shaped like the parameter, zero-initialised, on its backend.</summary>

@@ -88,14 +88,15 @@ public sealed partial class Tensor
         if (_gradFn is null)
         {
             // Leaf: the gradient outlives any TensorScope, so it is allocated untracked and reused across steps.
-            if (Grad is null)
+            if (_grad is null || _gradIsZero)
             {
-                Grad = new Tensor(Shape, Backend.Allocate(Count, zero: false), track: false);
-                Backend.Copy(Grad, g);
+                _grad ??= new Tensor(Shape, Backend.Allocate(Count, zero: false), track: false);
+                _gradIsZero = false;
+                Backend.Copy(_grad, g);
             }
             else
             {
-                Backend.Binary(BinaryOp.Add, Grad, Grad, g);
+                Backend.Binary(BinaryOp.Add, _grad, _grad, g);
             }
             return;
         }
@@ -125,9 +126,30 @@ public sealed partial class Tensor
     internal Tensor? LeafGradTarget()
     {
         if (!RequiresGrad || _gradFn is not null) return null;
-        if (Grad is { } g) return g.Backend == Backend && g.Shape == Shape ? g : null;
+        if (Grad is { } g) return g.Backend == Backend && g.Shape == Shape ? g : null; // the getter writes pending zeros
         Grad = new Tensor(Shape, Backend.Allocate(Count, zero: true), track: false);
         return Grad;
+    }
+
+    /// <summary>
+    /// As <see cref="LeafGradTarget()"/>, for a kernel that can either add into its output or overwrite it:
+    /// <paramref name="overwrite"/> is true when the gradient is logically zero (fresh, or after
+    /// <see cref="ZeroGrad"/>), and the caller must then write every element (the zeros are never filled in).
+    /// </summary>
+    internal Tensor? LeafGradTarget(out bool overwrite)
+    {
+        overwrite = false;
+        if (!RequiresGrad || _gradFn is not null) return null;
+        if (_grad is { } g)
+        {
+            if (g.Backend != Backend || g.Shape != Shape) return null;
+            overwrite = _gradIsZero;
+            _gradIsZero = false;
+            return g;
+        }
+        overwrite = true;
+        Grad = new Tensor(Shape, Backend.Allocate(Count, zero: false), track: false);
+        return _grad;
     }
 
     /// <summary>Sums a broadcast gradient back to <paramref name="shape"/> (NumPy's unbroadcast).</summary>

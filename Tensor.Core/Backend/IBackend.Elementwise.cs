@@ -68,6 +68,17 @@ public partial interface IBackend
     /// <summary><c>dx += f'(x)·dy</c>; <paramref name="y"/> is the forward output (used by exp, sqrt, tanh, …).</summary>
     void UnaryBackward(UnaryOp op, float alpha, Tensor dx, Tensor dy, Tensor x, Tensor y);
 
+    /// <summary>
+    /// <c>dx = f'(x)·dy</c>, overwriting dx: a fresh gradient buffer needs no zero-filling first. The default clears
+    /// dx and accumulates with <see cref="UnaryBackward"/>; the CPU writes ReLU and square directly (the conv ReLU
+    /// masks of a Nature-DQN backward are 0.7 M floats).
+    /// </summary>
+    void UnaryBackwardInto(UnaryOp op, float alpha, Tensor dx, Tensor dy, Tensor x, Tensor y)
+    {
+        Fill(dx, 0f);
+        UnaryBackward(op, alpha, dx, dy, x, y);
+    }
+
     /// <summary><c>y = a ∘ b</c> with NumPy broadcasting; y has the broadcast shape.</summary>
     void Binary(BinaryOp op, Tensor y, Tensor a, Tensor b);
 

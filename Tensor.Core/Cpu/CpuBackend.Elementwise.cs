@@ -12,6 +12,10 @@ public sealed partial class CpuBackend
         ElementwiseKernels.UnaryBackward(op, alpha, S(dx), S(dy), S(x), S(y));
 
     /// <inheritdoc/>
+    public void UnaryBackwardInto(UnaryOp op, float alpha, Tensor dx, Tensor dy, Tensor x, Tensor y) =>
+        ElementwiseKernels.UnaryBackwardInto(op, alpha, S(dx), S(dy), S(x), S(y));
+
+    /// <inheritdoc/>
     public void Binary(BinaryOp op, Tensor y, Tensor a, Tensor b) =>
         ElementwiseKernels.Binary(op, Arr(y), y.Shape, Arr(a), a.Shape, Arr(b), b.Shape);
 

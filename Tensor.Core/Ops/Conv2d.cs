@@ -76,9 +76,10 @@ public static partial class Ops
                 var dy = dOut;
                 if (relu)
                 {
-                    // dz += [y > 0]·dOut: the ReLU rule evaluated at y, which is positive exactly where z is.
-                    dy = Tensor.Zeros(y.Shape, y.Backend);
-                    y.Backend.UnaryBackward(UnaryOp.Relu, 0f, dy, dOut, y, y);
+                    // dz = [y > 0]·dOut: the ReLU rule evaluated at y, which is positive exactly where z is;
+                    // written in one pass (no zero-filled buffer).
+                    dy = Tensor.Empty(y.Shape, y.Backend);
+                    y.Backend.UnaryBackwardInto(UnaryOp.Relu, 0f, dy, dOut, y, y);
                 }
                 if (x.RequiresGrad)
                 {

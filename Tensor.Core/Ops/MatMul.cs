@@ -60,9 +60,12 @@ public static partial class Ops
                 {
                     // Stored B [K,N]: dB = opA(A)ᵀ·dY. Stored Bᵀ [N,K]: dBᵀ = dYᵀ·opA(A). A weight (leaf) gets
                     // the product added straight into its Grad.
-                    var leaf = b.LeafGradTarget();
+                    // A gradient that is logically zero (after ZeroGrad) is overwritten, not cleared and then added
+                    // to; an empty batch writes nothing, so it takes the zero-filling path.
+                    bool overwrite = false;
+                    var leaf = batch == 0 ? b.LeafGradTarget() : b.LeafGradTarget(out overwrite);
                     var db = leaf ?? (batch == 0 ? Tensor.Zeros(b.Shape, b.Backend) : Tensor.Empty(b.Shape, b.Backend));
-                    bool acc = leaf is not null;
+                    bool acc = leaf is not null && !overwrite;
                     if (!transB) b.Backend.MatMul(db, a, !transA, g, false, ba, batch, bb, ka, n, m, accumulate: acc);
                     else b.Backend.MatMul(db, g, true, a, transA, batch, ba, bb, n, ka, m, accumulate: acc);
                     if (leaf is null) b.AccumulateGrad(db);

@@ -14,8 +14,8 @@ public static partial class Ops
         {
             Record(y, op.ToString().ToLowerInvariant(), [x], g =>
             {
-                var dx = Tensor.Zeros(x.Shape, x.Backend);
-                x.Backend.UnaryBackward(op, alpha, dx, g, x, y);
+                var dx = Tensor.Empty(x.Shape, x.Backend); // written whole by UnaryBackwardInto
+                x.Backend.UnaryBackwardInto(op, alpha, dx, g, x, y);
                 x.AccumulateGrad(dx);
             });
         }

@@ -91,6 +91,41 @@ internal static class ElementwiseKernels
         }
     }
 
+    /// <summary>dx = f'(x)·dy (overwrites dx); ReLU and square directly, the rest by clearing and accumulating.</summary>
+    public static void UnaryBackwardInto(UnaryOp op, float alpha, Span<float> dx, ReadOnlySpan<float> dy,
+                                         ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        switch (op)
+        {
+            case UnaryOp.Relu: ReluBackwardInto(dx, dy, x); break;
+            case UnaryOp.Square:
+                for (int i = 0; i < dx.Length; i++) dx[i] = 2f * x[i] * dy[i]; // same rounding as 0 + 2·x·dy
+                break;
+            default:
+                dx.Clear();
+                UnaryBackward(op, alpha, dx, dy, x, y);
+                break;
+        }
+    }
+
+    /// <summary>dx = x &gt; 0 ? dy : 0, branch-free: one pass instead of zero-filling dx and adding the masked dy.</summary>
+    private static void ReluBackwardInto(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
+    {
+        int n = dx.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float dx0 = ref MemoryMarshal.GetReference(dx);
+            ref float dy0 = ref MemoryMarshal.GetReference(dy);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            for (; i <= n - 8; i += 8)
+            {
+                var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)i), Vector256<float>.Zero);
+                (Vector256.LoadUnsafe(ref dy0, (nuint)i) & mask).StoreUnsafe(ref dx0, (nuint)i);
+            }
+        }
+        for (; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0f;
+    }
+
     /// <summary>dx += x &gt; 0 ? dy : 0, branch-free (random signs made the scalar branch mispredict).</summary>
     private static void ReluBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
     {

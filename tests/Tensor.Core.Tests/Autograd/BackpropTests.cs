@@ -41,6 +41,39 @@ public class BackpropTests
         Assert.That(bias.Grad!.ToArray(), Is.EqualTo(new[] { 8f }).AsCollection.Within(1e-5));
     }
 
+    /// <summary>
+    /// ZeroGrad defers the clearing: a reader sees zeros, the first MatMul / AccumulateGrad writer overwrites the stale
+    /// values (the weight used twice must still sum its two products), and a later Backward adds again.
+    /// </summary>
+    [Test]
+    public void ZeroGrad_DeferredClear_OverwritesThenAccumulates()
+    {
+        var x = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], new Shape(2, 3));
+        var w = Tensor.FromArray([0.5f, -1f, 2f, 0f, 1f, 1f], new Shape(3, 2));
+        var bias = Tensor.FromArray([0f, 0f], new Shape(2));
+        w.RequiresGrad = true;
+        bias.RequiresGrad = true;
+        void Step() => Ops.Sum(Ops.Add(Ops.Add(Ops.MatMul(x, w), Ops.MatMul(Ops.Scale(x, 2f), w)), bias)).Backward();
+        float[] colSums = [5f, 7f, 9f];
+        var once = Enumerable.Range(0, 6).Select(i => 3f * colSums[i / 2]).ToArray();
+
+        w.Grad = Tensor.Full(w.Shape, 7f);
+        bias.Grad = Tensor.Full(bias.Shape, 7f);
+        w.ZeroGrad();
+        bias.ZeroGrad();
+        Step();
+        Assert.That(w.Grad!.ToArray(), Is.EqualTo(once).AsCollection.Within(1e-5));
+        Assert.That(bias.Grad!.ToArray(), Is.EqualTo(new[] { 2f, 2f }).AsCollection);
+        Step();
+        Assert.That(w.Grad!.ToArray(), Is.EqualTo(once.Select(v => 2 * v).ToArray()).AsCollection.Within(1e-5));
+
+        w.ZeroGrad();
+        Assert.That(w.Grad!.ToArray(), Is.All.EqualTo(0f), "read after ZeroGrad without a backward");
+        w.ZeroGrad();
+        Ops.Sum(Ops.Add(Ops.MatMul(x, Tensor.Ones(w.Shape)), bias)).Backward(); // w unused
+        Assert.That(w.Grad!.ToArray(), Is.All.EqualTo(0f), "a parameter no backward reached stays zero");
+    }
+
     [Test]
     public void Backward_DiamondGraph_SumsBothPaths()
     {

@@ -42,6 +42,18 @@ public abstract class SoftmaxKernelsTests : GpuTestBase
         CheckAgainstCpu("ArgMax", t => Ops.ArgMax(t[0].Reshape(2, 3), 1), [[6]], [x], backward: false);
     }
 
+    // IBackend.L2NormalizeClamped's default (the device composes primitives; the CPU has a fused kernel): Soft MoE's
+    // token normalization (last axis) and Φ's (strided axis 0), and a zero slice that the clamp cuts off.
+    [TestCase(new[] { 2, 5, 8 }, -1)]
+    [TestCase(new[] { 6, 4 }, 0)]
+    public void L2NormalizeClamped_ForwardAndBackward_MatchCpu(int[] shape, int axis) =>
+        CheckAgainstCpu($"L2NormalizeClamped axis {axis}", t => Ops.L2NormalizeClamped(t[0], axis), [shape]);
+
+    [Test]
+    public void L2NormalizeClamped_ZeroSlice_MatchesCpu() =>
+        CheckAgainstCpu("L2NormalizeClamped zero slice", t => Ops.L2NormalizeClamped(t[0], 1, 1e-4f, 0.5f), [[2, 3]],
+                        [[0f, 0f, 0f, 3f, 4f, 0f]]);
+
     // Soft MoE routing (Puigcerver et al. 2023, arXiv 2308.00951 §2.1) from primitives: logits [B, m, s];
     // dispatch D = softmax over tokens m, slots X̃ = Dᵀ X; combine C = softmax over slots s, Y = C Ỹ.
     [Test]
