@@ -29,10 +29,11 @@ internal static unsafe class GemmDriver
     public const int NC = 4080;
 
     /// <summary>
-    /// Problems below this many FLOPs (2mnk) stay on the calling thread: ≈ 8 MFLOP is ~100 µs on one core, where the
-    /// ~5–20 µs cost of waking a pool thread stops mattering. Acting at batch 1 (m = 1 GEMVs) never crosses it.
+    /// Problems below this many FLOPs (2mnk) stay on the calling thread: ≈ 2 MFLOP is ~15 µs on one core, where the
+    /// ~1 µs fork onto a spinning resident worker (<see cref="CpuWorkers"/>) stops mattering. Batch-1 acting forks its
+    /// convs (3.6–6.5 MFLOP each for Nature-DQN); its m = 1 dense layer goes through the skinny path.
     /// </summary>
-    public const double ParallelMinFlops = 8e6;
+    public const double ParallelMinFlops = 2e6;
 
     /// <summary>m at or below which the skinny (GEMV-like) path runs: packing B would cost as much as the math.</summary>
     public const int SkinnyMaxM = 4;
@@ -50,6 +51,11 @@ internal static unsafe class GemmDriver
         if (m <= SkinnyMaxM)
         {
             Skinny(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+        if (!transA && transB && m <= DirectAMaxN && n >= SwapMinRatio * m)
+        {
+            Swapped(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
 
@@ -77,6 +83,38 @@ internal static unsafe class GemmDriver
             else
                 Blocked(transA, transB, lo, hi, 0, n, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate);
         });
+    }
+
+    /// <summary>n / m from which a few-row A·Bᵀ is computed as (B·Aᵀ)ᵀ (see <see cref="Swapped"/>).</summary>
+    public const int SwapMinRatio = 8;
+
+    /// <summary>
+    /// C (+)= A·Bᵀ for few rows (m ≤ <see cref="DirectAMaxN"/>) and many columns, as Cᵀ = B·Aᵀ then a transpose.
+    /// </summary>
+    /// <remarks>
+    /// The input gradient of a wide dense layer (dX [32 × 3136] = dY · Wᵀ, W [3136 × 512]) packed all of W transposed
+    /// for 32 rows of work and ran at ~140 GFLOP/s. As B·Aᵀ, W is the untransposed A read in place by the unpacked-A
+    /// path, the packed operand is the 64 KiB dYᵀ, and M = 3136 splits evenly across threads; the transpose of the
+    /// [n × m] result is n·m floats, small beside the n·m·k product.
+    /// </remarks>
+    private static void Swapped(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc,
+                                bool accumulate)
+    {
+        float[] t = System.Buffers.ArrayPool<float>.Shared.Rent(2 * n * m);
+        fixed (float* pt = t)
+        {
+            Run(false, true, n, m, k, b, ldb, a, lda, pt, m, accumulate: false); // Cᵀ [n × m]
+            float* ct = pt + n * m;
+            MovementKernels.Transpose2D(new Span<float>(ct, m * n), new ReadOnlySpan<float>(pt, n * m), n, m);
+            for (int i = 0; i < m; i++)
+            {
+                var row = new Span<float>(c + (long)i * ldc, n);
+                var src = new ReadOnlySpan<float>(ct + (long)i * n, n);
+                if (accumulate) TP.Add(row, src, row);
+                else src.CopyTo(row);
+            }
+        }
+        System.Buffers.ArrayPool<float>.Shared.Return(t);
     }
 
     /// <summary>The five-loop nest over rows [i0, i1) and columns [j0, j1) of C, on the calling thread.</summary>
@@ -188,27 +226,55 @@ internal static unsafe class GemmDriver
         }
     }
 
+    /// <summary>FLOPs from which the skinny product without transposed B splits its columns across threads.</summary>
+    public const double SkinnyParallelMinFlops = 1e6;
+
+    /// <summary>Fewest columns a skinny-product thread takes.</summary>
+    private const int SkinnyColumnBlock = 64;
+
+    /// <summary>Columns [j0, j1) of C (+)= op(A) · B for m ≤ <see cref="SkinnyMaxM"/>: row axpys over B's rows.</summary>
+    private static void SkinnyColumns(bool transA, int m, int j0, int j1, int k, float* a, int lda, float* b, int ldb,
+                                      float* c, int ldc, bool accumulate)
+    {
+        int w = j1 - j0;
+        if (!accumulate)
+        {
+            for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc + j0, w).Clear();
+        }
+
+        for (int p = 0; p < k; p++)
+        {
+            var brow = new ReadOnlySpan<float>(b + (long)p * ldb + j0, w);
+            for (int i = 0; i < m; i++)
+            {
+                float aip = transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
+                var crow = new Span<float>(c + (long)i * ldc + j0, w);
+                TP.MultiplyAdd(brow, aip, crow, crow);
+            }
+        }
+    }
+
     private static void Skinny(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
                                float* c, int ldc, bool accumulate)
     {
         if (!transB)
         {
-            if (!accumulate)
+            // Acting's dense layer (1 × 3136 · 3136 × 512) streams 6.4 MB of weights for 3.2 MFLOP: bandwidth-bound,
+            // so two cores each stream half the columns.
+            int threads = 2.0 * m * n * k >= SkinnyParallelMinFlops && n >= 2 * SkinnyColumnBlock
+                ? Math.Min(CpuThreads.Max, n / SkinnyColumnBlock) : 1;
+            if (threads <= 1)
             {
-                for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+                SkinnyColumns(transA, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                return;
             }
-
-            for (int p = 0; p < k; p++)
+            int per = (n / threads + 7) & ~7;
+            nint na = (nint)a, nb = (nint)b, nc = (nint)c;
+            CpuWorkers.Run(threads, t =>
             {
-                var brow = new ReadOnlySpan<float>(b + (long)p * ldb, n);
-                for (int i = 0; i < m; i++)
-                {
-                    float aip = transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
-                    var crow = new Span<float>(c + (long)i * ldc, n);
-                    TP.MultiplyAdd(brow, aip, crow, crow);
-                }
-            }
-
+                int j0 = t * per, j1 = t == threads - 1 ? n : Math.Min(n, j0 + per);
+                if (j0 < j1) SkinnyColumns(transA, m, j0, j1, k, (float*)na, lda, (float*)nb, ldb, (float*)nc, ldc, accumulate);
+            });
             return;
         }
 

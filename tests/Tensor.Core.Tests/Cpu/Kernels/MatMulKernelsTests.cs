@@ -87,15 +87,32 @@ public class MatMulKernelsTests
 
     /// <summary>
     /// Transposed B packed by 8×8 register transposes (GemmPacking.PackBTransposed8): panels of 8 and 16 columns and
-    /// a scalar remainder, depths with and without a tail of 8, one and several depth blocks, the DQN Linear's dX
-    /// shape on two threads.
+    /// a scalar remainder, depths with and without a tail of 8, one and several depth blocks, a wide product on two
+    /// threads (n below <see cref="GemmDriver.SwapMinRatio"/>·m, so not the swapped path).
     /// </summary>
     [TestCase(32, 45, 21, 1)]
     [TestCase(32, 24, 264, 0)]
     [TestCase(7, 16, 8, 3)]
     [TestCase(200, 39, 517, 0)]
+    [TestCase(40, 300, 512, 0)]
+    public void Gemm_TransposedBPack_MatchesNaive(int m, int n, int k, int pad) => TwoThreads(m, n, k, pad);
+
+    /// <summary>
+    /// Few rows times a wide transposed B, computed as (B·Aᵀ)ᵀ (<see cref="GemmDriver"/>'s swapped path): the DQN and
+    /// IMPALA dense layers' dX shapes on two threads, odd sizes, padded strides, overwrite and accumulate.
+    /// </summary>
     [TestCase(32, 3136, 512, 0)]
-    public void Gemm_TransposedBPack_MatchesNaive(int m, int n, int k, int pad)
+    [TestCase(32, 3872, 512, 2)]
+    [TestCase(5, 41, 17, 2)]
+    [TestCase(64, 600, 33, 1)]
+    [TestCase(9, 72, 300, 3)]
+    public void Gemm_FewRowsTimesWideTransposedB_MatchesNaive(int m, int n, int k, int pad)
+    {
+        Assert.That(n, Is.GreaterThanOrEqualTo(GemmDriver.SwapMinRatio * m));
+        TwoThreads(m, n, k, pad);
+    }
+
+    private static void TwoThreads(int m, int n, int k, int pad)
     {
         int saved = CpuThreads.Max;
         try
@@ -116,6 +133,8 @@ public class MatMulKernelsTests
     [TestCase(301, 40, 400)]  // split over m
     [TestCase(1023, 33, 300)] // uneven m split with edge tiles in both threads
     [TestCase(2592, 64, 512)] // Nature conv 2's forward product: split over m, A read unpacked
+    [TestCase(1, 517, 3136)]  // acting's dense layer: the skinny path splits B's columns (uneven halves)
+    [TestCase(3, 200, 2000)]  // skinny, three rows
     public void Gemm_MultiThreaded_MatchesNaive(int m, int n, int k)
     {
         Assert.That(2.0 * m * n * k, Is.GreaterThanOrEqualTo(GemmDriver.ParallelMinFlops), "case must take the threaded path");
