@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MoeScratch.Rl.Running;
+using MoeScratch.Tensors.Cpu;
 using MoeScratch.Train.Training;
 
 namespace MoeScratch.Train.Cli;
@@ -20,6 +21,14 @@ internal static class TrainCommand
         return cmd;
     }
 
+    /// <summary>
+    /// <c>--threads</c>: <see cref="CpuThreads.Max"/> for this process. A runtime setting, not part of the run's config:
+    /// results can differ in the last bits between thread counts (per-thread partial sums of some weight gradients).
+    /// </summary>
+    public static Option<long?> ThreadsOption() =>
+        OptionFactory.Integer("--threads", "CPU threads for the tensor kernels [default: all cores]. Idle kernel threads " +
+                              "spin ~0.2 ms between kernels, so runs sharing a machine should split the cores.", 1, 1024);
+
     /// <summary>Adds the train options and action to <paramref name="command"/> (the root gets them too).</summary>
     public static void Configure(Command command)
     {
@@ -28,8 +37,11 @@ internal static class TrainCommand
         var progress = OptionFactory.Choice("--progress", "Progress display: a live bar on a terminal, plain lines otherwise.",
                                             ["auto", "rich", "plain"], "auto");
         command.Options.Add(progress);
+        var threads = ThreadsOption();
+        command.Options.Add(threads);
         command.SetAction((pr, ct) =>
         {
+            if (pr.GetValue(threads) is long n) CpuThreads.Max = (int)n;
             var (config, resume) = options.Resolve(pr);
             var errors = config.Validate();
             if (errors.Count > 0)

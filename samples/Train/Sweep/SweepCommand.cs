@@ -40,6 +40,9 @@ internal static class SweepCommand
             string runs = pr.GetValue(outDir) ?? "runs";
             var common = new List<string> { "--out", runs };
             if (pr.GetValue(totalSteps) is long steps) common.AddRange(["--total-steps", steps.ToString(CultureInfo.InvariantCulture)]);
+            int k = (int)(pr.GetValue(parallel) ?? 1);
+            // Local jobs run side by side: each gets its share of the cores (kernel threads spin between kernels).
+            if (k > 1 && pr.GetValue(slurm) is null) common.AddRange(["--threads", LocalThreads(k).ToString(CultureInfo.InvariantCulture)]);
             List<SweepJob> jobs = SweepPlan.Expand(pr.GetValue(presets)!, pr.GetValue(envs)!, pr.GetValue(networks)!, pr.GetValue(seeds)!, common);
             IReadOnlyList<string> app = LocalSweepRunner.SelfCommand();
             string reportCmd = ReportCommandLine(app, runs);
@@ -59,7 +62,6 @@ internal static class SweepCommand
                 o.WriteLine($"When the array has finished, aggregate with: {reportCmd}");
                 return 0;
             }
-            int k = (int)(pr.GetValue(parallel) ?? 1);
             o.WriteLine($"Running {jobs.Count} jobs, {k} at a time; logs in {Path.Combine(runs, "sweep-logs")}/.");
             var results = await LocalSweepRunner.RunAsync(jobs, app, Path.Combine(runs, "sweep-logs"), k,
                 r => o.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -72,6 +74,9 @@ internal static class SweepCommand
         });
         return cmd;
     }
+
+    /// <summary>Kernel threads per local job when <paramref name="parallel"/> jobs share this machine's cores.</summary>
+    public static int LocalThreads(int parallel) => Math.Max(1, Environment.ProcessorCount / parallel);
 
     /// <summary>The shell command that aggregates the sweep's runs.</summary>
     public static string ReportCommandLine(IReadOnlyList<string> app, string runs) =>

@@ -143,4 +143,20 @@ public class CliParsingTests
         Assert.That(rc, Is.EqualTo(CliApp.UsageError));
         Assert.That(error.ToString(), Does.StartWith("error: report: input '/nonexistent/runs'").And.Not.Contain("   at "));
     }
+
+    [TestCase("0")]
+    [TestCase("many")]
+    public void Threads_OutOfRange_NamesTheFlagAndTheRange(string value)
+    {
+        var errors = Errors(TrainCommand.Create(), "--threads", value);
+        Assert.That(errors, Has.Count.EqualTo(1));
+        Assert.That(errors[0], Does.Contain("--threads").And.Contain(value).And.Contain("an integer in [1, 1024]"));
+    }
+
+    [Test]
+    public void Threads_IsARuntimeFlag_NotPartOfTheConfig()
+    {
+        Assert.That(Errors(TrainCommand.Create(), "--threads", "1"), Is.Empty);
+        Assert.That(new TrainOptions().All.Select(o => o.Name), Does.Not.Contain("--threads"));
+    }
 }

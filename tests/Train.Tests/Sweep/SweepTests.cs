@@ -64,4 +64,27 @@ public class SweepTests
     public void ReportCommandLine_PointsAtTheRunsRoot() =>
         Assert.That(SweepCommand.ReportCommandLine(["dotnet", "app.dll"], "runs/sweep1"),
                     Is.EqualTo("dotnet app.dll report runs/sweep1 --output runs/sweep1/report"));
+
+    [Test]
+    public void LocalDryRun_SplitsTheCoresBetweenParallelJobs()
+    {
+        var output = new StringWriter();
+        var cmd = SweepCommand.Create();
+        int exit = cmd.Parse(["--parallel", "2", "--seeds", "0", "--networks", "baseline", "--dry-run"])
+                      .Invoke(new System.CommandLine.InvocationConfiguration { Output = output });
+        Assert.That(exit, Is.EqualTo(0));
+        string threads = SweepCommand.LocalThreads(2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(output.ToString(), Does.Contain("--threads " + threads));
+        Assert.That(SweepCommand.LocalThreads(Environment.ProcessorCount * 4), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void LocalDryRun_OneJobAtATime_LeavesTheThreadsAlone()
+    {
+        var output = new StringWriter();
+        int exit = SweepCommand.Create().Parse(["--seeds", "0", "--networks", "baseline", "--dry-run"])
+                               .Invoke(new System.CommandLine.InvocationConfiguration { Output = output });
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(output.ToString(), Does.Not.Contain("--threads"));
+    }
 }
