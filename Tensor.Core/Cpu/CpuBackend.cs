@@ -49,7 +49,7 @@ public sealed partial class CpuBackend : IBackend
             }
         }
         if (a is null) a = length == 0 ? [] : GC.AllocateUninitializedArray<float>(length);
-        if (zero) System.Array.Clear(a);
+        if (zero) ElementwiseSplit.Run(a.AsSpan(0, length), default, default, default, static (ys, _, _, _) => ys.Clear());
         return new CpuStorage(a, length, this);
     }
 
@@ -91,8 +91,10 @@ public sealed partial class CpuBackend : IBackend
         ElementwiseKernels.BytesToFloat(((CpuStorage)dst).Array.AsSpan(0, src.Length), src, scale);
 
     /// <inheritdoc/>
-    public void Fill(Tensor dst, float value) => S(dst).Fill(value);
+    public void Fill(Tensor dst, float value) =>
+        ElementwiseSplit.Run(S(dst), default, default, default, (ys, _, _, _) => ys.Fill(value));
 
     /// <inheritdoc/>
-    public void Copy(Tensor dst, Tensor src) => S(src).CopyTo(S(dst));
+    public void Copy(Tensor dst, Tensor src) =>
+        ElementwiseSplit.Run(S(dst), S(src), default, default, static (ys, xs, _, _) => xs.CopyTo(ys));
 }

@@ -5,7 +5,8 @@ namespace MoeScratch.Tensors.Tests;
 
 /// <summary>
 /// <see cref="ElementwiseSplit"/> through the CPU backend: unary, binary and unary-backward results over a size that
-/// splits across two workers (odd, not a multiple of a vector) are bitwise the single-range kernel's, in place too.
+/// splits across two workers (odd, not a multiple of a vector) are bitwise the single-range kernel's, in place too;
+/// zeroed allocation, fill and copy cover every element.
 /// </summary>
 [NonParallelizable] // changes the process-wide CpuThreads.Max
 public class ElementwiseSplitTests
@@ -72,5 +73,29 @@ public class ElementwiseSplitTests
         });
         Assert.That(ty.ToArray(), Is.EqualTo(yRef).AsCollection);
         Assert.That(ta.ToArray(), Is.EqualTo(yRef).AsCollection);
+    }
+
+    [Test]
+    public void ZeroedAllocationFillAndCopyCoverEveryElement()
+    {
+        float[] src = Rand(6);
+        float[]? zeros = null, filled = null, copied = null;
+        OnTwoThreads(() =>
+        {
+            // A recycled array full of junk must come back all zeros.
+            using (var junk = Tensor.FromArray(src, new Shape(N))) { }
+            using var z = Tensor.Zeros(new Shape(N));
+            zeros = z.ToArray();
+            using var f = Tensor.FromArray(src, new Shape(N));
+            CpuBackend.Instance.Fill(f, 2.5f);
+            filled = f.ToArray();
+            using var c = Tensor.Zeros(new Shape(N));
+            using var s = Tensor.FromArray(src, new Shape(N));
+            CpuBackend.Instance.Copy(c, s);
+            copied = c.ToArray();
+        });
+        Assert.That(zeros, Is.All.EqualTo(0f));
+        Assert.That(filled, Is.All.EqualTo(2.5f));
+        Assert.That(copied, Is.EqualTo(src).AsCollection);
     }
 }
