@@ -4,16 +4,21 @@ using System.Runtime.ExceptionServices;
 namespace MoeScratch.Tensors.Cpu;
 
 /// <summary>
-/// The kernels' fork-join: <see cref="Run"/> executes body(0) on the calling thread and body(1..count−1) on resident
-/// workers that spin briefly between jobs before they block.
+/// The kernels' fork-join: <see cref="Run"/> executes body(i) for i in [0, count) on the calling thread and on resident
+/// workers that spin briefly between jobs before they sleep. Indices are claimed, not assigned: whoever is free takes
+/// the next one, so the caller never waits for a worker that has not woken up yet.
 /// </summary>
 /// <remarks>
 /// <para>Why not <c>Parallel.For</c>: a training step forks a few hundred times (every GEMM, conv and large copy), often
 /// for well under a millisecond of work. A thread-pool worker that has gone to sleep takes tens of microseconds to
-/// wake (a futex round trip, slower under a hypervisor), and Parallel.For adds its own partitioning and allocation.
-/// libtorch's OpenMP runtime keeps its threads spinning between parallel regions for the same reason. Here a worker
-/// spins for <see cref="SpinMicroseconds"/> after each job, so back-to-back kernels reach it within a few hundred
-/// nanoseconds, and then sleeps on a monitor until the next job is published, so an idle process burns nothing.</para>
+/// wake (a futex round trip), and Parallel.For adds its own partitioning and allocation. libtorch's OpenMP runtime
+/// keeps its threads spinning between parallel regions for the same reason. Here a worker spins for
+/// <see cref="SpinMicroseconds"/> after each job, so back-to-back kernels reach it within a few hundred nanoseconds,
+/// and then sleeps on a monitor until the next job is published, so an idle process burns nothing.</para>
+/// <para>Why claiming: waking a sleeping worker took 0.6–0.8 ms on the 2-vCPU reference VM (the idle vCPU is halted by
+/// the hypervisor), longer than a whole batch-1 forward. The caller publishes the job, wakes the sleepers, and works
+/// through the indices itself; a worker that arrives in time takes some, one that arrives late finds none left. Each
+/// index always does the same work, so results do not depend on who ran it.</para>
 /// <para>One job at a time: a call made while another thread's job runs, or from inside a job, does not wait; a nested
 /// call runs its indices serially on its own thread (the outer job already uses every core), a concurrent one falls
 /// back to Parallel.For. Exceptions thrown by any index are rethrown on the caller (the first one).</para>
@@ -39,23 +44,29 @@ internal static class CpuWorkers
     {
         public readonly Action<int> Body = body;
         public readonly int Count = count;
-        public int Pending = count - 1;
+        public int Next;          // next unclaimed index
+        public int Running;       // claimed by a worker and not finished
         public ExceptionDispatchInfo? Error;
 
-        public void Execute(int index)
+        /// <summary>Claims and runs indices until none is left.</summary>
+        public void Drain()
         {
-            try
+            int i;
+            while ((i = Interlocked.Increment(ref Next) - 1) < Count)
             {
-                Body(index);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref Error, ExceptionDispatchInfo.Capture(e), null);
+                try
+                {
+                    Body(i);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref Error, ExceptionDispatchInfo.Capture(e), null);
+                }
             }
         }
     }
 
-    /// <summary>Runs body(i) for i in [0, count): index 0 on the calling thread, the rest on workers.</summary>
+    /// <summary>Runs body(i) for i in [0, count) on the calling thread and any free workers; returns when all are done.</summary>
     public static void Run(int count, Action<int> body)
     {
         if (count <= 1 || t_inJob)
@@ -80,14 +91,15 @@ internal static class CpuWorkers
             t_inJob = true;
             try
             {
-                job.Execute(0);
+                job.Drain();
             }
             finally
             {
                 t_inJob = false;
             }
+            // Only indices a worker claimed can still be running.
             var spin = new SpinWait();
-            while (Volatile.Read(ref job.Pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref job.Running) > 0) spin.SpinOnce(sleep1Threshold: -1);
             job.Error?.Throw();
         }
         finally
@@ -104,22 +116,24 @@ internal static class CpuWorkers
             // none) as seen, and the one about to be published as new.
             int index = Workers.Count + 1;
             var prior = Volatile.Read(ref s_job);
-            var t = new Thread(() => Loop(index, prior)) { IsBackground = true, Name = $"MoeScratch CPU worker {index}" };
+            var t = new Thread(() => Loop(prior)) { IsBackground = true, Name = $"MoeScratch CPU worker {index}" };
             Workers.Add(t);
             t.Start();
         }
     }
 
-    private static void Loop(int index, Job? seen)
+    private static void Loop(Job? seen)
     {
         t_inJob = true;
         while (true)
         {
             var job = AwaitJob(seen);
             seen = job;
-            if (index >= job.Count) continue; // this job needs fewer workers
-            job.Execute(index);
-            Interlocked.Decrement(ref job.Pending);
+            // Registered before claiming, so the caller, which waits for Running to drop to 0 after its own Drain,
+            // cannot miss an index this worker is about to take.
+            Interlocked.Increment(ref job.Running);
+            job.Drain();
+            Interlocked.Decrement(ref job.Running);
         }
     }
 

@@ -11,7 +11,7 @@ namespace MoeScratch.Benchmarks.Quick;
 /// forward under NoGrad → argmax → action. The frame comes from System.Random(7) as in the anchor. On a device the
 /// frame is uploaded and the action read back each run (that read waits for the forward).
 /// </summary>
-public sealed class DqnActB1 : IQuickWorkload
+public class DqnActB1 : IQuickWorkload
 {
     private QNetwork? _net;
     private IBackend _backend = CpuBackend.Instance;
@@ -22,7 +22,7 @@ public sealed class DqnActB1 : IQuickWorkload
     public int LastAction { get; private set; }
 
     /// <inheritdoc/>
-    public string Name => "dqn-act-b1";
+    public virtual string Name => "dqn-act-b1";
 
     /// <inheritdoc/>
     public double? Flops => null;
@@ -56,6 +56,20 @@ public sealed class DqnActB1 : IQuickWorkload
     /// <inheritdoc/>
     public string ExtraFields(double medianMs) =>
         string.Create(CultureInfo.InvariantCulture, $" actions_per_s={1000.0 / medianMs:F0}");
+}
+
+/// <summary>
+/// <c>dqn-act-b1-idle</c>: <see cref="DqnActB1"/> after 2 ms idle (untimed) before every sample, as when acting follows
+/// a slow environment step: the kernel workers have stopped spinning and must be woken, which this times. Not an
+/// anchor workload (TorchSharp's harness has no counterpart).
+/// </summary>
+public sealed class DqnActB1Idle : DqnActB1, IQuickWorkload
+{
+    /// <inheritdoc/>
+    public override string Name => "dqn-act-b1-idle";
+
+    /// <inheritdoc/>
+    public void BeforeSample() => Thread.Sleep(2);
 }
 
 /// <summary><c>dqn-forward-b1</c> / <c>-b32</c>: uint8 states → float/255 → Nature-DQN forward under NoGrad.</summary>

@@ -43,6 +43,11 @@ public interface IQuickWorkload
     /// <summary>One timed iteration.</summary>
     void Run();
 
+    /// <summary>Untimed work before each timed sample (default: none); warm-up iterations skip it.</summary>
+    void BeforeSample()
+    {
+    }
+
     /// <summary>Extra " key=value" fields computed from the median time in ms (e.g. steps_per_s).</summary>
     string ExtraFields(double medianMs);
 }

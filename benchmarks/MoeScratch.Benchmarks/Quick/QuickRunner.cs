@@ -124,7 +124,7 @@ public static class QuickRunner
                 {
                     CpuThreads.Max = t; // the global knob every CPU kernel obeys
                     w.Setup(new QuickSetup(t, gpu, smoke));
-                    var (median, min) = Measure(w.Run, smoke);
+                    var (median, min) = Measure(w.Run, smoke, w.BeforeSample);
                     output.WriteLine(FormatLine(w, t, median, min, backend.Label, smoke));
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
@@ -174,10 +174,11 @@ public static class QuickRunner
                                                         CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Anchor policy: collect garbage, warm up, then time each iteration; returns (median, min) in ms. With
+    /// Anchor policy: collect garbage, warm up, then time each iteration (after the untimed
+    /// <paramref name="beforeSample"/>, if any); returns (median, min) in ms. With
     /// <paramref name="smoke"/>: <see cref="SmokeWarmupIters"/> warm-up and <see cref="SmokeIters"/> timed iterations.
     /// </summary>
-    public static (double MedianMs, double MinMs) Measure(Action step, bool smoke = false)
+    public static (double MedianMs, double MinMs) Measure(Action step, bool smoke = false, Action? beforeSample = null)
     {
         ArgumentNullException.ThrowIfNull(step);
         GC.Collect();
@@ -187,7 +188,7 @@ public static class QuickRunner
         if (smoke)
         {
             for (int i = 0; i < SmokeWarmupIters; i++) step();
-            return Summarize([.. Enumerable.Range(0, SmokeIters).Select(_ => Time(step))]);
+            return Summarize([.. Enumerable.Range(0, SmokeIters).Select(_ => Time(step, beforeSample))]);
         }
 
         var total = Stopwatch.StartNew();
@@ -203,13 +204,14 @@ public static class QuickRunner
         total.Restart();
         while (samples.Count < MaxIters && (samples.Count < MinIters || total.Elapsed.TotalSeconds < MinSeconds))
         {
-            samples.Add(Time(step));
+            samples.Add(Time(step, beforeSample));
         }
         return Summarize(samples);
     }
 
-    private static double Time(Action step)
+    private static double Time(Action step, Action? beforeSample)
     {
+        beforeSample?.Invoke(); // untimed
         long t0 = Stopwatch.GetTimestamp();
         step();
         return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
