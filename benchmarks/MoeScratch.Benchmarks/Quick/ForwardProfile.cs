@@ -1,53 +1,109 @@
 using System.Diagnostics;
 using System.Globalization;
 using MoeScratch.Nn.Encoders;
+using MoeScratch.Nn.Moe;
 using MoeScratch.Tensors;
 
 namespace MoeScratch.Benchmarks.Quick;
 
 /// <summary>
-/// <c>profile forward</c>: min and median time of each stage of the <c>dqn-forward-b32</c> workload (bytes → float,
-/// each conv with its fused ReLU, torso, head) under NoGrad, to see what costs beside the GEMMs.
+/// <c>profile forward</c> / <c>forward-softmoe</c>: min and median time of each stage of the <c>dqn-forward-b32</c>
+/// workload, or of the Soft MoE DQN's forward (bytes → float, each conv with its fused ReLU, torso, head) under NoGrad,
+/// to see what costs beside the GEMMs.
 /// </summary>
 public static class ForwardProfile
 {
     /// <summary>Prints one line per stage.</summary>
-    public static void Run(int iters)
+    public static void Run(int iters, AnchorModel model = AnchorModel.NatureDqn)
     {
         var size = WorkloadSize.Anchor;
-        var net = AnchorNetworks.Create(AnchorModel.NatureDqn, false, new Rng(1234));
+        var net = AnchorNetworks.Create(model, false, new Rng(1234));
         var enc = (NatureCnn)net.Encoder;
         byte[] states = new AnchorReplayBatch(size, 11).States[..(32 * size.FrameBytes)];
-        string[] names = ["from-bytes", "conv1+relu", "conv2+relu", "conv3+relu", "torso", "head", "total"];
-        var times = names.Select(_ => new List<double>()).ToArray();
-        for (int it = 0; it < iters + 10; it++)
+        StageTimer.Run(["from-bytes", "conv1+relu", "conv2+relu", "conv3+relu", "torso", "head"], iters, lap =>
         {
+            var x = Tensor.FromBytes(states, size.Frames(32)); lap();
+            x = enc.Conv1.ForwardRelu(x); lap(); // the fused Conv2dRelu, as in NatureCnn.Forward
+            x = enc.Conv2.ForwardRelu(x); lap();
+            x = enc.Conv3.ForwardRelu(x); lap();
+            var f = net.Torso.Forward(x).Features; lap();
+            _ = net.Head.Forward(f); lap();
+        });
+    }
+}
+
+/// <summary>
+/// <c>profile moe</c>: the stages of the anchor Soft MoE layer's forward (B = 32, 49 PerConv tokens of 64, 8 experts of
+/// hidden 512, 1 slot each) under NoGrad: routing (normalize tokens and Φ, logits, the two softmaxes), dispatch, the
+/// expert MLPs, combine.
+/// </summary>
+public static class MoeProfile
+{
+    /// <summary>Prints min and median per stage.</summary>
+    public static void Run(int iters)
+    {
+        var moe = new SoftMoe(64, 49, new SoftMoeOptions(8, 512, SlotsPerExpert: 1, Normalize: true), new Rng(3));
+        var rng = new Random(5);
+        var tokens = Tensor.FromArray([.. Enumerable.Range(0, 32 * 49 * 64).Select(_ => (float)rng.NextDouble())],
+                                      new Shape(32, 49, 64));
+        string[] names = ["normalize-x", "normalize-phi", "logits", "softmax-tokens", "softmax-slots", "dispatch",
+                          "to-experts", "experts", "from-experts", "combine"];
+        StageTimer.Run(names, iters, lap =>
+        {
+            // SoftMoe.Route and Forward, stage by stage (§1.3 normalization, Φ shared across the batch).
+            var xn = Ops.L2NormalizeClamped(tokens, 2, 1e-30f, 1e-6f); lap();
+            var phi = Ops.Mul(Ops.L2NormalizeClamped(moe.Phi, 0, 1e-30f, 1e-6f), moe.Scale); lap();
+            var logits = Ops.MatMul(xn, phi); lap();
+            var dispatch = Ops.Softmax(logits, 1); lap();
+            var combine = Ops.Softmax(logits, 2); lap();
+            var slots = Ops.MatMul(dispatch, tokens, transA: true); lap();
+            var ex = Ops.Permute(slots.Reshape(32, 8, 1, 64), 1, 0, 2, 3).Reshape(8, 32, 64); lap();
+            var (y, _) = moe.Experts.Forward(ex); lap();
+            var back = Ops.Permute(y.Reshape(8, 32, 1, 64), 1, 0, 2, 3).Reshape(32, 8, 64); lap();
+            _ = Ops.MatMul(combine, back); lap();
+        });
+    }
+}
+
+/// <summary>Times the stages of a NoGrad forward, iteration by iteration, and prints min and median per stage.</summary>
+internal static class StageTimer
+{
+    /// <summary>
+    /// Runs <paramref name="iteration"/> (which calls lap() after each stage) for 1 s of warm-up, so that the JIT has
+    /// moved the hot methods to optimized code, then <paramref name="iters"/> timed times; prints the stages and total.
+    /// </summary>
+    public static void Run(string[] names, int iters, Action<Action> iteration)
+    {
+        var times = names.Append("total").Select(_ => new List<double>()).ToArray();
+        var warm = Stopwatch.StartNew();
+        for (int it = 0; it < iters || warm.Elapsed.TotalSeconds < 1; it++)
+        {
+            bool timed = warm.Elapsed.TotalSeconds >= 1;
             using var scope = TensorScope.Begin();
             using var noGrad = Tensor.NoGrad();
-            var t = new double[names.Length];
+            var t = new double[times.Length];
+            int stage = 0;
             long t0 = Stopwatch.GetTimestamp(), start = t0;
-            double Lap()
+            iteration(() =>
             {
                 long now = Stopwatch.GetTimestamp();
-                double ms = Stopwatch.GetElapsedTime(t0, now).TotalMilliseconds;
+                t[stage++] = Stopwatch.GetElapsedTime(t0, now).TotalMilliseconds;
                 t0 = now;
-                return ms;
+            });
+            t[^1] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (!timed)
+            {
+                it = -1; // count the timed iterations only
+                continue;
             }
-            var x = Tensor.FromBytes(states, size.Frames(32)); t[0] = Lap();
-            x = enc.Conv1.ForwardRelu(x); t[1] = Lap(); // the fused Conv2dRelu, as in NatureCnn.Forward
-            x = enc.Conv2.ForwardRelu(x); t[2] = Lap();
-            x = enc.Conv3.ForwardRelu(x); t[3] = Lap();
-            var f = net.Torso.Forward(x).Features; t[4] = Lap();
-            _ = net.Head.Forward(f); t[5] = Lap();
-            t[6] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (it < 10) continue;
-            for (int i = 0; i < names.Length; i++) times[i].Add(t[i]);
+            for (int i = 0; i < t.Length; i++) times[i].Add(t[i]);
         }
         var ic = CultureInfo.InvariantCulture;
-        for (int i = 0; i < names.Length; i++)
+        string[] all = [.. names, "total"];
+        for (int i = 0; i < all.Length; i++)
         {
             var s = times[i].Order().ToArray();
-            Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", names[i], s[0],
+            Console.WriteLine(string.Format(ic, "  {0,-14} min_ms={1,8:0.000} median_ms={2,8:0.000}", all[i], s[0],
                                             s[s.Length / 2]));
         }
     }

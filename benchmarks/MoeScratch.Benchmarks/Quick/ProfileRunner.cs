@@ -18,7 +18,7 @@ public static class ProfileRunner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|conv|" +
+            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|moe|conv|" +
                                     "gemm> [--threads n] [--iters n] [--ops]");
             return 2;
         }
@@ -36,10 +36,16 @@ public static class ProfileRunner
             GemmProfile.Run();
             return 0;
         }
-        if (args[0] == "forward")
+        if (args[0] == "moe")
         {
             CpuThreads.Max = threads;
-            ForwardProfile.Run(iters);
+            MoeProfile.Run(iters);
+            return 0;
+        }
+        if (args[0] is "forward" or "forward-softmoe")
+        {
+            CpuThreads.Max = threads;
+            ForwardProfile.Run(iters, args[0] == "forward" ? AnchorModel.NatureDqn : AnchorModel.SoftMoeDqn);
             return 0;
         }
         if (args[0] == "conv")
