@@ -107,6 +107,9 @@ public sealed class AnchorImpalaEncoder : Layer
         }
     }
 
+    /// <summary>The layers in order: per stack its conv, pool and residual blocks (profile mode times them one by one).</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {

@@ -33,6 +33,34 @@ public static class ForwardProfile
 }
 
 /// <summary>
+/// <c>profile forward-impala</c>: the IMPALA DQN's forward at batch 32 under NoGrad, layer by layer (each stack's conv,
+/// max-pool and residual blocks, the final ReLU, the dense torso and the head).
+/// </summary>
+public static class ImpalaForwardProfile
+{
+    /// <summary>Prints min and median per layer.</summary>
+    public static void Run(int iters)
+    {
+        var size = WorkloadSize.Anchor;
+        var net = AnchorNetworks.Create(AnchorModel.ImpalaDqn, false, new Rng(1234));
+        var enc = (AnchorImpalaEncoder)net.Encoder;
+        byte[] states = new AnchorReplayBatch(size, 11).States[..(32 * size.FrameBytes)];
+        string[] names = [.. new[] { "from-bytes" }, .. net.Encoder.NamedChildren().Select(c => c.Key), "relu", "torso", "head"];
+        StageTimer.Run(names, iters, lap =>
+        {
+            var x = Tensor.FromBytes(states, size.Frames(32)); lap();
+            foreach (var layer in enc.Layers)
+            {
+                x = layer.Forward(x); lap();
+            }
+            x = Ops.Relu(x); lap();
+            var f = net.Torso.Forward(x).Features; lap();
+            _ = net.Head.Forward(f); lap();
+        });
+    }
+}
+
+/// <summary>
 /// <c>profile moe</c>: the stages of the anchor Soft MoE layer's forward (B = 32, 49 PerConv tokens of 64, 8 experts of
 /// hidden 512, 1 slot each) under NoGrad: routing (normalize tokens and Φ, logits, the two softmaxes), dispatch, the
 /// expert MLPs, combine.

@@ -18,7 +18,7 @@ public static class ProfileRunner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|moe|conv|" +
+            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|forward-impala|moe|conv|" +
                                     "gemm> [--threads n] [--iters n] [--ops]");
             return 2;
         }
@@ -34,6 +34,12 @@ public static class ProfileRunner
         {
             CpuThreads.Max = threads;
             GemmProfile.Run();
+            return 0;
+        }
+        if (args[0] == "forward-impala")
+        {
+            CpuThreads.Max = threads;
+            ImpalaForwardProfile.Run(iters);
             return 0;
         }
         if (args[0] == "moe")
