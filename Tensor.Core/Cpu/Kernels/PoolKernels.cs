@@ -94,8 +94,11 @@ internal static class PoolKernels
                 for (int ch = 0; ch < c; ch += Vector256<float>.Count)
                 {
                     if (ch >= cv) ch = c - Vector256<float>.Count; // overlapping tail: recomputes a few channels
+                    // Fast pass: take = v > best, and note whether any NaN went by. NaN is rare, so a window that saw one
+                    // is redone with the full rule; without NaN both rules pick the same (first) maximum.
                     var best = Vector256.LoadUnsafe(ref xr0, (nuint)(b * img + firstPix * c + ch));
                     var arg = Vector256.Create((float)firstPix);
+                    var nan = Avx.Compare(best, best, FloatComparisonMode.UnorderedNonSignaling);
                     for (int kh = khLo; kh < khHi; kh++)
                     {
                         int ih = ih0 + kh;
@@ -103,19 +106,48 @@ internal static class PoolKernels
                         {
                             int pix = ih * g.W + iw0 + kw;
                             var v = Vector256.LoadUnsafe(ref xr0, (nuint)(b * img + pix * c + ch));
-                            // v > best, or v is NaN while best is not (NaN propagates; the first NaN stays).
-                            var take = Avx.Or(Avx.Compare(v, best, FloatComparisonMode.OrderedGreaterThanNonSignaling),
-                                              Avx.AndNot(Avx.Compare(best, best, FloatComparisonMode.UnorderedNonSignaling),
-                                                         Avx.Compare(v, v, FloatComparisonMode.UnorderedNonSignaling)));
+                            var take = Avx.Compare(v, best, FloatComparisonMode.OrderedGreaterThanNonSignaling);
+                            nan = Avx.Or(nan, Avx.Compare(v, v, FloatComparisonMode.UnorderedNonSignaling));
                             best = Avx.BlendVariable(best, v, take);
                             arg = Avx.BlendVariable(arg, Vector256.Create((float)pix), take);
                         }
+                    }
+                    if (!Avx.TestZ(nan, nan))
+                    {
+                        (best, arg) = MaxWindowWithNaN(ref xr0, b * img, c, ch, g, ih0, iw0, khLo, khHi, kwLo, kwHi, firstPix);
                     }
                     best.StoreUnsafe(ref yr0, (nuint)(o + ch));
                     arg.StoreUnsafe(ref ar0, (nuint)(o + ch));
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One window and 8 channels with the full rule: v &gt; best, or v is NaN while best is not (NaN propagates; the
+    /// first NaN stays).
+    /// </summary>
+    private static (Vector256<float> Best, Vector256<float> Arg) MaxWindowWithNaN(
+        ref float xr0, int imageOffset, int c, int ch, in Conv2dGeometry g, int ih0, int iw0, int khLo, int khHi,
+        int kwLo, int kwHi, int firstPix)
+    {
+        var best = Vector256.LoadUnsafe(ref xr0, (nuint)(imageOffset + firstPix * c + ch));
+        var arg = Vector256.Create((float)firstPix);
+        for (int kh = khLo; kh < khHi; kh++)
+        {
+            int ih = ih0 + kh;
+            for (int kw = kh == khLo ? kwLo + 1 : kwLo; kw < kwHi; kw++)
+            {
+                int pix = ih * g.W + iw0 + kw;
+                var v = Vector256.LoadUnsafe(ref xr0, (nuint)(imageOffset + pix * c + ch));
+                var take = Avx.Or(Avx.Compare(v, best, FloatComparisonMode.OrderedGreaterThanNonSignaling),
+                                  Avx.AndNot(Avx.Compare(best, best, FloatComparisonMode.UnorderedNonSignaling),
+                                             Avx.Compare(v, v, FloatComparisonMode.UnorderedNonSignaling)));
+                best = Avx.BlendVariable(best, v, take);
+                arg = Avx.BlendVariable(arg, Vector256.Create((float)pix), take);
+            }
+        }
+        return (best, arg);
     }
 
     /// <summary>Scalar reference for <see cref="MaxForward"/> (same tie and NaN rules); kept for tests.</summary>
