@@ -10,8 +10,7 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// Dimension glossary: O outer (product of the dimensions before the axis), N the softmax axis, I inner (product
 /// of the dimensions after it). Element (o, j, i) sits at (o·N + j)·I + i. I = 1 is the common case (rows:
 /// router logits [B·m, n] in Top-k MoE, C51 atoms); I &gt; 1 is e.g. Soft MoE's dispatch softmax over tokens
-/// (axis 1 of [B, m, slots]): short rows and small I shift every element first and exponentiate the whole tensor in
-/// one call, large I runs I-wide vector rows.
+/// (axis 1 of [B, m, slots]): small I transposes each [N, I] block into rows, large I runs I-wide vector rows.
 /// Every forward subtracts the maximum first, so exp never overflows (inputs of ~1e4 are fine).
 /// </remarks>
 internal static class SoftmaxKernels
@@ -20,75 +19,18 @@ internal static class SoftmaxKernels
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, int outer, int n, int inner, bool log)
     {
         if (n == 0 || outer == 0 || inner == 0) return;
-        if (inner == 1 && n >= LongRow)
+        if (inner == 1)
         {
             for (int o = 0; o < outer; o++) ForwardRow(y.Slice(o * n, n), x.Slice(o * n, n), log);
             return;
         }
-        if (inner < SmallInner) ForwardShort(y, x, outer, n, inner, log);
+        if (inner < SmallInner) ForwardTransposed(y, x, outer, n, inner, log);
         else ForwardStrided(y, x, outer, n, inner, log);
     }
 
-    /// <summary>Row length from which a last-axis softmax runs row by row through TensorPrimitives.</summary>
-    private const int LongRow = 64;
-
     /// <summary>
-    /// Short rows (last axis shorter than <see cref="LongRow"/>) or a narrow inner stride: max and shift per (outer,
-    /// inner) column, one TensorPrimitives.Exp over the whole tensor, then the sums.
-    /// </summary>
-    /// <remarks>
-    /// A Soft MoE's routing has 1,568 rows of 8 slots (combine) and 256 columns of 49 tokens (dispatch) at batch 32;
-    /// three TensorPrimitives calls per row cost 0.23–0.26 ms per softmax, about 20× the arithmetic.
-    /// </remarks>
-    private static void ForwardShort(Span<float> y, ReadOnlySpan<float> x, int outer, int n, int inner, bool log)
-    {
-        int block = n * inner, total = outer * block;
-        float[] stat = ArrayPool<float>.Shared.Rent(outer * inner);
-        float[] e = log ? ArrayPool<float>.Shared.Rent(total) : [];
-        for (int o = 0; o < outer; o++)
-        {
-            int b = o * block, si = o * inner;
-            for (int i = 0; i < inner; i++) stat[si + i] = float.NegativeInfinity;
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < inner; i++) stat[si + i] = MathF.Max(stat[si + i], x[b + j * inner + i]);
-            }
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < inner; i++) y[b + j * inner + i] = x[b + j * inner + i] - stat[si + i];
-            }
-        }
-        // exp(x − max) for every element at once; log-softmax keeps the shifted values in y and exponentiates a copy.
-        Span<float> ex = log ? e.AsSpan(0, total) : y[..total];
-        TP.Exp(y[..total], ex);
-        for (int o = 0; o < outer; o++)
-        {
-            int b = o * block, si = o * inner;
-            for (int i = 0; i < inner; i++) stat[si + i] = 0f;
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < inner; i++) stat[si + i] += ex[b + j * inner + i];
-            }
-            if (log)
-            {
-                for (int i = 0; i < inner; i++) stat[si + i] = MathF.Log(stat[si + i]);
-            }
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < inner; i++)
-                {
-                    int p = b + j * inner + i;
-                    y[p] = log ? y[p] - stat[si + i] : y[p] / stat[si + i];
-                }
-            }
-        }
-        ArrayPool<float>.Shared.Return(stat);
-        if (log) ArrayPool<float>.Shared.Return(e);
-    }
-
-    /// <summary>
-    /// Below this inner size, vector ops over I-wide rows are mostly call overhead (<see cref="ForwardShort"/> takes
-    /// those; transposing each [N, I] block to contiguous rows, the earlier way, still paid three calls per row).
+    /// Below this inner size, vector ops over I-wide rows are mostly call overhead; transposing each [N, I] block
+    /// to I contiguous rows was ~2.5× faster at Soft MoE's [32, 49, 8] (SoftmaxBenchmarks, loaded 2-core host).
     /// </summary>
     private const int SmallInner = 32;
 
@@ -131,6 +73,22 @@ internal static class SoftmaxKernels
                 for (int j = 0; j < n; j++) TP.Divide(yb.Slice(j * inner, inner), sum, yb.Slice(j * inner, inner));
             }
         }
+    }
+
+    /// <summary>Small I: transpose each [N, I] block to I rows of N, run the row kernel, transpose back.</summary>
+    private static void ForwardTransposed(Span<float> y, ReadOnlySpan<float> x, int outer, int n, int inner, bool log)
+    {
+        int block = n * inner;
+        var t = ArrayPool<float>.Shared.Rent(block);
+        var u = ArrayPool<float>.Shared.Rent(block);
+        for (int o = 0; o < outer; o++)
+        {
+            MovementKernels.Transpose2D(t, x.Slice(o * block, block), n, inner);
+            for (int i = 0; i < inner; i++) ForwardRow(u.AsSpan(i * n, n), t.AsSpan(i * n, n), log);
+            MovementKernels.Transpose2D(y.Slice(o * block, block), u, inner, n);
+        }
+        ArrayPool<float>.Shared.Return(t);
+        ArrayPool<float>.Shared.Return(u);
     }
 
     /// <summary>One contiguous row of length N.</summary>

@@ -67,8 +67,8 @@ public class SoftmaxTests
     [Test]
     public void Softmax_Kernel_MatchesNaiveKernel()
     {
-        // Covers the row path (I = 1, N ≥ 64), the short path (short rows, or small I: Soft MoE's [32, 49, 8] over
-        // tokens and [1568, 8] over slots) and the strided large-I path (I ≥ 32).
+        // Covers the row path (I = 1; Soft MoE's [1568, 8] over slots), the transposed small-I path (Soft MoE's
+        // [32, 49, 8] over tokens) and the strided large-I path (I ≥ 32).
         foreach (bool log in new[] { false, true })
         foreach (var (o, n, i) in new[] { (51, 5, 1), (3, 17, 5), (1, 51, 5), (2, 5, 40), (3, 1, 33), (4, 70, 1),
                                           (32, 49, 8), (1568, 8, 1) })
