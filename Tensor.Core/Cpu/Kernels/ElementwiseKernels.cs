@@ -77,7 +77,7 @@ internal static class ElementwiseKernels
             case UnaryOp.Sqrt: for (int i = 0; i < n; i++) dx[i] += dy[i] * 0.5f / y[i]; break;
             case UnaryOp.Abs: for (int i = 0; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : x[i] < 0 ? -dy[i] : 0f; break;
             case UnaryOp.Sign: break;
-            case UnaryOp.Relu: ReluBackward(dx, dy, x); break;
+            case UnaryOp.Relu: ReluBackward(dx, dy, x, accumulate: true); break;
             case UnaryOp.Square: SquareBackward(dx, dy, x); break;
             case UnaryOp.Pow: for (int i = 0; i < n; i++) dx[i] += dy[i] * alpha * MathF.Pow(x[i], alpha - 1f); break;
             case UnaryOp.Scale: TP.FusedMultiplyAdd(dy, alpha, dx, dx); break;
@@ -97,7 +97,7 @@ internal static class ElementwiseKernels
     {
         switch (op)
         {
-            case UnaryOp.Relu: ReluBackwardInto(dx, dy, x); break;
+            case UnaryOp.Relu: ReluBackward(dx, dy, x, accumulate: false); break;
             case UnaryOp.Square:
                 for (int i = 0; i < dx.Length; i++) dx[i] = 2f * x[i] * dy[i]; // same rounding as 0 + 2·x·dy
                 break;
@@ -108,8 +108,11 @@ internal static class ElementwiseKernels
         }
     }
 
-    /// <summary>dx = x &gt; 0 ? dy : 0, branch-free: one pass instead of zero-filling dx and adding the masked dy.</summary>
-    private static void ReluBackwardInto(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
+    /// <summary>
+    /// dx (+)= x &gt; 0 ? dy : 0, branch-free (random signs made a scalar branch mispredict). Overwriting is one pass
+    /// instead of zero-filling dx and adding the masked dy.
+    /// </summary>
+    private static void ReluBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, bool accumulate)
     {
         int n = dx.Length, i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -120,29 +123,16 @@ internal static class ElementwiseKernels
             for (; i <= n - 8; i += 8)
             {
                 var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)i), Vector256<float>.Zero);
-                (Vector256.LoadUnsafe(ref dy0, (nuint)i) & mask).StoreUnsafe(ref dx0, (nuint)i);
-            }
-        }
-        for (; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0f;
-    }
-
-    /// <summary>dx += x &gt; 0 ? dy : 0, branch-free (random signs made the scalar branch mispredict).</summary>
-    private static void ReluBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
-    {
-        int n = dx.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref float dx0 = ref MemoryMarshal.GetReference(dx);
-            ref float dy0 = ref MemoryMarshal.GetReference(dy);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            for (; i <= n - 8; i += 8)
-            {
-                var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref x0, (nuint)i), Vector256<float>.Zero);
-                var d = Vector256.LoadUnsafe(ref dx0, (nuint)i) + (Vector256.LoadUnsafe(ref dy0, (nuint)i) & mask);
+                var d = Vector256.LoadUnsafe(ref dy0, (nuint)i) & mask;
+                if (accumulate) d += Vector256.LoadUnsafe(ref dx0, (nuint)i);
                 d.StoreUnsafe(ref dx0, (nuint)i);
             }
         }
-        for (; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : 0f;
+        for (; i < n; i++)
+        {
+            float d = x[i] > 0 ? dy[i] : 0f;
+            dx[i] = accumulate ? dx[i] + d : d;
+        }
     }
 
     /// <summary>dx += 2·x·dy, vectorized.</summary>
