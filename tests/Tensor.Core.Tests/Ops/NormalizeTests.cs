@@ -11,20 +11,27 @@ public class NormalizeTests
     public void L2Normalize_ForwardAndGradient_MatchReference(int[] shape, int axis)
     {
         var x = GradCheck.RandomInputs(18, shape)[0];
+        var expected = Reference(x.ToArray(), shape, axis, ss => Math.Sqrt(ss + 1e-6));
+        GradCheck.AssertClose("forward l2normalize", expected, Ops.L2Normalize(x, axis).ToArray(), 1e-5f);
+        GradCheck.Check("l2normalize", t => Ops.L2Normalize(t[0], axis), [x], eps: 1e-3);
+    }
+
+    /// <summary>x / denominator(Σ x² along <paramref name="axis"/>), per fibre, in double.</summary>
+    private static float[] Reference(float[] xs, int[] shape, int axis, Func<double, double> denominator)
+    {
         int a = axis < 0 ? axis + shape.Length : axis;
         int outer = shape[..a].Aggregate(1, (p, d) => p * d), n = shape[a];
         int inner = shape[(a + 1)..].Aggregate(1, (p, d) => p * d);
-        var xs = x.ToArray();
         var expected = new float[xs.Length];
         for (int o = 0; o < outer; o++)
         for (int i = 0; i < inner; i++)
         {
-            double ss = 1e-6;
+            double ss = 0;
             for (int j = 0; j < n; j++) ss += Math.Pow(xs[(o * n + j) * inner + i], 2);
-            for (int j = 0; j < n; j++) expected[(o * n + j) * inner + i] = (float)(xs[(o * n + j) * inner + i] / Math.Sqrt(ss));
+            double d = denominator(ss);
+            for (int j = 0; j < n; j++) expected[(o * n + j) * inner + i] = (float)(xs[(o * n + j) * inner + i] / d);
         }
-        GradCheck.AssertClose("forward l2normalize", expected, Ops.L2Normalize(x, axis).ToArray(), 1e-5f);
-        GradCheck.Check("l2normalize", t => Ops.L2Normalize(t[0], axis), [x], eps: 1e-3);
+        return expected;
     }
 
     [Test]
@@ -43,19 +50,8 @@ public class NormalizeTests
     public void L2NormalizeClamped_ForwardAndGradient_MatchReference(int[] shape, int axis)
     {
         var x = GradCheck.RandomInputs(19, shape)[0];
+        var expected = Reference(x.ToArray(), shape, axis, ss => Math.Sqrt(Math.Max(ss, 1e-30)) + 1e-6);
         int a = axis < 0 ? axis + shape.Length : axis;
-        int outer = shape[..a].Aggregate(1, (p, d) => p * d), n = shape[a];
-        int inner = shape[(a + 1)..].Aggregate(1, (p, d) => p * d);
-        var xs = x.ToArray();
-        var expected = new float[xs.Length];
-        for (int o = 0; o < outer; o++)
-        for (int i = 0; i < inner; i++)
-        {
-            double ss = 0;
-            for (int j = 0; j < n; j++) ss += Math.Pow(xs[(o * n + j) * inner + i], 2);
-            double d = Math.Sqrt(Math.Max(ss, 1e-30)) + 1e-6;
-            for (int j = 0; j < n; j++) expected[(o * n + j) * inner + i] = (float)(xs[(o * n + j) * inner + i] / d);
-        }
         GradCheck.AssertClose("forward l2normalize_clamped", expected, Ops.L2NormalizeClamped(x, axis).ToArray(), 1e-5f);
         GradCheck.Check("l2normalize_clamped", t => Ops.L2NormalizeClamped(t[0], axis), [x], eps: 1e-3);
         // The composite it replaces in Soft MoE (x / (√max(Σx², c) + eps)) gives the same gradient.

@@ -12,13 +12,18 @@ namespace MoeScratch.Tensors.Tests;
 [NonParallelizable] // changes the process-wide CpuThreads.Max
 public class PoolKernelsTests
 {
-    private static IEnumerable<TestCaseData> Cases()
+    private static IEnumerable<TestCaseData> Cases() => Grid("MaxForward", []);
+
+    /// <summary>The forward grid plus a stride larger than the window (pixels no window covers).</summary>
+    private static IEnumerable<TestCaseData> BackwardCases() => Grid("MaxBackward", [(2, 3, 1)]);
+
+    private static IEnumerable<TestCaseData> Grid(string name, (int K, int S, int Pad)[] extra)
     {
         foreach (int c in new[] { 8, 16, 19, 32 })
-        foreach (var (k, s, pad) in new[] { (3, 2, 1), (3, 2, 0), (2, 2, 0), (3, 1, 1), (1, 1, 0) })
+        foreach (var (k, s, pad) in new[] { (3, 2, 1), (3, 2, 0), (2, 2, 0), (3, 1, 1), (1, 1, 0) }.Concat(extra))
         foreach (int threads in new[] { 1, 2 })
         {
-            yield return new TestCaseData(c, k, s, pad, threads).SetName($"MaxForward_c{c}_k{k}_s{s}_p{pad}_t{threads}");
+            yield return new TestCaseData(c, k, s, pad, threads).SetName($"{name}_c{c}_k{k}_s{s}_p{pad}_t{threads}");
         }
     }
 
@@ -51,16 +56,6 @@ public class PoolKernelsTests
         PoolKernels.MaxForwardNaive(yRef, aRef, x, g);
         Assert.That(y, Is.EqualTo(yRef).AsCollection);
         Assert.That(a, Is.EqualTo(aRef).AsCollection);
-    }
-
-    private static IEnumerable<TestCaseData> BackwardCases()
-    {
-        foreach (int c in new[] { 8, 16, 19, 32 })
-        foreach (var (k, s, pad) in new[] { (3, 2, 1), (3, 2, 0), (2, 2, 0), (3, 1, 1), (1, 1, 0), (2, 3, 1) })
-        foreach (int threads in new[] { 1, 2 })
-        {
-            yield return new TestCaseData(c, k, s, pad, threads).SetName($"MaxBackward_c{c}_k{k}_s{s}_p{pad}_t{threads}");
-        }
     }
 
     [TestCaseSource(nameof(BackwardCases))]
