@@ -109,7 +109,7 @@ internal static class Conv2dKernels
         }
         // Padded stride-1 convs (IMPALA's SAME 3×3): the flipped conv of bordered dY, no col2im. Unpadded ones keep
         // the GEMM + col2im, which measured faster at Nature conv 3 (576 taps, 64 channels).
-        if (g.PadTop + g.PadBottom + g.PadLeft + g.PadRight > 0 && Conv2dPadded.CanBackwardInput(g))
+        if (Conv2dPadded.IsPadded(g) && Conv2dPadded.CanBackwardInput(g))
         {
             Conv2dPadded.AccumulateInputGrad(dx, dy, w, g);
             return;

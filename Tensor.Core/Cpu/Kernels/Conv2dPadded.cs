@@ -27,7 +27,8 @@ internal static class Conv2dPadded
             PadTop = 0, PadBottom = 0, PadLeft = 0, PadRight = 0,
         };
 
-    private static bool IsPadded(in Conv2dGeometry g) => g.PadTop + g.PadBottom + g.PadLeft + g.PadRight > 0;
+    /// <summary>Any padding on any side.</summary>
+    public static bool IsPadded(in Conv2dGeometry g) => g.PadTop + g.PadBottom + g.PadLeft + g.PadRight > 0;
 
     /// <summary>A padded conv the implicit forward can run once its input is bordered.</summary>
     public static bool CanForward(in Conv2dGeometry g) => IsPadded(g) && Conv2dImplicit.CanRun(Unpadded(g));

@@ -32,14 +32,13 @@ internal static unsafe class ElementwiseSplit
             return;
         }
         bool hasA = a.Length == n, hasB = b.Length == n, hasC = c.Length == n;
-        int per = ((n + threads - 1) / threads + 15) & ~15; // whole vectors per worker
+        int blocks = (n + 15) / 16; // whole vectors per worker
         fixed (float* py = y, pa = a, pb = b, pc = c)
         {
             nint ny = (nint)py, na = (nint)pa, nb = (nint)pb, nc = (nint)pc;
-            CpuWorkers.Run(threads, t =>
+            CpuThreads.ForRanges(blocks, threads, (b0, b1) =>
             {
-                int lo = t * per, len = Math.Min(n, lo + per) - lo;
-                if (len <= 0) return;
+                int lo = b0 * 16, len = Math.Min(n, b1 * 16) - lo;
                 body(new Span<float>((float*)ny + lo, len),
                      hasA ? new ReadOnlySpan<float>((float*)na + lo, len) : default,
                      hasB ? new ReadOnlySpan<float>((float*)nb + lo, len) : default,

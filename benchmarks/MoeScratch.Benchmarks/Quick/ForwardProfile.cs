@@ -102,14 +102,11 @@ internal static class StageTimer
     /// </summary>
     public static void Run(string[] names, int iters, Action<Action> iteration)
     {
-        var times = names.Append("total").Select(_ => new List<double>()).ToArray();
-        var warm = Stopwatch.StartNew();
-        for (int it = 0; it < iters || warm.Elapsed.TotalSeconds < 1; it++)
+        double[] Once()
         {
-            bool timed = warm.Elapsed.TotalSeconds >= 1;
             using var scope = TensorScope.Begin();
             using var noGrad = Tensor.NoGrad();
-            var t = new double[times.Length];
+            var t = new double[names.Length + 1];
             int stage = 0;
             long t0 = Stopwatch.GetTimestamp(), start = t0;
             iteration(() =>
@@ -119,18 +116,17 @@ internal static class StageTimer
                 t0 = now;
             });
             t[^1] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (!timed)
-            {
-                it = -1; // count the timed iterations only
-                continue;
-            }
-            for (int i = 0; i < t.Length; i++) times[i].Add(t[i]);
+            return t;
         }
+
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1) Once();
+        var samples = Enumerable.Range(0, iters).Select(_ => Once()).ToArray();
         var ic = CultureInfo.InvariantCulture;
         string[] all = [.. names, "total"];
         for (int i = 0; i < all.Length; i++)
         {
-            var s = times[i].Order().ToArray();
+            var s = samples.Select(t => t[i]).Order().ToArray();
             Console.WriteLine(string.Format(ic, "  {0,-14} min_ms={1,8:0.000} median_ms={2,8:0.000}", all[i], s[0],
                                             s[s.Length / 2]));
         }
