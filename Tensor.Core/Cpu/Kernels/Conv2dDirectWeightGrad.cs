@@ -54,18 +54,20 @@ internal static unsafe class Conv2dDirectWeightGrad
         }
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
         bool withBias = !dBias.IsEmpty;
-        int per = (g.Batch + threads - 1) / threads, size = kk * k + (withBias ? k : 0);
-        // One private dW per worker, summed in worker order afterwards: the result does not depend on timing.
+        int size = kk * k + (withBias ? k : 0);
+        // One private dW per worker (worker t takes images [t·B/T, (t+1)·B/T)), summed in worker order afterwards: the
+        // result does not depend on timing.
         float[] partial = ArrayPool<float>.Shared.Rent(threads * size);
         fixed (float* pp = partial, pdy = dy, px = x)
         fixed (int* po = offs)
         {
             nint npp = (nint)pp, ndy = (nint)pdy, nx = (nint)px, no = (nint)po;
             var geo = g;
-            CpuThreads.ForRanges(g.Batch, threads, (lo, hi) =>
+            CpuWorkers.Run(threads, t =>
             {
-                float* mine = (float*)npp + (long)(lo / per) * size;
+                float* mine = (float*)npp + (long)t * size;
                 new Span<float>(mine, size).Clear();
+                int lo = (int)((long)t * geo.Batch / threads), hi = (int)((long)(t + 1) * geo.Batch / threads);
                 float[]? img = padded ? ArrayPool<float>.Shared.Rent(hp * wp * geo.C) : null;
                 fixed (float* pi = img)
                 {
@@ -75,8 +77,7 @@ internal static unsafe class Conv2dDirectWeightGrad
                 if (img is not null) ArrayPool<float>.Shared.Return(img);
             });
         }
-        int used = (g.Batch + per - 1) / per;
-        for (int t = 0; t < used; t++)
+        for (int t = 0; t < threads; t++)
         {
             TP.Add(dw, partial.AsSpan(t * size, kk * k), dw);
             if (withBias) TP.Add(dBias, partial.AsSpan(t * size + kk * k, k), dBias);

@@ -268,13 +268,10 @@ internal static unsafe class GemmDriver
                 SkinnyColumns(transA, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate);
                 return;
             }
-            int per = (n / threads + 7) & ~7;
             nint na = (nint)a, nb = (nint)b, nc = (nint)c;
-            CpuWorkers.Run(threads, t =>
-            {
-                int j0 = t * per, j1 = t == threads - 1 ? n : Math.Min(n, j0 + per);
-                if (j0 < j1) SkinnyColumns(transA, m, j0, j1, k, (float*)na, lda, (float*)nb, ldb, (float*)nc, ldc, accumulate);
-            });
+            CpuThreads.ForRanges((n + 7) / 8, threads, (b0, b1) => // whole vectors per thread
+                SkinnyColumns(transA, m, b0 * 8, Math.Min(n, b1 * 8), k, (float*)na, lda, (float*)nb, ldb, (float*)nc, ldc,
+                              accumulate));
             return;
         }
 
