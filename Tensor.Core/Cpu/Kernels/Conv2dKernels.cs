@@ -36,6 +36,12 @@ internal static class Conv2dKernels
     /// </summary>
     public const int DefaultMaxColFloats = 1 << 22;
 
+    /// <summary>
+    /// Whether 3×3 stride-1 convs take <see cref="Conv2dWinograd"/> (on by default; tests turn it off to reach the
+    /// direct paths with the same shapes).
+    /// </summary>
+    internal static bool Winograd = true;
+
     /// <summary>Images per GEMM chunk: as many as fit in <paramref name="maxColFloats"/>, at least one.</summary>
     private static int ImagesPerChunk(in Conv2dGeometry g, int maxColFloats) =>
         Math.Clamp(maxColFloats / Math.Max(1, g.OutPixels * g.PatchSize), 1, Math.Max(1, g.Batch));
@@ -56,6 +62,11 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(false, false, g.Batch * p, k, kk, x, kk, w, k, y, k, accumulate: false);
+        }
+        else if (Winograd && Conv2dWinograd.CanForward(g))
+        {
+            Conv2dWinograd.Forward(y, x, w, bias, g, relu); // 3×3 stride 1: 2.25× fewer FLOPs, bias and ReLU fused
+            return;
         }
         else if (Conv2dImplicit.CanRun(g))
         {
@@ -105,6 +116,11 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(false, true, g.Batch * p, kk, k, dy, k, w, k, dx, kk, accumulate: true);
+            return;
+        }
+        if (Winograd && Conv2dWinograd.CanBackwardInput(g))
+        {
+            Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g); // the flipped 3×3 conv, by Winograd
             return;
         }
         // Padded stride-1 convs (IMPALA's SAME 3×3): the flipped conv of bordered dY, no col2im. Unpadded ones keep

@@ -49,6 +49,17 @@ public static class ConvProfile
             // for padded convs only), to compare with the path it picked.
             if (Conv2dPadded.CanForward(g)) parts.Add(("fwd-padded", () => Conv2dPadded.Forward(y, x, w, bias, g, false)));
             if (Conv2dPadded.CanBackwardInput(g)) parts.Add(("dx-flipped", () => Conv2dPadded.AccumulateInputGrad(dx, dy, w, g)));
+            // Winograd F(2×2, 3×3) against what the dispatcher runs with it switched off.
+            if (Conv2dWinograd.CanForward(g))
+            {
+                parts.Add(("fwd-wino", () => Conv2dWinograd.Forward(y, x, w, bias, g, false)));
+                parts.Add(("fwd-direct", () => WithoutWinograd(() => Conv2dKernels.Forward(y, x, w, bias, g))));
+            }
+            if (Conv2dWinograd.CanBackwardInput(g))
+            {
+                parts.Add(("dx-wino", () => Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g)));
+                parts.Add(("dx-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardInput(dx, dy, w, g))));
+            }
 
             double flops = 2.0 * m * k * kk;
             // Round-robin over the parts, min per part: alternatives (fwd vs fwd-padded, …) see the same load.
@@ -69,6 +80,19 @@ public static class ConvProfile
                 string gf = name.Contains("gemm", StringComparison.Ordinal) ? string.Format(ic, " gflops={0:0.0}", flops / best[pi] / 1e6) : "";
                 Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-10} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best[pi], gf));
             }
+        }
+    }
+
+    private static void WithoutWinograd(Action run)
+    {
+        Conv2dKernels.Winograd = false;
+        try
+        {
+            run();
+        }
+        finally
+        {
+            Conv2dKernels.Winograd = true;
         }
     }
 

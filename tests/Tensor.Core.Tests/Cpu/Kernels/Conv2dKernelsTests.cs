@@ -27,9 +27,12 @@ public class Conv2dKernelsTests
         try
         {
             Cpu.CpuThreads.Max = threads;
-            Conv2dKernels.Forward(y, x, w, bias, g);
-            Conv2dKernels.BackwardInput(dx, dy, w, g);
-            Conv2dKernels.BackwardWeight(dw, db, dy, x, g);
+            WithoutWinograd(() =>
+            {
+                Conv2dKernels.Forward(y, x, w, bias, g);
+                Conv2dKernels.BackwardInput(dx, dy, w, g);
+                Conv2dKernels.BackwardWeight(dw, db, dy, x, g);
+            });
         }
         finally
         {
@@ -211,7 +214,7 @@ public class Conv2dKernelsTests
                                       Padding.Explicit(top, bottom, left, right));
         Assert.That(Conv2dSmallChannel.CanRun(g), Is.False);
         Assert.That(Conv2dPadded.CanForward(g), Is.True);
-        AssertForwardMatchesNaive(g, threads, withBias, relu, seed: batch * 17 + cout + c);
+        WithoutWinograd(() => AssertForwardMatchesNaive(g, threads, withBias, relu, seed: batch * 17 + cout + c));
     }
 
     /// <summary>
@@ -234,7 +237,7 @@ public class Conv2dKernelsTests
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] wt = Rand(g.PatchSize * cout), dy = Rand(batch * g.OutPixels * cout), x = new float[batch * h * w * c];
         float[] dx = Rand(x.Length), dxRef = (float[])dx.Clone();
-        WithThreads(threads, () => Conv2dKernels.BackwardInput(dx, dy, wt, g));
+        WithoutWinograd(() => WithThreads(threads, () => Conv2dKernels.BackwardInput(dx, dy, wt, g)));
         Conv2dKernels.BackwardNaive(dxRef, [], [], dy, x, wt, g);
         Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(1e-4f));
     }
@@ -292,7 +295,21 @@ public class Conv2dKernelsTests
     }
 
     /// <summary>Runs <paramref name="body"/> with CpuThreads.Max set to <paramref name="threads"/>.</summary>
-    private static void WithThreads(int threads, Action body)
+    /// <summary>Runs <paramref name="body"/> with <see cref="Conv2dWinograd"/> switched off, so 3×3 stride-1 shapes reach the direct paths.</summary>
+    internal static void WithoutWinograd(Action body)
+    {
+        Conv2dKernels.Winograd = false;
+        try
+        {
+            body();
+        }
+        finally
+        {
+            Conv2dKernels.Winograd = true;
+        }
+    }
+
+    internal static void WithThreads(int threads, Action body)
     {
         int saved = Cpu.CpuThreads.Max;
         try
