@@ -157,6 +157,11 @@ internal static class Conv2dKernels
                                       int maxColFloats = DefaultMaxColFloats)
     {
         int kk = g.PatchSize, k = g.Cout, p = g.OutPixels;
+        if (!dw.IsEmpty && Winograd && Conv2dWinogradWeightGrad.CanRun(g))
+        {
+            Conv2dWinogradWeightGrad.Accumulate(dw, dBias, dy, x, g); // 3×3 stride 1: F(3×3, 2×2), dBias too
+            return;
+        }
         if (!dw.IsEmpty && !IsPointwise(g) && Conv2dDirectWeightGrad.CanRun(g))
         {
             Conv2dDirectWeightGrad.Accumulate(dw, dBias, dy, x, g); // dBias too, image by image

@@ -191,7 +191,7 @@ internal static unsafe class Conv2dWinograd
             for (int r = 0; r < n; r++)
             {
                 int t = t0 + r, i = t / tx, j = t - i * tx;
-                InputTile(v + r * s.Cin, x + ((long)2 * i * s.WB + 2 * j) * s.Cin, s.WB * s.Cin, s.Cin);
+                InputTile(v + r * s.Cin, Group * s.Cin, x + ((long)2 * i * s.WB + 2 * j) * s.Cin, s.WB * s.Cin, s.Cin);
             }
             for (int p = 0; p < Positions; p++)
             {
@@ -208,11 +208,10 @@ internal static unsafe class Conv2dWinograd
 
     /// <summary>
     /// V[ξ, r, :] ← (Bᵀ d B)_ξ for the 4×4 tile d at <paramref name="d"/> (pixel stride <paramref name="c"/>, row stride
-    /// <paramref name="row"/>); v points at row r of position 0, positions are Group·c apart.
+    /// <paramref name="row"/>); v points at row r of position 0, positions are <paramref name="ps"/> floats apart.
     /// </summary>
-    private static void InputTile(float* v, float* d, int row, int c)
+    internal static void InputTile(float* v, long ps, float* d, int row, int c)
     {
-        long ps = Group * c;
         for (int q = 0; q < c; q += 8)
         {
             float* a = d + q;

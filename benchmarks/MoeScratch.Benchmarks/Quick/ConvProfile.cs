@@ -60,6 +60,11 @@ public static class ConvProfile
                 parts.Add(("dx-wino", () => Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g)));
                 parts.Add(("dx-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardInput(dx, dy, w, g))));
             }
+            if (Conv2dWinogradWeightGrad.CanRun(g))
+            {
+                parts.Add(("dw-wino", () => Conv2dWinogradWeightGrad.Accumulate(dw, db, dy, x, g)));
+                parts.Add(("dw-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardWeight(dw, db, dy, x, g))));
+            }
 
             double flops = 2.0 * m * k * kk;
             // Round-robin over the parts, min per part: alternatives (fwd vs fwd-padded, …) see the same load.

@@ -105,6 +105,7 @@ public class Conv2dTests
     [TestCase(new[] { 2, 4, 3, 3 }, new[] { 1, 1, 3, 2 }, 1, 0)]
     [TestCase(new[] { 1, 5, 4, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)] // 3×3 stride 1, C = 8: Winograd forward
     [TestCase(new[] { 1, 4, 5, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // C = 16 from 8: Winograd input gradient
+    [TestCase(new[] { 1, 16, 16, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)] // 256 output pixels: Winograd weight gradient
     public void Conv2d_Gradients_MatchFiniteDifferences(int[] xs, int[] ws, int stride, int padKind)
     {
         var padding = padKind switch { 0 => Padding.Valid, 1 => Padding.Same, _ => Padding.Explicit(1, 2, 0, 1) };

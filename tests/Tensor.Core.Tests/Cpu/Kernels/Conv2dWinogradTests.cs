@@ -56,6 +56,31 @@ public class Conv2dWinogradTests
         Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(1e-4f));
     }
 
+    /// <summary>
+    /// The F(3×3, 2×2) weight gradient (<see cref="Conv2dWinogradWeightGrad"/>, through BackwardWeight) accumulating into
+    /// non-zero dw and dBias: even and odd sizes (the odd ones zero-extend dY), pads 0–2, C = 8 and 24 (fours and sixes
+    /// of channels), two panels, more tiles than one block, the serial path, no bias.
+    /// </summary>
+    [TestCase(4, 16, 16, 16, 16, 1, 1, 1, 1, 2, true)]   // IMPALA residual pattern: 256 tiles, 6 blocks
+    [TestCase(3, 21, 17, 32, 32, 1, 1, 1, 1, 2, true)]   // odd sizes, C = 32 (4·6 + 4 + 4)
+    [TestCase(2, 17, 18, 8, 16, 2, 0, 0, 1, 1, false)]   // uneven pads, C = 8, serial, no bias
+    [TestCase(1, 20, 18, 24, 48, 0, 0, 0, 0, 2, true)]   // VALID, three panels, batch 1
+    public void WeightGradMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left,
+                                       int right, int threads, bool withBias)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1,
+                                      Padding.Explicit(top, bottom, left, right));
+        Assert.That(Conv2dWinogradWeightGrad.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 41 + cout + c);
+        float[] x = Rand(rng, batch * h * w * c), dy = Rand(rng, batch * g.OutPixels * cout);
+        float[] dw = Rand(rng, g.PatchSize * cout), dwRef = (float[])dw.Clone();
+        float[] db = withBias ? Rand(rng, cout) : [], dbRef = (float[])db.Clone();
+        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
+        Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, new float[dw.Length], g);
+        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
+        Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+    }
+
     /// <summary>A NaN input reaches the outputs it touches through the fused ReLU, as through the ReLU op.</summary>
     [Test]
     public void ReluKeepsNaN()
@@ -83,6 +108,9 @@ public class Conv2dWinogradTests
         Assert.That(Can(new Shape(2, 9, 9, 64), 3, 64, 1, Padding.Valid), Is.False, "64×64 filter beyond MaxFilterFloats");
         var g = Conv2dGeometry.Create("t", new Shape(2, 12, 12, 8), 3, 3, 16, 1, 1, Padding.Symmetric(1));
         Assert.That(Conv2dWinograd.CanBackwardInput(g), Is.False, "input gradient with C = 8 outputs");
+        Assert.That(Conv2dWinogradWeightGrad.CanRun(g with { H = 16, W = 16, OH = 16, OW = 16 }), Is.True);
+        var small = Conv2dGeometry.Create("t", new Shape(2, 11, 11, 32), 3, 3, 32, 1, 1, Padding.Symmetric(1));
+        Assert.That(Conv2dWinogradWeightGrad.CanRun(small), Is.False, "weight gradient below MinOutPixels");
     }
 
     private static float[] Rand(System.Random rng, int n) =>
