@@ -68,6 +68,11 @@ internal static class Conv2dKernels
             Conv2dWinograd.Forward(y, x, w, bias, g, relu); // 3×3 stride 1: 2.25× fewer FLOPs, bias and ReLU fused
             return;
         }
+        else if (Winograd && Conv2dStridedWinograd.CanForward(g))
+        {
+            Conv2dStridedWinograd.Forward(y, x, w, bias, g, relu); // kernel 2×stride (Nature 1, 2): 16/9× fewer FLOPs
+            return;
+        }
         else if (Conv2dImplicit.CanRun(g))
         {
             Conv2dImplicit.Forward(y, x, w, bias, g, relu); // bias and ReLU in its tile epilogue
@@ -160,6 +165,11 @@ internal static class Conv2dKernels
         if (!dw.IsEmpty && Winograd && Conv2dWinogradWeightGrad.CanRun(g))
         {
             Conv2dWinogradWeightGrad.Accumulate(dw, dBias, dy, x, g); // 3×3 stride 1: F(3×3, 2×2), dBias too
+            return;
+        }
+        if (!dw.IsEmpty && Winograd && Conv2dStridedWinograd.CanRun(g))
+        {
+            Conv2dStridedWinograd.AccumulateWeightGrad(dw, dBias, dy, x, g); // kernel 2×stride: F(2×2, 2×2)
             return;
         }
         if (!dw.IsEmpty && !IsPointwise(g) && Conv2dDirectWeightGrad.CanRun(g))

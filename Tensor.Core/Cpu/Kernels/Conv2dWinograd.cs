@@ -258,7 +258,7 @@ internal static unsafe class Conv2dWinograd
     /// m [6, 16] (row stride <paramref name="k"/>) ← v [6, c] · u [c, 16] (row stride k): one position's product for a
     /// group of six tiles and one 16-channel output panel, in twelve accumulators.
     /// </summary>
-    private static void Product6x16(float* v, int c, float* u, int k, float* m)
+    internal static void Product6x16(float* v, int c, float* u, int k, float* m)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;

@@ -119,22 +119,27 @@ internal static unsafe class Conv2dWinogradWeightGrad
                     }
                     for (int p = 0; p < Positions; p++)
                     {
-                        float* vp = v + p * Block * c, yp = yt + p * Block * k, mp = m + (long)p * c * k;
-                        // Input channels in blocks of six (twelve accumulators hide the FMA latency), then fours for
-                        // the rest: C = 16 is 6 + 6 + 4, C = 32 is 4 × 6 + 4 + 4.
-                        int six = c / 12 * 12;
-                        for (int jr = 0; jr < k; jr += Panel)
-                        {
-                            for (int i0 = 0; i0 < six; i0 += 6)
-                                Product6x16(vp + i0, c, yp + jr, k, n, mp + (long)i0 * k + jr);
-                            for (int i0 = six; i0 < c; i0 += 4)
-                                Product4x16(vp + i0, c, yp + jr, k, n, mp + (long)i0 * k + jr);
-                        }
+                        AccumulateProducts(v + p * Block * c, c, yt + p * Block * k, k, n, m + (long)p * c * k);
                     }
                 }
             }
         }
         ArrayPool<float>.Shared.Return(buf);
+    }
+
+    /// <summary>
+    /// m [c, k] += v [n, c]ᵀ · y [n, k] (row strides c and k): input channels in blocks of six (twelve accumulators
+    /// hide the FMA latency), then fours for the rest (C = 16 is 6 + 6 + 4, C = 32 is 4 × 6 + 4 + 4). c % 4 == 0,
+    /// k % 16 == 0.
+    /// </summary>
+    internal static void AccumulateProducts(float* v, int c, float* y, int k, int n, float* m)
+    {
+        int six = c / 12 * 12;
+        for (int jr = 0; jr < k; jr += Panel)
+        {
+            for (int i0 = 0; i0 < six; i0 += 6) Product6x16(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
+            for (int i0 = six; i0 < c; i0 += 4) Product4x16(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
+        }
     }
 
     /// <summary>

@@ -60,6 +60,16 @@ public static class ConvProfile
                 parts.Add(("dx-wino", () => Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g)));
                 parts.Add(("dx-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardInput(dx, dy, w, g))));
             }
+            if (Conv2dStridedWinograd.CanRun(g))
+            {
+                if (Conv2dStridedWinograd.CanForward(g))
+                {
+                    parts.Add(("fwd-swino", () => Conv2dStridedWinograd.Forward(y, x, w, bias, g, false)));
+                    parts.Add(("fwd-direct", () => WithoutWinograd(() => Conv2dKernels.Forward(y, x, w, bias, g))));
+                }
+                parts.Add(("dw-swino", () => Conv2dStridedWinograd.AccumulateWeightGrad(dw, db, dy, x, g)));
+                parts.Add(("dw-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardWeight(dw, db, dy, x, g))));
+            }
             if (Conv2dWinogradWeightGrad.CanRun(g))
             {
                 parts.Add(("dw-wino", () => Conv2dWinogradWeightGrad.Accumulate(dw, db, dy, x, g)));

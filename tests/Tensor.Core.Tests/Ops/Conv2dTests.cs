@@ -106,6 +106,7 @@ public class Conv2dTests
     [TestCase(new[] { 1, 5, 4, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)] // 3×3 stride 1, C = 8: Winograd forward
     [TestCase(new[] { 1, 4, 5, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // C = 16 from 8: Winograd input gradient
     [TestCase(new[] { 1, 16, 16, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)] // 256 output pixels: Winograd weight gradient
+    [TestCase(new[] { 2, 10, 9, 4 }, new[] { 4, 4, 4, 16 }, 2, 0)]  // kernel 2×stride: space-to-depth Winograd
     public void Conv2d_Gradients_MatchFiniteDifferences(int[] xs, int[] ws, int stride, int padKind)
     {
         var padding = padKind switch { 0 => Padding.Valid, 1 => Padding.Same, _ => Padding.Explicit(1, 2, 0, 1) };

@@ -73,7 +73,7 @@ public class Conv2dKernelsTests
         try
         {
             Cpu.CpuThreads.Max = threads;
-            Conv2dKernels.Forward(y, x, wt, bias, g);
+            WithoutWinograd(() => Conv2dKernels.Forward(y, x, wt, bias, g));
             Conv2dKernels.Im2Col(col, x, g, 0, batch);
             MatMulKernels.Gemm(false, false, m, cout, g.PatchSize, col, g.PatchSize, wt, cout, yCol, cout, false);
             if (withBias) Conv2dKernels.AddRowVector(yCol, bias, m, cout);
@@ -107,7 +107,7 @@ public class Conv2dKernelsTests
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] x = Rand(batch * h * w * c), wt = Rand(g.PatchSize * cout), bias = Rand(cout);
         float[] y = new float[batch * g.OutPixels * cout], yRef = new float[y.Length];
-        WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: true));
+        WithoutWinograd(() => WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: true)));
         Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
         for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
         Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
@@ -179,8 +179,8 @@ public class Conv2dKernelsTests
         float[] x = Rand(batch * h * w * c), dy = Rand(batch * g.OutPixels * cout), wt = new float[g.PatchSize * cout];
         float[] dw = Rand(wt.Length), dw2 = (float[])dw.Clone(), dwRef = (float[])dw.Clone();
         float[] db = Rand(cout), dbRef = (float[])db.Clone();
-        WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
-        WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw2, [], dy, x, g));
+        WithoutWinograd(() => WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g)));
+        WithoutWinograd(() => WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw2, [], dy, x, g)));
         Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, wt, g);
         Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
         Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));

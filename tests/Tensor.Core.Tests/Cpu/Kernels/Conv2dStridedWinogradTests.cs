@@ -1,0 +1,75 @@
+using MoeScratch.Tensors.Cpu.Kernels;
+
+namespace MoeScratch.Tensors.Tests;
+
+/// <summary>
+/// The space-to-depth Winograd F(2×2, 2×2) (<see cref="Conv2dStridedWinograd"/>, reached through
+/// <see cref="Conv2dKernels"/>) against the naive loop: the Nature convs 1 and 2 (read in place, and copied because
+/// the tiles reach past the image), odd outputs with partial edge tiles, unused trailing rows, batch 1 split across
+/// threads, forward with and without bias and ReLU, weight and bias gradients accumulating into non-zero buffers.
+/// </summary>
+[NonParallelizable] // changes the process-wide CpuThreads.Max
+public class Conv2dStridedWinogradTests
+{
+    [TestCase(2, 84, 84, 4, 4, 32, 2, true, true)]    // Nature conv 1: 20×20 output, tiles inside the image
+    [TestCase(3, 20, 20, 16, 2, 32, 2, true, false)]  // Nature conv 2 pattern (9×9 output): zero-extended copy
+    [TestCase(1, 84, 84, 4, 4, 32, 2, false, true)]   // batch 1: the image's tiles split over 2 threads
+    [TestCase(2, 15, 13, 8, 2, 16, 1, true, true)]    // 6×5 output, serial; a trailing row the conv never reads
+    [TestCase(1, 11, 17, 4, 2, 48, 2, false, false)]  // s·C = 8, three panels, 4×7 output
+    public void ForwardMatchesNaive(int batch, int h, int w, int c, int stride, int cout, int threads, bool withBias,
+                                    bool relu)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 2 * stride, 2 * stride, cout, stride, stride,
+                                      Padding.Valid);
+        Assert.That(Conv2dStridedWinograd.CanForward(g), Is.True);
+        var rng = new System.Random(batch * 43 + cout + c);
+        float[] x = Rand(rng, batch * h * w * c), wt = Rand(rng, g.PatchSize * cout), bias = withBias ? Rand(rng, cout) : [];
+        float[] y = Rand(rng, batch * g.OutPixels * cout), yRef = new float[y.Length];
+        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: relu));
+        Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
+        if (relu)
+        {
+            for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
+            Assert.That(y.Count(v => v == 0f), Is.InRange(1, y.Length - 1));
+        }
+        Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
+    }
+
+    [TestCase(2, 84, 84, 4, 4, 32, 2, true)]    // Nature conv 1
+    [TestCase(3, 20, 20, 32, 2, 64, 2, true)]   // Nature conv 2: odd output, zero-extended dY
+    [TestCase(2, 15, 13, 8, 2, 16, 1, false)]   // serial, no bias
+    [TestCase(1, 11, 17, 4, 2, 48, 2, true)]    // one image on two threads' worth of work
+    public void WeightGradMatchesNaive(int batch, int h, int w, int c, int stride, int cout, int threads, bool withBias)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 2 * stride, 2 * stride, cout, stride, stride,
+                                      Padding.Valid);
+        Assert.That(Conv2dStridedWinograd.CanRun(g), Is.True);
+        var rng = new System.Random(batch * 47 + cout + c);
+        float[] x = Rand(rng, batch * h * w * c), dy = Rand(rng, batch * g.OutPixels * cout);
+        float[] dw = Rand(rng, g.PatchSize * cout), dwRef = (float[])dw.Clone();
+        float[] db = withBias ? Rand(rng, cout) : [], dbRef = (float[])db.Clone();
+        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
+        Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, new float[dw.Length], g);
+        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
+        Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+    }
+
+    [Test]
+    public void DeclinesOtherShapes()
+    {
+        bool Can(int c, int k, int stride, int cout, Padding p) =>
+            Conv2dStridedWinograd.CanRun(Conv2dGeometry.Create("t", new Shape(2, 20, 20, c), k, k, cout, stride, stride, p));
+        Assert.That(Can(4, 8, 4, 32, Padding.Valid), Is.True);
+        Assert.That(Can(4, 8, 4, 32, Padding.Same), Is.False, "padded");
+        Assert.That(Can(4, 6, 4, 32, Padding.Valid), Is.False, "kernel not twice the stride");
+        Assert.That(Can(4, 2, 1, 32, Padding.Valid), Is.False, "stride 1");
+        Assert.That(Can(3, 4, 2, 32, Padding.Valid), Is.False, "s·C = 6: not whole vectors");
+        Assert.That(Can(4, 8, 4, 24, Padding.Valid), Is.False, "Cout not whole 16-channel panels");
+        var conv2 = Conv2dGeometry.Create("t", new Shape(2, 20, 20, 32), 4, 4, 64, 2, 2, Padding.Valid);
+        Assert.That(Conv2dStridedWinograd.CanRun(conv2) && !Conv2dStridedWinograd.CanForward(conv2), Is.True,
+                    "Nature conv 2: weight gradient only (filter beyond MaxForwardFilterFloats)");
+    }
+
+    private static float[] Rand(System.Random rng, int n) =>
+        Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+}
