@@ -21,8 +21,8 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// per depth block) to feed 16 output channels, and ran at 45–95 GFLOP/s. Here each pixel costs two vector loads of
 /// dY, six broadcasts straight out of the image and twelve FMAs; an image's x (≤ 124 KiB bordered) and dY (≤ 113 KiB)
 /// stay in L2 while all tap tiles sweep them.</para>
-/// <para>Threads: images are split across workers, each summing into a private dW; those are added to the result in
-/// worker order, so results do not depend on timing (they differ from the GEMM path by rounding).</para>
+/// <para>Threads: images are split across workers, each summing into a private dW (<see cref="ImagePartials"/>), so
+/// results do not depend on timing (they differ from the GEMM path by rounding).</para>
 /// </remarks>
 internal static unsafe class Conv2dDirectWeightGrad
 {
@@ -55,34 +55,26 @@ internal static unsafe class Conv2dDirectWeightGrad
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
         bool withBias = !dBias.IsEmpty;
         int size = kk * k + (withBias ? k : 0);
-        // One private dW per worker (worker t takes images [t·B/T, (t+1)·B/T)), summed in worker order afterwards: the
-        // result does not depend on timing.
-        float[] partial = ArrayPool<float>.Shared.Rent(threads * size);
-        fixed (float* pp = partial, pdy = dy, px = x)
+        float[] total;
+        fixed (float* pdy = dy, px = x)
         fixed (int* po = offs)
         {
-            nint npp = (nint)pp, ndy = (nint)pdy, nx = (nint)px, no = (nint)po;
+            nint ndy = (nint)pdy, nx = (nint)px, no = (nint)po;
             var geo = g;
-            CpuWorkers.Run(threads, t =>
+            total = ImagePartials.Sum(g.Batch, threads, size, (sum, lo, hi) =>
             {
-                float* mine = (float*)npp + (long)t * size;
-                new Span<float>(mine, size).Clear();
-                int lo = (int)((long)t * geo.Batch / threads), hi = (int)((long)(t + 1) * geo.Batch / threads);
                 float[]? img = padded ? ArrayPool<float>.Shared.Rent(hp * wp * geo.C) : null;
                 fixed (float* pi = img)
                 {
-                    Images(mine, withBias ? mine + kk * k : null, (float*)ndy, (float*)nx, pi, (int*)no, geo, hp, wp,
+                    Images(sum, withBias ? sum + kk * k : null, (float*)ndy, (float*)nx, pi, (int*)no, geo, hp, wp,
                            lo, hi);
                 }
                 if (img is not null) ArrayPool<float>.Shared.Return(img);
             });
         }
-        for (int t = 0; t < threads; t++)
-        {
-            TP.Add(dw, partial.AsSpan(t * size, kk * k), dw);
-            if (withBias) TP.Add(dBias, partial.AsSpan(t * size + kk * k, k), dBias);
-        }
-        ArrayPool<float>.Shared.Return(partial);
+        TP.Add(dw, total.AsSpan(0, kk * k), dw);
+        if (withBias) TP.Add(dBias, total.AsSpan(kk * k, k), dBias);
+        ArrayPool<float>.Shared.Return(total);
         ArrayPool<int>.Shared.Return(offs);
     }
 

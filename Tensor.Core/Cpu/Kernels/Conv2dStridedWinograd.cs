@@ -272,23 +272,17 @@ internal static unsafe class Conv2dStridedWinograd
         bool withBias = !dBias.IsEmpty;
         int size = mSize + (withBias ? vw.K : 0);
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
-        float[] partial = ArrayPool<float>.Shared.Rent(threads * size);
-        fixed (float* pp = partial, pdy = dy, px = x)
+        float[] total;
+        fixed (float* pdy = dy, px = x)
         {
-            nint npp = (nint)pp, ndy = (nint)pdy, nx = (nint)px;
+            nint ndy = (nint)pdy, nx = (nint)px;
             var geo = g;
-            CpuWorkers.Run(threads, t =>
-            {
-                float* mine = (float*)npp + (long)t * size;
-                new Span<float>(mine, size).Clear();
-                int lo = (int)((long)t * geo.Batch / threads), hi = (int)((long)(t + 1) * geo.Batch / threads);
-                WeightGradImages(mine, withBias ? mine + mSize : null, (float*)ndy, (float*)nx, geo, vw, lo, hi);
-            });
+            total = ImagePartials.Sum(g.Batch, threads, size, (sum, lo, hi) =>
+                WeightGradImages(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, vw, lo, hi));
         }
-        for (int t = 1; t < threads; t++) TP.Add(partial.AsSpan(0, size), partial.AsSpan(t * size, size), partial.AsSpan(0, size));
-        WeightOutputTransform(dw, partial.AsSpan(0, mSize), vw);
-        if (withBias) TP.Add(dBias, partial.AsSpan(mSize, vw.K), dBias);
-        ArrayPool<float>.Shared.Return(partial);
+        WeightOutputTransform(dw, total.AsSpan(0, mSize), vw);
+        if (withBias) TP.Add(dBias, total.AsSpan(mSize, vw.K), dBias);
+        ArrayPool<float>.Shared.Return(total);
     }
 
     /// <summary>Images [b0, b1) summed into m [9, Cs, K] and dBias [K] (null: none).</summary>
@@ -307,20 +301,8 @@ internal static unsafe class Conv2dStridedWinograd
             for (int b = b0; b < b1; b++)
             {
                 float* src = Source(x, img, g, vw, b, copy: true, out int row);
-                float* dyImg = dy + (long)b * g.OutPixels * k;
-                if (dBias is not null)
-                {
-                    Conv2dKernels.SumRowsInto(new Span<float>(dBias, k), new ReadOnlySpan<float>(dyImg, g.OutPixels * k),
-                                              g.OutPixels, k);
-                }
-                int dyRow = g.OW * k;
-                if (odd)
-                {
-                    // Odd sizes: the last tiles' missing dY rows/columns are zeros, so their taps contribute nothing.
-                    Conv2dPadded.PadImage(dyb, dyImg, g.OH, g.OW, k, 0, 0, 2 * vw.TY, 2 * vw.TX);
-                    dyImg = dyb;
-                    dyRow = 2 * vw.TX * k;
-                }
+                float* dyImg = Conv2dWinogradWeightGrad.TileDy(dy + (long)b * g.OutPixels * k, dyb, g.OH, g.OW, k, dBias,
+                                                               out int dyRow);
                 for (int t0 = 0; t0 < vw.Tiles; t0 += Block)
                 {
                     int n = Math.Min(Block, vw.Tiles - t0);

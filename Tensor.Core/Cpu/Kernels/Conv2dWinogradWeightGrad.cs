@@ -61,23 +61,17 @@ internal static unsafe class Conv2dWinogradWeightGrad
         bool withBias = !dBias.IsEmpty;
         int size = mSize + (withBias ? k : 0);
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
-        float[] partial = ArrayPool<float>.Shared.Rent(threads * size);
-        fixed (float* pp = partial, pdy = dy, px = x)
+        float[] total;
+        fixed (float* pdy = dy, px = x)
         {
-            nint npp = (nint)pp, ndy = (nint)pdy, nx = (nint)px;
+            nint ndy = (nint)pdy, nx = (nint)px;
             var geo = g;
-            CpuWorkers.Run(threads, t =>
-            {
-                float* mine = (float*)npp + (long)t * size;
-                new Span<float>(mine, size).Clear();
-                int lo = (int)((long)t * geo.Batch / threads), hi = (int)((long)(t + 1) * geo.Batch / threads);
-                Images(mine, withBias ? mine + mSize : null, (float*)ndy, (float*)nx, geo, lo, hi);
-            });
+            total = ImagePartials.Sum(g.Batch, threads, size, (sum, lo, hi) =>
+                Images(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, lo, hi));
         }
-        for (int t = 1; t < threads; t++) TP.Add(partial.AsSpan(0, size), partial.AsSpan(t * size, size), partial.AsSpan(0, size));
-        OutputTransform(dw, partial.AsSpan(0, mSize), c, k);
-        if (withBias) TP.Add(dBias, partial.AsSpan(mSize, k), dBias);
-        ArrayPool<float>.Shared.Return(partial);
+        OutputTransform(dw, total.AsSpan(0, mSize), c, k);
+        if (withBias) TP.Add(dBias, total.AsSpan(mSize, k), dBias);
+        ArrayPool<float>.Shared.Return(total);
     }
 
     /// <summary>Images [b0, b1) summed into m [16, C, K] and dBias [K] (null: none).</summary>
@@ -94,20 +88,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
             for (int b = b0; b < b1; b++)
             {
                 Conv2dPadded.PadImage(xb, x + (long)b * g.H * g.W * c, g.H, g.W, c, g.PadTop, g.PadLeft, hb, wb);
-                float* dyImg = dy + (long)b * g.OutPixels * k;
-                if (dBias is not null)
-                {
-                    Conv2dKernels.SumRowsInto(new Span<float>(dBias, k), new ReadOnlySpan<float>(dyImg, g.OutPixels * k),
-                                              g.OutPixels, k);
-                }
-                int dyRow = g.OW * k;
-                if (odd)
-                {
-                    // Odd sizes: the last tiles' missing dY rows/columns are zeros, so their taps contribute nothing.
-                    Conv2dPadded.PadImage(dyb, dyImg, g.OH, g.OW, k, 0, 0, 2 * ty, 2 * tx);
-                    dyImg = dyb;
-                    dyRow = 2 * tx * k;
-                }
+                float* dyImg = TileDy(dy + (long)b * g.OutPixels * k, dyb, g.OH, g.OW, k, dBias, out int dyRow);
                 for (int t0 = 0; t0 < tiles; t0 += Block)
                 {
                     int n = Math.Min(Block, tiles - t0);
@@ -125,6 +106,28 @@ internal static unsafe class Conv2dWinogradWeightGrad
             }
         }
         ArrayPool<float>.Shared.Return(buf);
+    }
+
+    /// <summary>
+    /// One image's dY [oh, ow, k] as 2×2 tiles read it: itself (row stride ow·k) for even sizes; for odd ones a copy in
+    /// <paramref name="dyb"/> [2⌈oh/2⌉, 2⌈ow/2⌉, k] whose extra row/column is zero, so the last tiles' missing pixels add
+    /// nothing. Also dBias += Σ dY (unless null) while the image is in cache.
+    /// </summary>
+    internal static float* TileDy(float* dyImg, float* dyb, int oh, int ow, int k, float* dBias, out int dyRow)
+    {
+        if (dBias is not null)
+        {
+            Conv2dKernels.SumRowsInto(new Span<float>(dBias, k), new ReadOnlySpan<float>(dyImg, oh * ow * k), oh * ow, k);
+        }
+        if (oh % 2 == 0 && ow % 2 == 0)
+        {
+            dyRow = ow * k;
+            return dyImg;
+        }
+        int th = (oh + 1) / 2 * 2, tw = (ow + 1) / 2 * 2;
+        Conv2dPadded.PadImage(dyb, dyImg, oh, ow, k, 0, 0, th, tw);
+        dyRow = tw * k;
+        return dyb;
     }
 
     /// <summary>

@@ -136,7 +136,7 @@ public class Conv2dKernelsTests
     }
 
     /// <summary>Forward (bias and ReLU as asked) on <paramref name="threads"/> against the naive loop.</summary>
-    private static void AssertForwardMatchesNaive(Conv2dGeometry g, int threads, bool withBias, bool relu, int seed)
+    internal static void AssertForwardMatchesNaive(Conv2dGeometry g, int threads, bool withBias, bool relu, int seed)
     {
         var rng = new System.Random(seed);
         float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
@@ -147,8 +147,28 @@ public class Conv2dKernelsTests
         if (relu)
         {
             for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
+            Assert.That(y.Count(v => v == 0f), Is.InRange(1, y.Length - 1), "a ReLU that clips some outputs, not all");
         }
         Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
+    }
+
+    /// <summary>
+    /// BackwardWeight on <paramref name="threads"/>, accumulating into non-zero dw and dBias (none when not
+    /// <paramref name="withBias"/>), against the naive loop; a second run gives the same bits (worker sums in order).
+    /// </summary>
+    internal static void AssertWeightGradMatchesNaive(Conv2dGeometry g, int threads, bool withBias, int seed)
+    {
+        var rng = new System.Random(seed);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Rand(g.Batch * g.H * g.W * g.C), dy = Rand(g.Batch * g.OutPixels * g.Cout);
+        float[] dw = Rand(g.PatchSize * g.Cout), dw2 = (float[])dw.Clone(), dwRef = (float[])dw.Clone();
+        float[] db = withBias ? Rand(g.Cout) : [], dbRef = (float[])db.Clone();
+        WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
+        WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw2, [], dy, x, g));
+        Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, new float[dw.Length], g);
+        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
+        Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+        Assert.That(dw2, Is.EqualTo(dw).AsCollection, "worker partials are summed in a fixed order");
     }
 
     /// <summary>
@@ -174,17 +194,7 @@ public class Conv2dKernelsTests
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), kh, kw, cout, sh, sw,
                                       Padding.Explicit(top, bottom, left, right));
         Assert.That(Conv2dDirectWeightGrad.CanRun(g), Is.True);
-        var rng = new System.Random(batch * 11 + cout + c);
-        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        float[] x = Rand(batch * h * w * c), dy = Rand(batch * g.OutPixels * cout), wt = new float[g.PatchSize * cout];
-        float[] dw = Rand(wt.Length), dw2 = (float[])dw.Clone(), dwRef = (float[])dw.Clone();
-        float[] db = Rand(cout), dbRef = (float[])db.Clone();
-        WithoutWinograd(() => WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g)));
-        WithoutWinograd(() => WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw2, [], dy, x, g)));
-        Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, wt, g);
-        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
-        Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
-        Assert.That(dw2, Is.EqualTo(dw).AsCollection, "worker partials are summed in a fixed order");
+        WithoutWinograd(() => AssertWeightGradMatchesNaive(g, threads, withBias: true, seed: batch * 11 + cout + c));
     }
 
     [Test]

@@ -22,17 +22,7 @@ public class Conv2dStridedWinogradTests
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 2 * stride, 2 * stride, cout, stride, stride,
                                       Padding.Valid);
         Assert.That(Conv2dStridedWinograd.CanForward(g), Is.True);
-        var rng = new System.Random(batch * 43 + cout + c);
-        float[] x = Rand(rng, batch * h * w * c), wt = Rand(rng, g.PatchSize * cout), bias = withBias ? Rand(rng, cout) : [];
-        float[] y = Rand(rng, batch * g.OutPixels * cout), yRef = new float[y.Length];
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: relu));
-        Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
-        if (relu)
-        {
-            for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
-            Assert.That(y.Count(v => v == 0f), Is.InRange(1, y.Length - 1));
-        }
-        Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
+        Conv2dKernelsTests.AssertForwardMatchesNaive(g, threads, withBias, relu, seed: batch * 43 + cout + c);
     }
 
     [TestCase(2, 84, 84, 4, 4, 32, 2, true)]    // Nature conv 1
@@ -44,14 +34,7 @@ public class Conv2dStridedWinogradTests
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 2 * stride, 2 * stride, cout, stride, stride,
                                       Padding.Valid);
         Assert.That(Conv2dStridedWinograd.CanRun(g), Is.True);
-        var rng = new System.Random(batch * 47 + cout + c);
-        float[] x = Rand(rng, batch * h * w * c), dy = Rand(rng, batch * g.OutPixels * cout);
-        float[] dw = Rand(rng, g.PatchSize * cout), dwRef = (float[])dw.Clone();
-        float[] db = withBias ? Rand(rng, cout) : [], dbRef = (float[])db.Clone();
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
-        Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, new float[dw.Length], g);
-        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
-        Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+        Conv2dKernelsTests.AssertWeightGradMatchesNaive(g, threads, withBias, seed: batch * 47 + cout + c);
     }
 
     [Test]
@@ -69,7 +52,4 @@ public class Conv2dStridedWinogradTests
         Assert.That(Conv2dStridedWinograd.CanRun(conv2) && !Conv2dStridedWinograd.CanForward(conv2), Is.True,
                     "Nature conv 2: weight gradient only (filter beyond MaxForwardFilterFloats)");
     }
-
-    private static float[] Rand(System.Random rng, int n) =>
-        Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
 }

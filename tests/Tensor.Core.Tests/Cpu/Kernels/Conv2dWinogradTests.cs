@@ -24,17 +24,7 @@ public class Conv2dWinogradTests
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1,
                                       Padding.Explicit(top, bottom, left, right));
         Assert.That(Conv2dWinograd.CanForward(g), Is.True);
-        var rng = new System.Random(batch * 31 + cout + c);
-        float[] x = Rand(rng, batch * h * w * c), wt = Rand(rng, g.PatchSize * cout), bias = withBias ? Rand(rng, cout) : [];
-        float[] y = Rand(rng, batch * g.OutPixels * cout), yRef = new float[y.Length];
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: relu));
-        Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
-        if (relu)
-        {
-            for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
-            Assert.That(y.Count(v => v == 0f), Is.InRange(1, y.Length - 1));
-        }
-        Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(1e-4f));
+        Conv2dKernelsTests.AssertForwardMatchesNaive(g, threads, withBias, relu, seed: batch * 31 + cout + c);
     }
 
     [TestCase(6, 14, 14, 16, 16, 1, 1, 1, 1, 2)]  // IMPALA residual pattern, threaded
@@ -71,14 +61,7 @@ public class Conv2dWinogradTests
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1,
                                       Padding.Explicit(top, bottom, left, right));
         Assert.That(Conv2dWinogradWeightGrad.CanRun(g), Is.True);
-        var rng = new System.Random(batch * 41 + cout + c);
-        float[] x = Rand(rng, batch * h * w * c), dy = Rand(rng, batch * g.OutPixels * cout);
-        float[] dw = Rand(rng, g.PatchSize * cout), dwRef = (float[])dw.Clone();
-        float[] db = withBias ? Rand(rng, cout) : [], dbRef = (float[])db.Clone();
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g));
-        Conv2dKernels.BackwardNaive([], dwRef, dbRef, dy, x, new float[dw.Length], g);
-        Assert.That(dw, Is.EqualTo(dwRef).AsCollection.Within(2e-3f));
-        Assert.That(db, Is.EqualTo(dbRef).AsCollection.Within(2e-3f));
+        Conv2dKernelsTests.AssertWeightGradMatchesNaive(g, threads, withBias, seed: batch * 41 + cout + c);
     }
 
     /// <summary>A NaN input reaches the outputs it touches through the fused ReLU, as through the ReLU op.</summary>
