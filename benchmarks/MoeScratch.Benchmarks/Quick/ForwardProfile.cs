@@ -8,21 +8,21 @@ namespace MoeScratch.Benchmarks.Quick;
 
 /// <summary>
 /// <c>profile forward</c> / <c>forward-softmoe</c>: min and median time of each stage of the <c>dqn-forward-b32</c>
-/// workload, or of the Soft MoE DQN's forward (bytes → float, each conv with its fused ReLU, torso, head) under NoGrad,
-/// to see what costs beside the GEMMs.
+/// workload (<c>--batch 1</c>: of acting), or of the Soft MoE DQN's forward (bytes → float, each conv with its fused
+/// ReLU, torso, head) under NoGrad, to see what costs beside the GEMMs.
 /// </summary>
 public static class ForwardProfile
 {
     /// <summary>Prints one line per stage.</summary>
-    public static void Run(int iters, AnchorModel model = AnchorModel.NatureDqn)
+    public static void Run(int iters, AnchorModel model = AnchorModel.NatureDqn, int batch = 32)
     {
         var size = WorkloadSize.Anchor;
         var net = AnchorNetworks.Create(model, false, new Rng(1234));
         var enc = (NatureCnn)net.Encoder;
-        byte[] states = new AnchorReplayBatch(size, 11).States[..(32 * size.FrameBytes)];
+        byte[] states = new AnchorReplayBatch(size, 11).States[..(batch * size.FrameBytes)];
         StageTimer.Run(["from-bytes", "conv1+relu", "conv2+relu", "conv3+relu", "torso", "head"], iters, lap =>
         {
-            var x = Tensor.FromBytes(states, size.Frames(32)); lap();
+            var x = Tensor.FromBytes(states, size.Frames(batch)); lap();
             x = enc.Conv1.ForwardRelu(x); lap(); // the fused Conv2dRelu, as in NatureCnn.Forward
             x = enc.Conv2.ForwardRelu(x); lap();
             x = enc.Conv3.ForwardRelu(x); lap();

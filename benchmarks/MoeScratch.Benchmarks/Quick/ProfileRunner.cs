@@ -19,16 +19,17 @@ public static class ProfileRunner
         if (args.Length == 0)
         {
             Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|forward-impala|moe|conv|" +
-                                    "gemm> [--threads n] [--iters n] [--ops]");
+                                    "gemm> [--threads n] [--iters n] [--ops] [--batch n (forward, forward-softmoe)]");
             return 2;
         }
-        int threads = 2, iters = 30;
+        int threads = 2, iters = 30, batch = 32;
         bool ops = false;
         for (int i = 1; i < args.Length; i++)
         {
             if (args[i] == "--ops") ops = true;
             else if (args[i] == "--threads" && i + 1 < args.Length) threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--iters" && i + 1 < args.Length) iters = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--batch" && i + 1 < args.Length) batch = int.Parse(args[++i], CultureInfo.InvariantCulture);
         }
         if (args[0] == "gemm")
         {
@@ -51,7 +52,7 @@ public static class ProfileRunner
         if (args[0] is "forward" or "forward-softmoe")
         {
             CpuThreads.Max = threads;
-            ForwardProfile.Run(iters, args[0] == "forward" ? AnchorModel.NatureDqn : AnchorModel.SoftMoeDqn);
+            ForwardProfile.Run(iters, args[0] == "forward" ? AnchorModel.NatureDqn : AnchorModel.SoftMoeDqn, batch);
             return 0;
         }
         if (args[0] == "conv")
