@@ -69,7 +69,11 @@ public static class ProfileRunner
         }
         CpuThreads.Max = threads;
         w.Setup(new QuickSetup(threads));
-        for (int i = 0; i < 10; i++) w.Run();
+        // Warm up for at least 10 steps and 1.5 s: the JIT promotes a method to optimized code only after enough calls and
+        // a quiet spell, and kernels called a few times per step (the conv drivers) were still unoptimized after 10
+        // steps, which tripled the medians.
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 10 || warm.Elapsed.TotalSeconds < 1.5; i++) w.Run();
         // --ops: each step's backward time per op tag (summed over the step's nodes with that tag), to find the
         // backward's non-GEMM time. Off by default: the timer's Stopwatch reads add a little to every node.
         var opSteps = new Dictionary<string, List<double>>();
