@@ -37,10 +37,12 @@ internal static class Conv2dKernels
     public const int DefaultMaxColFloats = 1 << 22;
 
     /// <summary>
-    /// Whether 3×3 stride-1 convs take <see cref="Conv2dWinograd"/> (on by default; tests turn it off to reach the
-    /// direct paths with the same shapes).
+    /// Whether the Winograd kernels run where they apply (<see cref="Conv2dWinograd"/>, <see cref="Conv2dWinogradWeightGrad"/>,
+    /// <see cref="Conv2dStridedWinograd"/>). On by default; the environment variable <c>MOESCRATCH_WINOGRAD=0</c> turns
+    /// them off for the process (direct convolutions only, e.g. to compare results that differ by rounding); tests
+    /// turn it off to reach the direct paths with the same shapes.
     /// </summary>
-    internal static bool Winograd = true;
+    internal static bool Winograd = Environment.GetEnvironmentVariable("MOESCRATCH_WINOGRAD") != "0";
 
     /// <summary>Images per GEMM chunk: as many as fit in <paramref name="maxColFloats"/>, at least one.</summary>
     private static int ImagesPerChunk(in Conv2dGeometry g, int maxColFloats) =>
