@@ -101,37 +101,55 @@ internal static unsafe class Conv2dWinograd
     /// u [16, cin, cout] ← G g Gᵀ for every channel pair of w [3, 3, C, K] (HWIO). With <paramref name="flip"/> the
     /// filter is the input gradient's: cin = K, cout = C and g'[a, b] = w[2 − a, 2 − b, c, o] for (in o, out c).
     /// </summary>
+    /// <remarks>
+    /// Vector code over 8 output channels (cout is whole panels): the scalar version took 37 µs per 32×32 filter
+    /// (warm, forward and flipped alternating; this one 24, and 7–8 for either alone), and an IMPALA training step
+    /// transforms 27 of those. The flipped filter first transposes each tap's [C, K] matrix (in reversed tap order),
+    /// so both cases read output channels contiguously.
+    /// </remarks>
     internal static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip)
     {
-        int cin = flip ? k : c, cout = flip ? c : k;
-        Span<float> f = stackalloc float[9];
-        Span<float> t = stackalloc float[12];
-        for (int i = 0; i < cin; i++)
-        for (int o = 0; o < cout; o++)
+        int cin = flip ? k : c, cout = flip ? c : k, taps = cin * cout;
+        float[]? flipped = null;
+        if (flip)
         {
-            for (int a = 0; a < 3; a++)
-            for (int b = 0; b < 3; b++)
+            flipped = ArrayPool<float>.Shared.Rent(9 * taps);
+            for (int t = 0; t < 9; t++)
             {
-                f[a * 3 + b] = flip ? w[((2 - a) * 3 + (2 - b)) * c * k + o * k + i] : w[(a * 3 + b) * c * k + i * k + o];
+                MovementKernels.Transpose2D(flipped.AsSpan(t * taps, taps), w.Slice((8 - t) * taps, taps), c, k);
             }
-            for (int j = 0; j < 3; j++) // t = G f (4×3)
+            w = flipped.AsSpan(0, 9 * taps);
+        }
+        var half = Vector256.Create(0.5f);
+        fixed (float* pw = w, pu = u)
+        {
+            for (int i = 0; i < cin; i++)
+            for (int o = 0; o < cout; o += 8)
             {
-                float f0 = f[j], f1 = f[3 + j], f2 = f[6 + j];
-                t[j] = f0;
-                t[3 + j] = 0.5f * (f0 + f1 + f2);
-                t[6 + j] = 0.5f * (f0 - f1 + f2);
-                t[9 + j] = f2;
-            }
-            for (int r = 0; r < 4; r++) // u = t Gᵀ (4×4)
-            {
-                float t0 = t[r * 3], t1 = t[r * 3 + 1], t2 = t[r * 3 + 2];
-                int at = (r * 4) * cin * cout + i * cout + o, step = cin * cout;
-                u[at] = t0;
-                u[at + step] = 0.5f * (t0 + t1 + t2);
-                u[at + 2 * step] = 0.5f * (t0 - t1 + t2);
-                u[at + 3 * step] = t2;
+                float* f = pw + i * cout + o;
+                // t = G f (4×3) per column j, then u = t Gᵀ per row r; f[a, b] is tap a·3 + b.
+                var f00 = Vector256.Load(f); var f01 = Vector256.Load(f + taps); var f02 = Vector256.Load(f + 2 * taps);
+                var f10 = Vector256.Load(f + 3 * taps); var f11 = Vector256.Load(f + 4 * taps); var f12 = Vector256.Load(f + 5 * taps);
+                var f20 = Vector256.Load(f + 6 * taps); var f21 = Vector256.Load(f + 7 * taps); var f22 = Vector256.Load(f + 8 * taps);
+                float* at = pu + i * cout + o;
+                FilterRow(at, taps, f00, f01, f02, half);
+                FilterRow(at + 4 * taps, taps, half * (f00 + f10 + f20), half * (f01 + f11 + f21), half * (f02 + f12 + f22), half);
+                FilterRow(at + 8 * taps, taps, half * (f00 - f10 + f20), half * (f01 - f11 + f21), half * (f02 - f12 + f22), half);
+                FilterRow(at + 12 * taps, taps, f20, f21, f22, half);
             }
         }
+        if (flipped is not null) ArrayPool<float>.Shared.Return(flipped);
+    }
+
+    /// <summary>One row of t Gᵀ: (t0, (t0 + t1 + t2)/2, (t0 − t1 + t2)/2, t2), positions <paramref name="step"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FilterRow(float* u, int step, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2,
+                                  Vector256<float> half)
+    {
+        t0.Store(u);
+        (half * (t0 + t1 + t2)).Store(u + step);
+        (half * (t0 - t1 + t2)).Store(u + 2 * step);
+        t2.Store(u + 3 * step);
     }
 
     /// <summary>
