@@ -235,27 +235,37 @@ internal static unsafe class Conv2dStridedWinograd
         o.Store(y);
     }
 
-    /// <summary>u [9, Cs, K] ← G g Gᵀ of the space-to-depth filter w' (see the remarks) from w [2s, 2s, C, K].</summary>
+    /// <summary>
+    /// u [9, Cs, K] ← G g Gᵀ of the space-to-depth filter w' (see the remarks) from w [2s, 2s, C, K], as vector code
+    /// over 8 output channels (K is whole panels).
+    /// </summary>
     private static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, in View vw)
     {
-        int s = vw.S, c = vw.C, cs = vw.Cs, k = vw.K, kw = 2 * s, step = cs * k;
-        for (int a = 0; a < s; a++)
-        for (int bb = 0; bb < s; bb++)
-        for (int ci = 0; ci < c; ci++)
+        int s = vw.S, c = vw.C, k = vw.K, ck = c * k, step = vw.Cs * k;
+        long rowTap = 2L * s * ck; // one kernel row down
+        fixed (float* pw = w, pu = u)
         {
-            int q = (a * s + bb) * c + ci;
-            for (int o = 0; o < k; o++)
+            for (int a = 0; a < s; a++)
+            for (int bb = 0; bb < s; bb++)
+            for (int ci = 0; ci < c; ci++)
             {
-                float g00 = w[((a * kw) + bb) * c * k + ci * k + o];
-                float g01 = w[((a * kw) + s + bb) * c * k + ci * k + o];
-                float g10 = w[(((s + a) * kw) + bb) * c * k + ci * k + o];
-                float g11 = w[(((s + a) * kw) + s + bb) * c * k + ci * k + o];
-                // G g (3×2): rows (g0·, g0· + g1·, g1·); then · Gᵀ the same way along the columns.
-                float r00 = g00, r01 = g01, r10 = g00 + g10, r11 = g01 + g11, r20 = g10, r21 = g11;
-                int at = q * k + o;
-                u[at] = r00; u[at + step] = r00 + r01; u[at + 2 * step] = r01;
-                u[at + 3 * step] = r10; u[at + 4 * step] = r10 + r11; u[at + 5 * step] = r11;
-                u[at + 6 * step] = r20; u[at + 7 * step] = r20 + r21; u[at + 8 * step] = r21;
+                int q = (a * s + bb) * c + ci;
+                float* g00 = pw + (long)a * rowTap + (long)bb * ck + (long)ci * k; // w[a, bb, ci, ·]
+                float* g01 = g00 + (long)s * ck;                                   // w[a, s + bb]
+                float* g10 = g00 + s * rowTap;                                     // w[s + a, bb]
+                float* g11 = g10 + (long)s * ck;                                   // w[s + a, s + bb]
+                float* at = pu + (long)q * k;
+                for (int o = 0; o < k; o += 8)
+                {
+                    // G g (3×2): rows (g0·, g0· + g1·, g1·); then · Gᵀ the same way along the columns.
+                    var r00 = Vector256.Load(g00 + o); var r01 = Vector256.Load(g01 + o);
+                    var r20 = Vector256.Load(g10 + o); var r21 = Vector256.Load(g11 + o);
+                    var r10 = r00 + r20; var r11 = r01 + r21;
+                    float* d = at + o;
+                    r00.Store(d); (r00 + r01).Store(d + step); r01.Store(d + 2 * step);
+                    r10.Store(d + 3 * step); (r10 + r11).Store(d + 4 * step); r11.Store(d + 5 * step);
+                    r20.Store(d + 6 * step); (r20 + r21).Store(d + 7 * step); r21.Store(d + 8 * step);
+                }
             }
         }
     }
