@@ -234,4 +234,43 @@ internal static unsafe class GemmMicroKernel
         Avx.Store(tile + 4 * NR, c4);
         Avx.Store(tile + 5 * NR, c5);
     }
+
+    /// <summary>
+    /// C[0..rows, 0..n] (+)= A[0..rows, 0..k] · B[0..k, 0..n] for rows ≤ 4 and 8 &lt; n ≤ 24, A and B row-major and read
+    /// in place: per depth step three B vectors (columns 0..8, 8..16 and n−8..n, which may overlap the second) and a
+    /// broadcast per row, twelve accumulators for the whole depth. Missing rows repeat row 0 (results discarded).
+    /// </summary>
+    public static void KernelNarrow(float* a, int lda, int rows, float* b, int ldb, int n, int k, float* c, int ldc,
+                                    bool accumulate)
+    {
+        float* a0 = a, a1 = rows > 1 ? a + lda : a, a2 = rows > 2 ? a + 2L * lda : a, a3 = rows > 3 ? a + 3L * lda : a;
+        int last = n - 8;
+        Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector256<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        for (int p = 0; p < k; p++)
+        {
+            float* bp = b + (long)p * ldb;
+            var b0 = Vector256.Load(bp);
+            var b1 = n >= 16 ? Vector256.Load(bp + 8) : default;
+            var b2 = Vector256.Load(bp + last);
+            var x = Vector256.Create(a0[p]);
+            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01); c02 = Fma.MultiplyAdd(x, b2, c02);
+            x = Vector256.Create(a1[p]);
+            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11); c12 = Fma.MultiplyAdd(x, b2, c12);
+            x = Vector256.Create(a2[p]);
+            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21); c22 = Fma.MultiplyAdd(x, b2, c22);
+            x = Vector256.Create(a3[p]);
+            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31); c32 = Fma.MultiplyAdd(x, b2, c32);
+        }
+        Span<float> row = stackalloc float[24];
+        for (int r = 0; r < rows; r++)
+        {
+            var (v0, v1, v2) = r switch { 0 => (c00, c01, c02), 1 => (c10, c11, c12), 2 => (c20, c21, c22), _ => (c30, c31, c32) };
+            v0.CopyTo(row);
+            if (n >= 16) v1.CopyTo(row[8..]);
+            v2.CopyTo(row[last..]); // lanes already stored by v0/v1 get the same sums again
+            float* cr = c + (long)r * ldc;
+            for (int j = 0; j < n; j++) cr[j] = accumulate ? cr[j] + row[j] : row[j];
+        }
+    }
 }

@@ -112,6 +112,30 @@ public class MatMulKernelsTests
         TwoThreads(m, n, k, pad);
     }
 
+    /// <summary>
+    /// A narrow C from a deep product (<see cref="GemmDriver"/>'s four-row groups reading B in place): the Nature and
+    /// Soft MoE DQN heads (18 actions), n below and above 16 (the last B vector overlapping the one before), a short
+    /// last group, padded strides, overwrite and accumulate, on two threads.
+    /// </summary>
+    [TestCase(32, 18, 512, 0)]
+    [TestCase(32, 18, 3136, 1)]
+    [TestCase(7, 9, 40, 2)]
+    [TestCase(5, 23, 100, 0)]
+    [TestCase(10, 24, 96, 3)]
+    public void Gemm_NarrowDeep_MatchesNaive(int m, int n, int k, int pad)
+    {
+        int saved = CpuThreads.Max;
+        try
+        {
+            CpuThreads.Max = 2;
+            foreach (bool acc in new[] { false, true }) CompareWithNaive(m, n, k, false, false, acc, pad, seed: 5 * m + n + k);
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+    }
+
     private static void TwoThreads(int m, int n, int k, int pad)
     {
         int saved = CpuThreads.Max;
