@@ -122,21 +122,9 @@ public class MatMulKernelsTests
     [TestCase(7, 9, 40, 2)]
     [TestCase(5, 23, 100, 0)]
     [TestCase(10, 24, 96, 3)]
-    public void Gemm_NarrowDeep_MatchesNaive(int m, int n, int k, int pad)
-    {
-        int saved = CpuThreads.Max;
-        try
-        {
-            CpuThreads.Max = 2;
-            foreach (bool acc in new[] { false, true }) CompareWithNaive(m, n, k, false, false, acc, pad, seed: 5 * m + n + k);
-        }
-        finally
-        {
-            CpuThreads.Max = saved;
-        }
-    }
+    public void Gemm_NarrowDeep_MatchesNaive(int m, int n, int k, int pad) => TwoThreads(m, n, k, pad, transB: false);
 
-    private static void TwoThreads(int m, int n, int k, int pad)
+    private static void TwoThreads(int m, int n, int k, int pad, bool transB = true)
     {
         int saved = CpuThreads.Max;
         try
@@ -144,7 +132,7 @@ public class MatMulKernelsTests
             CpuThreads.Max = 2;
             foreach (bool acc in new[] { false, true })
             {
-                CompareWithNaive(m, n, k, false, true, acc, pad, seed: 3 * m + n + k);
+                CompareWithNaive(m, n, k, false, transB, acc, pad, seed: 3 * m + n + k);
             }
         }
         finally
