@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -55,16 +54,7 @@ internal static unsafe class Conv2dWinograd
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
                                in Conv2dGeometry g, bool relu)
     {
-        float[] u = ArrayPool<float>.Shared.Rent(Positions * g.C * g.Cout);
-        try
-        {
-            TransformFilter(u, w, g.C, g.Cout, flip: false);
-            WinogradDriver.Run<Tiles>(y, x, g.H, g.W, g.C, g.Cout, u, bias, g.PadTop, g.PadLeft, g.OH, g.OW, g, relu, accumulate: false);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(u);
-        }
+        WinogradDriver.Forward<Tiles>(y, x, w, bias, g, relu);
     }
 
     /// <summary>
@@ -74,22 +64,11 @@ internal static unsafe class Conv2dWinograd
     public static void AccumulateInputGrad(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
                                            in Conv2dGeometry g)
     {
-        float[] u = ArrayPool<float>.Shared.Rent(Positions * g.C * g.Cout);
-        try
-        {
-            TransformFilter(u, w, g.C, g.Cout, flip: true);
-            WinogradDriver.Run<Tiles>(dx, dy, g.OH, g.OW, g.Cout, g.C, u, ReadOnlySpan<float>.Empty, 2 - g.PadTop, 2 - g.PadLeft, g.H, g.W,
-                g, relu: false, accumulate: true);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(u);
-        }
+        WinogradDriver.AccumulateInputGrad<Tiles>(dx, dy, w, g);
     }
 
     /// <summary>
-    /// u [16, cin, cout] ← G g Gᵀ for every channel pair of w [3, 3, C, K] (HWIO). With <paramref name="flip"/> the
-    /// filter is the input gradient's: cin = K, cout = C and g'[a, b] = w[2 − a, 2 − b, c, o] for (in o, out c).
+    /// u [16, cin, cout] ← G g Gᵀ: <see cref="WinogradDriver.TransformFilter{T}"/>.
     /// </summary>
     internal static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip) =>
         WinogradDriver.TransformFilter<Tiles>(u, w, c, k, flip);

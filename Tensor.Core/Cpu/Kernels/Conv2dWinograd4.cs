@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -35,6 +34,16 @@ internal static unsafe class Conv2dWinograd4
     public static bool CanBackwardInput(in Conv2dGeometry g) =>
         Supported(g) && g.Cout % 8 == 0 && g.C % Panel == 0;
 
+    /// <summary>
+    /// Whether F(4×4, 3×3) beats F(2×2, 3×3) for an oh×ow output (of the conv it runs: the input gradient's is H×W),
+    /// which the dispatcher asks. Measured with <c>profile conv</c> at batch 32, 32→32 channels (ms, F(2×2) / F(4×4)
+    /// forward; the input gradient alike): 42×42 16→16 0.78 / 0.60, 16→32 1.40 / 1.28; 21×21 0.65 / 0.48;
+    /// 13×13 0.257 / 0.232; 11×11 0.177 / 0.131; 9×9 0.141 / 0.130; 8×8 0.087 / 0.074; 7×7 0.087 / 0.074; but 6×6
+    /// 0.054 / 0.072, 4×4 and 3×3 0.029 / 0.048, and at 16→16 9×9 a tie (0.041 / 0.042). Small images lose to
+    /// F(4×4)'s larger tiles (more wasted edge outputs, one short group per image) and its 36-position fixed costs.
+    /// </summary>
+    public static bool Pays(int oh, int ow) => oh >= 8 && ow >= 8;
+
     /// <summary>Largest transformed filter (36·C·Cout floats, 144 KiB at 32×32 channels) taken.</summary>
     public const int MaxFilterFloats = Positions * 32 * 32;
 
@@ -48,17 +57,7 @@ internal static unsafe class Conv2dWinograd4
         if (!CanForward(g))
             throw new ArgumentException($"F(4×4, 3×3) forward cannot run {g.KH}×{g.KW} stride {g.StrideH}×{g.StrideW}, " +
                                         $"C = {g.C}, Cout = {g.Cout}");
-        float[] u = ArrayPool<float>.Shared.Rent(Positions * g.C * g.Cout);
-        try
-        {
-            TransformFilter(u, w, g.C, g.Cout, flip: false);
-            WinogradDriver.Run<Tiles>(y, x, g.H, g.W, g.C, g.Cout, u, bias, g.PadTop, g.PadLeft, g.OH, g.OW, g, relu,
-                                      accumulate: false);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(u);
-        }
+        WinogradDriver.Forward<Tiles>(y, x, w, bias, g, relu);
     }
 
     /// <summary>
@@ -71,22 +70,11 @@ internal static unsafe class Conv2dWinograd4
         if (!CanBackwardInput(g))
             throw new ArgumentException($"F(4×4, 3×3) input gradient cannot run {g.KH}×{g.KW} stride " +
                                         $"{g.StrideH}×{g.StrideW}, C = {g.C}, Cout = {g.Cout}");
-        float[] u = ArrayPool<float>.Shared.Rent(Positions * g.C * g.Cout);
-        try
-        {
-            TransformFilter(u, w, g.C, g.Cout, flip: true);
-            WinogradDriver.Run<Tiles>(dx, dy, g.OH, g.OW, g.Cout, g.C, u, ReadOnlySpan<float>.Empty, 2 - g.PadTop,
-                                      2 - g.PadLeft, g.H, g.W, g, relu: false, accumulate: true);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(u);
-        }
+        WinogradDriver.AccumulateInputGrad<Tiles>(dx, dy, w, g);
     }
 
     /// <summary>
-    /// u [36, cin, cout] ← G g Gᵀ for every channel pair of w [3, 3, C, K] (HWIO). With <paramref name="flip"/> the
-    /// filter is the input gradient's: cin = K, cout = C and g'[a, b] = w[2 − a, 2 − b, c, o] for (in o, out c).
+    /// u [36, cin, cout] ← G g Gᵀ: <see cref="WinogradDriver.TransformFilter{T}"/>.
     /// </summary>
     internal static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip) =>
         WinogradDriver.TransformFilter<Tiles>(u, w, c, k, flip);

@@ -105,6 +105,8 @@ public class Conv2dTests
     [TestCase(new[] { 2, 4, 3, 3 }, new[] { 1, 1, 3, 2 }, 1, 0)]
     [TestCase(new[] { 1, 5, 4, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)] // 3×3 stride 1, C = 8: Winograd forward
     [TestCase(new[] { 1, 4, 5, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // C = 16 from 8: Winograd input gradient
+    [TestCase(new[] { 1, 8, 9, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)]  // 8×9 output: F(4×4) forward, partial tiles
+    [TestCase(new[] { 1, 9, 8, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // 9×8 input: F(4×4) input gradient, uneven pads
     public void Conv2d_Gradients_MatchFiniteDifferences(int[] xs, int[] ws, int stride, int padKind)
     {
         var padding = padKind switch { 0 => Padding.Valid, 1 => Padding.Same, _ => Padding.Explicit(1, 2, 0, 1) };
@@ -123,6 +125,7 @@ public class Conv2dTests
     [TestCase(new[] { 2, 9, 9, 3 }, new[] { 3, 3, 3, 16 }, 2, 0, 1)]   // M = 32: five full tiles and a 2-row edge
     [TestCase(new[] { 2, 6, 7, 2 }, new[] { 3, 3, 2, 5 }, 1, 1, 2)]    // SAME: im2col + GEMM, then the ReLU pass
     [TestCase(new[] { 2, 6, 7, 8 }, new[] { 3, 3, 8, 16 }, 1, 1, 2)]   // SAME 3×3: Winograd with the ReLU fused
+    [TestCase(new[] { 2, 9, 10, 8 }, new[] { 3, 3, 8, 16 }, 1, 1, 2)]  // SAME 3×3, ≥ 8×8: F(4×4) with the ReLU fused
     public void Conv2dRelu_MatchesReluOfConv2d_ForwardAndGradients(int[] xs, int[] ws, int stride, int padKind,
                                                                    int threads)
     {

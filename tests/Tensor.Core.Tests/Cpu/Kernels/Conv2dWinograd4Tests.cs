@@ -75,7 +75,7 @@ public class Conv2dWinograd4Tests
     {
         const int c = 16, k = 8;
         var rng = new System.Random(9);
-        float[] w = Rand(rng, 9 * c * k), u = new float[36 * c * k];
+        float[] w = Rand(rng, 9 * c * k), u = new float[36 * WinogradDriver.FilterStride(c, k)];
         Conv2dWinograd4.TransformFilter(u, w, c, k, flip);
         int cin = flip ? k : c, cout = flip ? c : k;
         for (int i = 0; i < cin; i++)
@@ -90,7 +90,7 @@ public class Conv2dWinograd4Tests
                 float f = flip ? w[((2 - a) * 3 + (2 - b)) * c * k + o * k + i] : w[(a * 3 + b) * c * k + i * k + o];
                 want += G[p, a] * f * G[q, b];
             }
-            Assert.That(u[(p * 6 + q) * cin * cout + i * cout + o], Is.EqualTo(want).Within(1e-6),
+            Assert.That(u[(p * 6 + q) * WinogradDriver.FilterStride(cin, cout) + i * cout + o], Is.EqualTo(want).Within(1e-6),
                         $"in {i}, out {o}, position ({p}, {q})");
         }
     }
@@ -140,6 +140,56 @@ public class Conv2dWinograd4Tests
         Conv2dKernelsTests.WithThreads(threads, () => Conv2dWinograd4.AccumulateInputGrad(dx, dy, wt, g));
         Conv2dKernels.BackwardNaive(dxRef, [], [], dy, x, wt, g);
         Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(Tolerance));
+    }
+
+    /// <summary>
+    /// The dispatcher runs F(4×4, 3×3) where <see cref="Conv2dWinograd4.Pays"/> and F(2×2, 3×3) otherwise or with it
+    /// switched off: the two round differently, so each result must equal, bit for bit, the kernel it claims.
+    /// </summary>
+    [TestCase(4, 12, 10, 16, 32, 1, true)]   // both output sides ≥ 8: F(4×4)
+    [TestCase(4, 11, 11, 32, 16, 2, true)]   // IMPALA-like odd size, threaded
+    [TestCase(4, 12, 6, 16, 32, 1, false)]   // 6 wide: F(2×2)
+    public void DispatcherRunsF4WherePays(int batch, int h, int w, int c, int cout, int threads, bool f4)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1, Padding.Same);
+        Assert.That(Conv2dWinograd4.Pays(g.OH, g.OW), Is.EqualTo(f4));
+        var rng = new System.Random(h * 7 + w);
+        float[] x = Rand(rng, batch * h * w * c), wt = Rand(rng, g.PatchSize * cout), bias = Rand(rng, cout);
+        float[] dy = Rand(rng, batch * g.OutPixels * cout), dx0 = Rand(rng, x.Length);
+        float[] y = new float[dy.Length], y4 = new float[dy.Length], y2 = new float[dy.Length], yOff = new float[dy.Length];
+        float[] dx = (float[])dx0.Clone(), dx4 = (float[])dx0.Clone(), dx2 = (float[])dx0.Clone(), dxOff = (float[])dx0.Clone();
+        Conv2dKernelsTests.WithThreads(threads, () =>
+        {
+            Conv2dKernels.Forward(y, x, wt, bias, g, relu: true);
+            Conv2dKernels.BackwardInput(dx, dy, wt, g);
+            Conv2dWinograd4.Forward(y4, x, wt, bias, g, relu: true);
+            Conv2dWinograd4.AccumulateInputGrad(dx4, dy, wt, g);
+            Conv2dWinograd.Forward(y2, x, wt, bias, g, relu: true);
+            Conv2dWinograd.AccumulateInputGrad(dx2, dy, wt, g);
+            Conv2dKernelsTests.WithoutWinograd4(() =>
+            {
+                Conv2dKernels.Forward(yOff, x, wt, bias, g, relu: true);
+                Conv2dKernels.BackwardInput(dxOff, dy, wt, g);
+            });
+        });
+        Assert.That(y4, Is.Not.EqualTo(y2).AsCollection, "F(2×2) and F(4×4) round alike: the test cannot tell them apart");
+        Assert.That(dx4, Is.Not.EqualTo(dx2).AsCollection, "input gradients round alike");
+        Assert.That(y, Is.EqualTo(f4 ? y4 : y2).AsCollection, "forward through the dispatcher");
+        Assert.That(dx, Is.EqualTo(f4 ? dx4 : dx2).AsCollection, "input gradient through the dispatcher");
+        Assert.That(yOff, Is.EqualTo(y2).AsCollection, "forward with F(4×4) switched off");
+        Assert.That(dxOff, Is.EqualTo(dx2).AsCollection, "input gradient with F(4×4) switched off");
+    }
+
+    /// <summary>A NaN input reaches the outputs it touches through the fused ReLU, as through the ReLU op.</summary>
+    [Test]
+    public void ReluKeepsNaN()
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(1, 9, 9, 16), 3, 3, 16, 1, 1, Padding.Symmetric(1));
+        float[] x = new float[9 * 9 * 16], wt = Enumerable.Repeat(-0.01f, g.PatchSize * 16).ToArray(), y = new float[9 * 9 * 16];
+        x[(2 * 9 + 2) * 16] = float.NaN;
+        Conv2dWinograd4.Forward(y, x, wt, [], g, relu: true);
+        Assert.That(float.IsNaN(y[(2 * 9 + 2) * 16]), Is.True, "output at the NaN pixel");
+        Assert.That(y[(8 * 9 + 8) * 16], Is.EqualTo(0f), "output in another tile");
     }
 
     [Test]

@@ -3,7 +3,8 @@ using MoeScratch.Tensors.Cpu.Kernels;
 namespace MoeScratch.Tensors.Tests;
 
 /// <summary>
-/// Winograd F(2×2, 3×3) (<see cref="Conv2dWinograd"/>, reached through <see cref="Conv2dKernels"/>) against the naive
+/// Winograd F(2×2, 3×3) (<see cref="Conv2dWinograd"/>, reached through <see cref="Conv2dKernels"/> with F(4×4, 3×3)
+/// switched off) against the naive
 /// loop: forward with and without bias and ReLU, the input gradient accumulating into a non-zero dx, odd sizes whose
 /// last tiles hang over the edge, pads 0–2 on any side, the batch-1 split of one image across threads, and the shapes
 /// it declines.
@@ -27,7 +28,8 @@ public class Conv2dWinogradTests
         var rng = new System.Random(batch * 31 + cout + c);
         float[] x = Rand(rng, batch * h * w * c), wt = Rand(rng, g.PatchSize * cout), bias = withBias ? Rand(rng, cout) : [];
         float[] y = Rand(rng, batch * g.OutPixels * cout), yRef = new float[y.Length];
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: relu));
+        Conv2dKernelsTests.WithoutWinograd4(() =>
+            Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.Forward(y, x, wt, bias, g, relu: relu)));
         Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
         if (relu)
         {
@@ -51,7 +53,8 @@ public class Conv2dWinogradTests
         var rng = new System.Random(batch * 37 + cout + c);
         float[] wt = Rand(rng, g.PatchSize * cout), dy = Rand(rng, batch * g.OutPixels * cout);
         float[] x = new float[batch * h * w * c], dx = Rand(rng, x.Length), dxRef = (float[])dx.Clone();
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.BackwardInput(dx, dy, wt, g));
+        Conv2dKernelsTests.WithoutWinograd4(() =>
+            Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.BackwardInput(dx, dy, wt, g)));
         Conv2dKernels.BackwardNaive(dxRef, [], [], dy, x, wt, g);
         Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(1e-4f));
     }
