@@ -128,12 +128,7 @@ internal static unsafe class Conv2dWinograd4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Bt(float* s, long ss, float* o, long os)
     {
-        var d0 = Vector256.Load(s);
-        var d1 = Vector256.Load(s + ss);
-        var d2 = Vector256.Load(s + 2 * ss);
-        var d3 = Vector256.Load(s + 3 * ss);
-        var d4 = Vector256.Load(s + 4 * ss);
-        var d5 = Vector256.Load(s + 5 * ss);
+        Load6(s, ss, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
         var four = Vector256.Create(4f);
         var minusFive = Vector256.Create(-5f);
         var two = Vector256.Create(2f);
@@ -185,12 +180,7 @@ internal static unsafe class Conv2dWinograd4
     private static void At(float* s, long ss, out Vector256<float> o0, out Vector256<float> o1,
                            out Vector256<float> o2, out Vector256<float> o3)
     {
-        var m0 = Vector256.Load(s);
-        var m1 = Vector256.Load(s + ss);
-        var m2 = Vector256.Load(s + 2 * ss);
-        var m3 = Vector256.Load(s + 3 * ss);
-        var m4 = Vector256.Load(s + 4 * ss);
-        var m5 = Vector256.Load(s + 5 * ss);
+        Load6(s, ss, out var m0, out var m1, out var m2, out var m3, out var m4, out var m5);
         var sum12 = m1 + m2;
         var dif12 = m1 - m2;
         var sum34 = m3 + m4;
@@ -199,5 +189,19 @@ internal static unsafe class Conv2dWinograd4
         o1 = Fma.MultiplyAdd(Vector256.Create(2f), dif34, dif12);
         o2 = Fma.MultiplyAdd(Vector256.Create(4f), sum34, sum12);
         o3 = Fma.MultiplyAdd(Vector256.Create(8f), dif34, dif12 + m5);
+    }
+
+    /// <summary>Six vectors <paramref name="ss"/> floats apart: one column or row of a tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Load6(float* s, long ss, out Vector256<float> d0, out Vector256<float> d1,
+                              out Vector256<float> d2, out Vector256<float> d3, out Vector256<float> d4,
+                              out Vector256<float> d5)
+    {
+        d0 = Vector256.Load(s);
+        d1 = Vector256.Load(s + ss);
+        d2 = Vector256.Load(s + 2 * ss);
+        d3 = Vector256.Load(s + 3 * ss);
+        d4 = Vector256.Load(s + 4 * ss);
+        d5 = Vector256.Load(s + 5 * ss);
     }
 }

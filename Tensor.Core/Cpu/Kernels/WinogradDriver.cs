@@ -218,9 +218,9 @@ internal static unsafe class WinogradDriver
             {
                 float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
                 if (n <= 3) // a short last group (F(4×4) at 11×11: 9 tiles = 6 + 3) pays for its rows only
-                    for (int jr = 0; jr < s.Cout; jr += Panel) Product3x16(vp, s.Cin, up + jr, s.Cout, mp + jr);
+                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
                 else
-                    for (int jr = 0; jr < s.Cout; jr += Panel) Product6x16(vp, s.Cin, up + jr, s.Cout, mp + jr);
+                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
             }
             for (int r = 0; r < n; r++)
             {
@@ -230,11 +230,28 @@ internal static unsafe class WinogradDriver
         }
     }
 
+    /// <summary>Rows of the register tile in use: six, or three for a short last group.</summary>
+    private interface IRows
+    {
+        static abstract bool Six { get; }
+    }
+
+    private readonly struct SixRows : IRows
+    {
+        public static bool Six => true;
+    }
+
+    private readonly struct ThreeRows : IRows
+    {
+        public static bool Six => false;
+    }
+
     /// <summary>
     /// m [6, 16] (row stride <paramref name="k"/>) ← v [6, c] · u [c, 16] (row stride k): one position's product for a
-    /// group of six tiles and one 16-channel output panel, in twelve accumulators.
+    /// group of six tiles and one 16-channel output panel, in twelve accumulators; only the first three rows for
+    /// <see cref="ThreeRows"/> (the JIT compiles each row count separately, without the test).
     /// </summary>
-    private static void Product6x16(float* v, int c, float* u, int k, float* m)
+    private static void Product<TRows>(float* v, int c, float* u, int k, float* m) where TRows : IRows
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -249,6 +266,7 @@ internal static unsafe class WinogradDriver
             c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
             a = Vector256.Create(v[2 * c + i]);
             c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
+            if (!TRows.Six) continue;
             a = Vector256.Create(v[3 * c + i]);
             c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
             a = Vector256.Create(v[4 * c + i]);
@@ -259,30 +277,10 @@ internal static unsafe class WinogradDriver
         c00.Store(m); c01.Store(m + 8);
         c10.Store(m + k); c11.Store(m + k + 8);
         c20.Store(m + 2 * k); c21.Store(m + 2 * k + 8);
+        if (!TRows.Six) return;
         c30.Store(m + 3 * k); c31.Store(m + 3 * k + 8);
         c40.Store(m + 4 * k); c41.Store(m + 4 * k + 8);
         c50.Store(m + 5 * k); c51.Store(m + 5 * k + 8);
-    }
-
-    /// <summary>The first three rows of <see cref="Product6x16"/>.</summary>
-    private static void Product3x16(float* v, int c, float* u, int k, float* m)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        for (int i = 0; i < c; i++)
-        {
-            float* ui = u + (long)i * k;
-            var b0 = Vector256.Load(ui);
-            var b1 = Vector256.Load(ui + 8);
-            var a = Vector256.Create(v[i]);
-            c00 = Fma.MultiplyAdd(a, b0, c00); c01 = Fma.MultiplyAdd(a, b1, c01);
-            a = Vector256.Create(v[c + i]);
-            c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
-            a = Vector256.Create(v[2 * c + i]);
-            c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
-        }
-        c00.Store(m); c01.Store(m + 8);
-        c10.Store(m + k); c11.Store(m + k + 8);
-        c20.Store(m + 2 * k); c21.Store(m + 2 * k + 8);
     }
 
     /// <summary>One output pixel's eight channels: += the old value (input gradient), then the fused ReLU.</summary>

@@ -104,23 +104,11 @@ public class Conv2dWinograd4Tests
     [TestCase(4, 6, 5, 24, 32, 2, 2, 2, 2, 2, false, false)]   // pads of 2: every tap of some tiles in the border
     [TestCase(2, 42, 42, 16, 16, 1, 1, 1, 1, 2, true, true)]   // IMPALA stage 0: 11×11 tiles, 121 = 20 groups + 1
     public void ForwardMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left, int right,
-                                    int threads, bool withBias, bool relu)
-    {
-        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1,
-                                      Padding.Explicit(top, bottom, left, right));
-        Assert.That(Conv2dWinograd4.CanForward(g), Is.True);
-        var rng = new System.Random(batch * 31 + cout + c);
-        float[] x = Rand(rng, batch * h * w * c), wt = Rand(rng, g.PatchSize * cout), bias = withBias ? Rand(rng, cout) : [];
-        float[] y = Rand(rng, batch * g.OutPixels * cout), yRef = new float[y.Length];
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dWinograd4.Forward(y, x, wt, bias, g, relu));
-        Conv2dKernels.ForwardNaive(yRef, x, wt, bias, g);
-        if (relu)
-        {
-            for (int i = 0; i < yRef.Length; i++) yRef[i] = Math.Max(yRef[i], 0f);
-            Assert.That(y.Count(v => v == 0f), Is.InRange(1, y.Length - 1));
-        }
-        Assert.That(y, Is.EqualTo(yRef).AsCollection.Within(Tolerance));
-    }
+                                    int threads, bool withBias, bool relu) =>
+        Conv2dWinogradTests.AssertForward(g => Conv2dWinograd4.CanForward(g),
+                                          (y, x, wt, bias, g, relu) => Conv2dWinograd4.Forward(y, x, wt, bias, g, relu),
+                                          batch, h, w, c, cout, Padding.Explicit(top, bottom, left, right), threads,
+                                          withBias, relu, Tolerance);
 
     [TestCase(6, 14, 14, 16, 16, 1, 1, 1, 1, 2)]  // IMPALA residual pattern, threaded
     [TestCase(5, 11, 11, 32, 16, 1, 1, 1, 1, 2)]  // C = 32 gradients from 16 output channels, odd size
@@ -129,18 +117,11 @@ public class Conv2dWinograd4Tests
     [TestCase(3, 5, 5, 16, 16, 0, 0, 0, 0, 2)]    // VALID 3×3 → dY bordered by 2 on every side
     [TestCase(2, 21, 21, 32, 32, 1, 1, 1, 1, 2)]  // IMPALA stage 1: 6×6 tiles, the last row and column partial
     public void InputGradMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left,
-                                      int right, int threads)
-    {
-        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1,
-                                      Padding.Explicit(top, bottom, left, right));
-        Assert.That(Conv2dWinograd4.CanBackwardInput(g), Is.True);
-        var rng = new System.Random(batch * 37 + cout + c);
-        float[] wt = Rand(rng, g.PatchSize * cout), dy = Rand(rng, batch * g.OutPixels * cout);
-        float[] x = new float[batch * h * w * c], dx = Rand(rng, x.Length), dxRef = (float[])dx.Clone();
-        Conv2dKernelsTests.WithThreads(threads, () => Conv2dWinograd4.AccumulateInputGrad(dx, dy, wt, g));
-        Conv2dKernels.BackwardNaive(dxRef, [], [], dy, x, wt, g);
-        Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(Tolerance));
-    }
+                                      int right, int threads) =>
+        Conv2dWinogradTests.AssertInputGrad(g => Conv2dWinograd4.CanBackwardInput(g),
+                                            (dx, dy, wt, g) => Conv2dWinograd4.AccumulateInputGrad(dx, dy, wt, g),
+                                            batch, h, w, c, cout, Padding.Explicit(top, bottom, left, right), threads,
+                                            Tolerance);
 
     /// <summary>
     /// The dispatcher runs F(4×4, 3×3) where <see cref="Conv2dWinograd4.Pays"/> and F(2×2, 3×3) otherwise or with it
@@ -182,38 +163,20 @@ public class Conv2dWinograd4Tests
 
     /// <summary>A NaN input reaches the outputs it touches through the fused ReLU, as through the ReLU op.</summary>
     [Test]
-    public void ReluKeepsNaN()
-    {
-        var g = Conv2dGeometry.Create("test", new Shape(1, 9, 9, 16), 3, 3, 16, 1, 1, Padding.Symmetric(1));
-        float[] x = new float[9 * 9 * 16], wt = Enumerable.Repeat(-0.01f, g.PatchSize * 16).ToArray(), y = new float[9 * 9 * 16];
-        x[(2 * 9 + 2) * 16] = float.NaN;
-        Conv2dWinograd4.Forward(y, x, wt, [], g, relu: true);
-        Assert.That(float.IsNaN(y[(2 * 9 + 2) * 16]), Is.True, "output at the NaN pixel");
-        Assert.That(y[(8 * 9 + 8) * 16], Is.EqualTo(0f), "output in another tile");
-    }
+    public void ReluKeepsNaN() =>
+        Conv2dWinogradTests.AssertReluKeepsNaN((y, x, wt, g) => Conv2dWinograd4.Forward(y, x, wt, [], g, relu: true), 9);
 
     [Test]
     public void DeclinesOtherShapes()
     {
-        var shape = new Shape(2, 12, 12, 16);
-        bool Can(Shape s, int k, int cout, int stride, Padding p) =>
-            Conv2dWinograd4.CanForward(Conv2dGeometry.Create("t", s, k, k, cout, stride, stride, p));
-        Assert.That(Can(shape, 3, 16, 1, Padding.Symmetric(1)), Is.True);
-        Assert.That(Can(shape, 3, 16, 2, Padding.Symmetric(1)), Is.False, "stride 2");
-        Assert.That(Can(shape, 5, 16, 1, Padding.Symmetric(2)), Is.False, "5×5");
-        Assert.That(Can(shape, 3, 16, 1, Padding.Symmetric(3)), Is.False, "pad 3");
-        Assert.That(Can(shape, 3, 24, 1, Padding.Symmetric(1)), Is.False, "Cout not whole 16-channel panels");
-        Assert.That(Can(new Shape(2, 12, 12, 4), 3, 16, 1, Padding.Symmetric(1)), Is.False, "C = 4");
-        Assert.That(Can(new Shape(2, 9, 9, 64), 3, 64, 1, Padding.Valid), Is.False, "64×64 filter beyond MaxFilterFloats");
-        var g = Conv2dGeometry.Create("t", new Shape(2, 12, 12, 8), 3, 3, 16, 1, 1, Padding.Symmetric(1));
-        Assert.That(Conv2dWinograd4.CanBackwardInput(g), Is.False, "input gradient with C = 8 outputs");
-        var stride2 = Conv2dGeometry.Create("t", shape, 3, 3, 16, 2, 2, Padding.Symmetric(1));
+        Conv2dWinogradTests.AssertDeclines(g => Conv2dWinograd4.CanForward(g),
+                                           g => Conv2dWinograd4.CanBackwardInput(g));
+        var stride2 = Conv2dGeometry.Create("t", new Shape(2, 12, 12, 16), 3, 3, 16, 2, 2, Padding.Symmetric(1));
         var ex = Assert.Throws<ArgumentException>(() =>
             Conv2dWinograd4.Forward(new float[2 * 6 * 6 * 16], new float[2 * 12 * 12 * 16], new float[9 * 16 * 16], [],
                                     stride2, false));
         Assert.That(ex!.Message, Does.Contain("stride 2×2"));
     }
 
-    private static float[] Rand(System.Random rng, int n) =>
-        Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    private static float[] Rand(System.Random rng, int n) => Conv2dWinogradTests.Rand(rng, n);
 }
