@@ -89,7 +89,8 @@ internal static unsafe class Conv2dWinograd
             f2.Store(o + 3 * os);
         }
 
-        public static void InputTile(float* v, float* d, int row, int c, long ps) => Conv2dWinograd.InputTile(v, d, row, c, ps);
+        public static void InputTile(float* v, float* d, int row, int c, long ps) =>
+            Conv2dWinograd.InputTile(v, d, row, c, ps);
 
         public static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                       bool relu, bool accumulate) =>

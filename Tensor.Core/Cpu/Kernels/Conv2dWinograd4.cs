@@ -15,10 +15,13 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// Bᵀ = [[4,0,−5,0,1,0],[0,−4,−4,1,1,0],[0,4,−4,−1,1,0],[0,−2,−1,2,1,0],[0,2,−1,−2,1,0],[0,4,0,−5,0,1]],
 /// G = [[¼,0,0],[−⅙,−⅙,−⅙],[−⅙,⅙,−⅙],[1/24,1/12,⅙],[1/24,−1/12,⅙],[0,0,1]],
 /// Aᵀ = [[1,1,1,1,1,0],[0,1,−1,2,−2,0],[0,1,1,4,4,0],[0,1,−1,8,−8,1]].
-/// The larger constants (up to 8 in Aᵀ, 5 in Bᵀ) cost accuracy: the error grows with the tile (Lavin &amp; Gray §5;
-/// measured in the tests at about 4× F(2×2, 3×3)'s).</para>
+/// The larger constants (up to 8 in Aᵀ, 5 in Bᵀ) cost accuracy: the error grows with the tile (Lavin &amp; Gray §5);
+/// on the tests' cases the worst error is 4–8× F(2×2, 3×3)'s (up to 1.1e-4 against 1.5e-5, outputs of size ~10).</para>
 /// <para>Layout and products as in <see cref="WinogradDriver"/>: transforms are vector code across channels, each
-/// of the 36 positions is a [tiles, Cin] · [Cin, Cout] product on the 6×16 register tile.</para>
+/// of the 36 positions is a [tiles, Cin] · [Cin, Cout] product on the 6×16 register tile. The transformed filter
+/// (144 KiB at 32×32 channels) streams from L2 for every group of six tiles; processing 2 or 4 groups per position so
+/// that each U_ξ panel is reused from L1 measured no faster (21×21, 32→32, batch 32: forward 0.634, 0.637, 0.668 ms
+/// for 1, 2, 4 groups), as the 6×16 tile does 12 FMAs per 64 bytes of U, within L2's bandwidth.</para>
 /// </remarks>
 [SkipLocalsInit] // scratch tiles on the stack are written before they are read
 internal static unsafe class Conv2dWinograd4
@@ -36,27 +39,33 @@ internal static unsafe class Conv2dWinograd4
 
     /// <summary>
     /// Whether F(4×4, 3×3) beats F(2×2, 3×3) for an oh×ow output (of the conv it runs: the input gradient's is H×W),
-    /// which the dispatcher asks. Measured with <c>profile conv</c> at batch 32, 32→32 channels (ms, F(2×2) / F(4×4)
-    /// forward; the input gradient alike): 42×42 16→16 0.78 / 0.60, 16→32 1.40 / 1.28; 21×21 0.65 / 0.48;
-    /// 13×13 0.257 / 0.232; 11×11 0.177 / 0.131; 9×9 0.141 / 0.130; 8×8 0.087 / 0.074; 7×7 0.087 / 0.074; but 6×6
-    /// 0.054 / 0.072, 4×4 and 3×3 0.029 / 0.048, and at 16→16 9×9 a tie (0.041 / 0.042). Small images lose to
-    /// F(4×4)'s larger tiles (more wasted edge outputs, one short group per image) and its 36-position fixed costs.
+    /// which the dispatcher asks. Measured with <c>profile conv</c> at batch 32, SAME, forward (ms, F(2×2) / F(4×4);
+    /// the input gradient alike or better for F(4×4)): IMPALA's 42×42 16→16 0.78 / 0.60 and 16→32 1.40 / 1.28,
+    /// 21×21 32→32 0.65 / 0.48, 11×11 32→32 0.177 / 0.131; at 32→32 also 13×13 0.257 / 0.232, 9×9 0.141 / 0.130,
+    /// 8×8 and 7×7 0.087 / 0.074; but 6×6 0.054 / 0.072, 4×4 and 3×3 0.029 / 0.048, and 16→16 at 9×9 a tie
+    /// (0.041 / 0.042). Small images lose to F(4×4)'s larger tiles (more wasted edge outputs, one short group per
+    /// image) and its 36 positions' fixed costs.
     /// </summary>
     public static bool Pays(int oh, int ow) => oh >= 8 && ow >= 8;
 
-    /// <summary>Largest transformed filter (36·C·Cout floats, 144 KiB at 32×32 channels) taken.</summary>
+    /// <summary>
+    /// Largest filter taken: 32×32 channels (36·C·Cout floats, 144 KiB), IMPALA's largest. Wider filters are not
+    /// measured; F(2×2) already lost to the direct conv at 64×64 (see <see cref="Conv2dWinograd.MaxFilterFloats"/>).
+    /// </summary>
     public const int MaxFilterFloats = Positions * 32 * 32;
 
     private static bool Supported(in Conv2dGeometry g) =>
         WinogradDriver.Supported(g) && Positions * g.C * g.Cout <= MaxFilterFloats;
 
-    /// <summary>y = conv(x, w) + bias, then max(0, ·) when <paramref name="relu"/>. Requires <see cref="CanForward"/>.</summary>
+    /// <summary>
+    /// y = conv(x, w) + bias, then max(0, ·) when <paramref name="relu"/>. Requires <see cref="CanForward"/>.
+    /// </summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
                                in Conv2dGeometry g, bool relu)
     {
         if (!CanForward(g))
-            throw new ArgumentException($"F(4×4, 3×3) forward cannot run {g.KH}×{g.KW} stride {g.StrideH}×{g.StrideW}, " +
-                                        $"C = {g.C}, Cout = {g.Cout}");
+            throw new ArgumentException($"F(4×4, 3×3) forward cannot run {g.KH}×{g.KW} stride " +
+                                        $"{g.StrideH}×{g.StrideW}, C = {g.C}, Cout = {g.Cout}");
         WinogradDriver.Forward<Tiles>(y, x, w, bias, g, relu);
     }
 
@@ -100,7 +109,8 @@ internal static unsafe class Conv2dWinograd4
             f2.Store(o + 5 * os);
         }
 
-        public static void InputTile(float* v, float* d, int row, int c, long ps) => Conv2dWinograd4.InputTile(v, d, row, c, ps);
+        public static void InputTile(float* v, float* d, int row, int c, long ps) =>
+            Conv2dWinograd4.InputTile(v, d, row, c, ps);
 
         public static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                       bool relu, bool accumulate) =>
@@ -175,7 +185,7 @@ internal static unsafe class Conv2dWinograd4
         }
     }
 
-    /// <summary>(o0..o3) ← Aᵀ s for six vectors s (stride <paramref name="ss"/>), sharing m1 ± m2 and m3 ± m4.</summary>
+    /// <summary>(o0..o3) ← Aᵀ s for six vectors s (stride <paramref name="ss"/>), sharing m1 ± m2, m3 ± m4.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void At(float* s, long ss, out Vector256<float> o0, out Vector256<float> o1,
                            out Vector256<float> o2, out Vector256<float> o3)

@@ -123,8 +123,8 @@ internal static unsafe class WinogradDriver
     {
         int cin = flip ? k : c, cout = flip ? c : k, n = T.Out + 2, step = cin * cout, us = FilterStride(cin, cout);
         if (cout % 8 != 0)
-            throw new ArgumentException($"Winograd filter transform needs output channels in whole vectors; got {cout} " +
-                                        $"(C = {c}, K = {k}, flip = {flip})");
+            throw new ArgumentException($"Winograd filter transform needs output channels in whole vectors; got " +
+                                        $"{cout} (C = {c}, K = {k}, flip = {flip})");
         if (w.Length < 9 * step || u.Length < n * n * us)
             throw new ArgumentException($"Winograd filter transform: w has {w.Length} floats, u {u.Length}; need " +
                                         $"{9 * step} and {n * n * us} for C = {c}, K = {k}");
@@ -149,8 +149,8 @@ internal static unsafe class WinogradDriver
                     T.FilterG(Vector256.Load(f + b * step), Vector256.Load(f + (3 + b) * step),
                               Vector256.Load(f + (6 + b) * step), t + b * 8, 3 * 8);
                 for (int r = 0; r < n; r++)
-                    T.FilterG(Vector256.Load(t + r * 24), Vector256.Load(t + r * 24 + 8), Vector256.Load(t + r * 24 + 16),
-                              pu + (long)r * n * us + i * cout + o, us);
+                    T.FilterG(Vector256.Load(t + r * 24), Vector256.Load(t + r * 24 + 8),
+                              Vector256.Load(t + r * 24 + 16), pu + (long)r * n * us + i * cout + o, us);
             }
         }
         if (flipped is not null) ArrayPool<float>.Shared.Return(flipped);
@@ -186,7 +186,10 @@ internal static unsafe class WinogradDriver
                     {
                         int b = unit / parts, part = unit - b * parts;
                         if (part == 0 || unit == lo)
-                            Conv2dPadded.PadImage(bordered, (float*)ns + (long)b * imgIn, h, wd, cin, top, left, hb, wb);
+                        {
+                            Conv2dPadded.PadImage(bordered, (float*)ns + (long)b * imgIn, h, wd, cin, top, left, hb,
+                                                  wb);
+                        }
                         Image<T>((float*)nd + (long)b * imgOut, bordered, v, m, (float*)nu, (float*)nb, shape, relu,
                                  accumulate, groups * part / parts, groups * (part + 1) / parts);
                     }

@@ -53,13 +53,15 @@ public static class ConvProfile
             if (Conv2dWinograd.CanForward(g))
             {
                 parts.Add(("fwd-wino", () => Conv2dWinograd.Forward(y, x, w, bias, g, false)));
-                if (Conv2dWinograd4.CanForward(g)) parts.Add(("fwd-wino4", () => Conv2dWinograd4.Forward(y, x, w, bias, g, false)));
+                if (Conv2dWinograd4.CanForward(g))
+                    parts.Add(("fwd-wino4", () => Conv2dWinograd4.Forward(y, x, w, bias, g, false)));
                 parts.Add(("fwd-direct", () => WithoutWinograd(() => Conv2dKernels.Forward(y, x, w, bias, g))));
             }
             if (Conv2dWinograd.CanBackwardInput(g))
             {
                 parts.Add(("dx-wino", () => Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g)));
-                if (Conv2dWinograd4.CanBackwardInput(g)) parts.Add(("dx-wino4", () => Conv2dWinograd4.AccumulateInputGrad(dx, dy, w, g)));
+                if (Conv2dWinograd4.CanBackwardInput(g))
+                    parts.Add(("dx-wino4", () => Conv2dWinograd4.AccumulateInputGrad(dx, dy, w, g)));
                 parts.Add(("dx-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardInput(dx, dy, w, g))));
             }
 

@@ -297,7 +297,9 @@ public class Conv2dKernelsTests
     /// <summary>Runs <paramref name="body"/> with <see cref="Conv2dWinograd"/> switched off, so 3×3 stride-1 shapes reach the direct paths.</summary>
     internal static void WithoutWinograd(Action body) => Without(ref Conv2dKernels.Winograd, body);
 
-    /// <summary>Runs <paramref name="body"/> with <see cref="Conv2dWinograd4"/> switched off, so Winograd shapes reach F(2×2, 3×3).</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> with <see cref="Conv2dWinograd4"/> switched off, so Winograd shapes reach F(2×2).
+    /// </summary>
     internal static void WithoutWinograd4(Action body) => Without(ref Conv2dKernels.Winograd4, body);
 
     private static void Without(ref bool path, Action body)

@@ -31,8 +31,9 @@ public class Conv2dWinogradTests
     /// <paramref name="tolerance"/>; y starts as noise, so every output must be written.
     /// </summary>
     internal static void AssertForward(Func<Conv2dGeometry, bool> can,
-                                       Action<float[], float[], float[], float[], Conv2dGeometry, bool> run, int batch, int h, int w, int c, int cout, Padding pad, int threads, bool withBias,
-                                       bool relu, float tolerance)
+                                       Action<float[], float[], float[], float[], Conv2dGeometry, bool> run,
+                                       int batch, int h, int w, int c, int cout, Padding pad, int threads,
+                                       bool withBias, bool relu, float tolerance)
     {
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1, pad);
         Assert.That(can(g), Is.True);
@@ -57,12 +58,17 @@ public class Conv2dWinogradTests
     public void InputGradMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left,
                                       int right, int threads) =>
         AssertInputGrad(g => Conv2dWinograd.CanBackwardInput(g),
-                        (dx, dy, wt, g) => Conv2dKernelsTests.WithoutWinograd4(() => Conv2dKernels.BackwardInput(dx, dy, wt, g)),
+                        (dx, dy, wt, g) => Conv2dKernelsTests.WithoutWinograd4(() =>
+                            Conv2dKernels.BackwardInput(dx, dy, wt, g)),
                         batch, h, w, c, cout, Padding.Explicit(top, bottom, left, right), threads, 1e-4f);
 
-    /// <summary><paramref name="run"/> (dx += a Winograd input gradient) on a non-zero dx against the naive loop.</summary>
+    /// <summary>
+    /// <paramref name="run"/> (dx += a Winograd input gradient) on a non-zero dx against the naive loop.
+    /// </summary>
     internal static void AssertInputGrad(Func<Conv2dGeometry, bool> can,
-                                         Action<float[], float[], float[], Conv2dGeometry> run, int batch, int h, int w, int c, int cout, Padding pad, int threads, float tolerance)
+                                         Action<float[], float[], float[], Conv2dGeometry> run,
+                                         int batch, int h, int w, int c, int cout, Padding pad, int threads,
+                                         float tolerance)
     {
         var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 3, 3, cout, 1, 1, pad);
         Assert.That(can(g), Is.True);
