@@ -45,6 +45,8 @@ internal static class Conv2dKernels
     /// <summary>
     /// Whether Winograd takes F(4×4, 3×3) (<see cref="Conv2dWinograd4"/>) where it pays, F(2×2, 3×3) otherwise (on by
     /// default; tests turn it off to reach F(2×2) with the same shapes). <see cref="Winograd"/> off turns off both.
+    /// IMPALA training step at batch 32, 2 threads, min over alternating runs on a shared machine: 57.3–58.9 ms off,
+    /// 52.2–54.5 ms on (per-shape times at <see cref="Conv2dWinograd4.Pays"/>).
     /// </summary>
     internal static bool Winograd4 = true;
 
