@@ -37,12 +37,20 @@ internal static class Conv2dKernels
     public const int DefaultMaxColFloats = 1 << 22;
 
     /// <summary>
-    /// Whether the Winograd kernels run where they apply (<see cref="Conv2dWinograd"/>, <see cref="Conv2dWinogradWeightGrad"/>,
-    /// <see cref="Conv2dStridedWinograd"/>). On by default; the environment variable <c>MOESCRATCH_WINOGRAD=0</c> turns
+    /// Whether the Winograd kernels run where they apply (<see cref="Conv2dWinograd"/>, <see cref="Conv2dWinograd4"/>,
+    /// <see cref="Conv2dWinogradWeightGrad"/>, <see cref="Conv2dStridedWinograd"/>). On by default; the environment variable <c>MOESCRATCH_WINOGRAD=0</c> turns
     /// them off for the process (direct convolutions only, e.g. to compare results that differ by rounding); tests
     /// turn it off to reach the direct paths with the same shapes.
     /// </summary>
     internal static bool Winograd = Environment.GetEnvironmentVariable("MOESCRATCH_WINOGRAD") != "0";
+
+    /// <summary>
+    /// Whether Winograd takes F(4×4, 3×3) (<see cref="Conv2dWinograd4"/>) where it pays, F(2×2, 3×3) otherwise (on by
+    /// default; tests turn it off to reach F(2×2) with the same shapes). <see cref="Winograd"/> off turns off both.
+    /// IMPALA training step at batch 32, 2 threads, min over alternating runs on a shared machine: 57.3–58.9 ms off,
+    /// 52.2–54.5 ms on (per-shape times at <see cref="Conv2dWinograd4.Pays"/>).
+    /// </summary>
+    internal static bool Winograd4 = true;
 
     /// <summary>Images per GEMM chunk: as many as fit in <paramref name="maxColFloats"/>, at least one.</summary>
     private static int ImagesPerChunk(in Conv2dGeometry g, int maxColFloats) =>
@@ -64,6 +72,11 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(false, false, g.Batch * p, k, kk, x, kk, w, k, y, k, accumulate: false);
+        }
+        else if (Winograd && Winograd4 && Conv2dWinograd4.CanForward(g) && Conv2dWinograd4.Pays(g.OH, g.OW))
+        {
+            Conv2dWinograd4.Forward(y, x, w, bias, g, relu); // 4× fewer FLOPs than direct, bias and ReLU fused
+            return;
         }
         else if (Winograd && Conv2dWinograd.CanForward(g))
         {
@@ -123,6 +136,11 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(false, true, g.Batch * p, kk, k, dy, k, w, k, dx, kk, accumulate: true);
+            return;
+        }
+        if (Winograd && Winograd4 && Conv2dWinograd4.CanBackwardInput(g) && Conv2dWinograd4.Pays(g.H, g.W))
+        {
+            Conv2dWinograd4.AccumulateInputGrad(dx, dy, w, g); // the flipped 3×3 conv, by F(4×4, 3×3)
             return;
         }
         if (Winograd && Conv2dWinograd.CanBackwardInput(g))

@@ -76,7 +76,7 @@ internal static unsafe class Conv2dStridedWinograd
                                in Conv2dGeometry g, bool relu)
     {
         var vw = View.Of(g);
-        float[] u = ArrayPool<float>.Shared.Rent(Positions * vw.Cs * vw.K);
+        float[] u = ArrayPool<float>.Shared.Rent(Positions * WinogradDriver.FilterStride(vw.Cs, vw.K));
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? CpuThreads.Max : 1;
         // Fewer images than threads (batch-1 acting): each image's groups of tiles are split.
         int parts = Math.Clamp(threads / Math.Max(1, g.Batch), 1, (vw.Tiles + Group - 1) / Group);
@@ -160,8 +160,8 @@ internal static unsafe class Conv2dStridedWinograd
             }
             for (int p = 0; p < Positions; p++)
             {
-                float* vp = v + p * Group * cs, up = u + (long)p * cs * k, mp = m + p * Group * k;
-                for (int jr = 0; jr < k; jr += Panel) Conv2dWinograd.Product6x16(vp, cs, up + jr, k, mp + jr);
+                float* vp = v + p * Group * cs, up = u + (long)p * WinogradDriver.FilterStride(cs, k), mp = m + p * Group * k;
+                for (int jr = 0; jr < k; jr += Panel) WinogradDriver.Product6x16(vp, cs, up + jr, k, mp + jr);
             }
             for (int r = 0; r < n; r++)
             {
@@ -241,7 +241,7 @@ internal static unsafe class Conv2dStridedWinograd
     /// </summary>
     private static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, in View vw)
     {
-        int s = vw.S, c = vw.C, k = vw.K, ck = c * k, step = vw.Cs * k;
+        int s = vw.S, c = vw.C, k = vw.K, ck = c * k, step = WinogradDriver.FilterStride(vw.Cs, k); // positions off 4 KiB sets
         long rowTap = 2L * s * ck; // one kernel row down
         fixed (float* pw = w, pu = u)
         {

@@ -95,7 +95,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
                     for (int r = 0; r < n; r++)
                     {
                         int t = t0 + r, i = t / tx, j = t - i * tx;
-                        Conv2dWinograd.InputTile(v + r * c, Block * c, xb + ((long)2 * i * wb + 2 * j) * c, wb * c, c);
+                        Conv2dWinograd.InputTile(v + r * c, xb + ((long)2 * i * wb + 2 * j) * c, wb * c, c, Block * c);
                         GradTile(yt + r * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
                     }
                     for (int p = 0; p < Positions; p++)

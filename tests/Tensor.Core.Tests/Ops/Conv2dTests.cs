@@ -107,6 +107,8 @@ public class Conv2dTests
     [TestCase(new[] { 1, 4, 5, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // C = 16 from 8: Winograd input gradient
     [TestCase(new[] { 1, 16, 16, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)] // 256 output pixels: Winograd weight gradient
     [TestCase(new[] { 2, 10, 9, 4 }, new[] { 4, 4, 4, 16 }, 2, 0)]  // kernel 2×stride: space-to-depth Winograd
+    [TestCase(new[] { 1, 8, 9, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)]  // 8×9 output: F(4×4) forward, partial tiles
+    [TestCase(new[] { 1, 9, 8, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // 9×8 input: F(4×4) input gradient, uneven pads
     public void Conv2d_Gradients_MatchFiniteDifferences(int[] xs, int[] ws, int stride, int padKind)
     {
         var padding = padKind switch { 0 => Padding.Valid, 1 => Padding.Same, _ => Padding.Explicit(1, 2, 0, 1) };
@@ -125,6 +127,7 @@ public class Conv2dTests
     [TestCase(new[] { 2, 9, 9, 3 }, new[] { 3, 3, 3, 16 }, 2, 0, 1)]   // M = 32: five full tiles and a 2-row edge
     [TestCase(new[] { 2, 6, 7, 2 }, new[] { 3, 3, 2, 5 }, 1, 1, 2)]    // SAME: im2col + GEMM, then the ReLU pass
     [TestCase(new[] { 2, 6, 7, 8 }, new[] { 3, 3, 8, 16 }, 1, 1, 2)]   // SAME 3×3: Winograd with the ReLU fused
+    [TestCase(new[] { 2, 9, 10, 8 }, new[] { 3, 3, 8, 16 }, 1, 1, 2)]  // SAME 3×3, ≥ 8×8: F(4×4) with the ReLU fused
     public void Conv2dRelu_MatchesReluOfConv2d_ForwardAndGradients(int[] xs, int[] ws, int stride, int padKind,
                                                                    int threads)
     {

@@ -304,21 +304,28 @@ public class Conv2dKernelsTests
         Assert.That(sum, Is.EqualTo(sumRef.Select(d => (float)d).ToArray()).AsCollection.Within(1e-5f));
     }
 
-    /// <summary>Runs <paramref name="body"/> with CpuThreads.Max set to <paramref name="threads"/>.</summary>
     /// <summary>Runs <paramref name="body"/> with <see cref="Conv2dWinograd"/> switched off, so 3×3 stride-1 shapes reach the direct paths.</summary>
-    internal static void WithoutWinograd(Action body)
+    internal static void WithoutWinograd(Action body) => Without(ref Conv2dKernels.Winograd, body);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with <see cref="Conv2dWinograd4"/> switched off, so Winograd shapes reach F(2×2).
+    /// </summary>
+    internal static void WithoutWinograd4(Action body) => Without(ref Conv2dKernels.Winograd4, body);
+
+    private static void Without(ref bool path, Action body)
     {
-        Conv2dKernels.Winograd = false;
+        path = false;
         try
         {
             body();
         }
         finally
         {
-            Conv2dKernels.Winograd = true;
+            path = true;
         }
     }
 
+    /// <summary>Runs <paramref name="body"/> with CpuThreads.Max set to <paramref name="threads"/>.</summary>
     internal static void WithThreads(int threads, Action body)
     {
         int saved = Cpu.CpuThreads.Max;

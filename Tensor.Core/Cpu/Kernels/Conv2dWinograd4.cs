@@ -1,0 +1,217 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MoeScratch.Tensors.Cpu.Kernels;
+
+/// <summary>
+/// 3×3 stride-1 convolutions by Winograd's minimal filtering F(4×4, 3×3) (Lavin &amp; Gray 2016, "Fast Algorithms
+/// for Convolutional Neural Networks", §4–5): each 4×4 block of output pixels costs 36 multiply-adds per (in, out)
+/// channel pair instead of 144, 4× fewer than the direct conv (F(2×2, 3×3), <see cref="Conv2dWinograd"/>: 2.25×).
+/// </summary>
+/// <remarks>
+/// <para>Maths: for a 6×6 input tile d and a 3×3 filter g, the 4×4 output tile is Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A with
+/// the matrices of Lavin &amp; Gray's F(4×4, 3×3) (interpolation points 0, ±1, ±2, ∞):
+/// Bᵀ = [[4,0,−5,0,1,0],[0,−4,−4,1,1,0],[0,4,−4,−1,1,0],[0,−2,−1,2,1,0],[0,2,−1,−2,1,0],[0,4,0,−5,0,1]],
+/// G = [[¼,0,0],[−⅙,−⅙,−⅙],[−⅙,⅙,−⅙],[1/24,1/12,⅙],[1/24,−1/12,⅙],[0,0,1]],
+/// Aᵀ = [[1,1,1,1,1,0],[0,1,−1,2,−2,0],[0,1,1,4,4,0],[0,1,−1,8,−8,1]].
+/// The larger constants (up to 8 in Aᵀ, 5 in Bᵀ) cost accuracy: the error grows with the tile (Lavin &amp; Gray §5);
+/// on the tests' cases the worst error is 4–8× F(2×2, 3×3)'s (up to 1.1e-4 against 1.5e-5, outputs of size ~10).</para>
+/// <para>Layout and products as in <see cref="WinogradDriver"/>: transforms are vector code across channels, each
+/// of the 36 positions is a [tiles, Cin] · [Cin, Cout] product on the 6×16 register tile. The transformed filter
+/// (144 KiB at 32×32 channels) streams from L2 for every group of six tiles; processing 2 or 4 groups per position so
+/// that each U_ξ panel is reused from L1 measured no faster (21×21, 32→32, batch 32: forward 0.634, 0.637, 0.668 ms
+/// for 1, 2, 4 groups), as the 6×16 tile does 12 FMAs per 64 bytes of U, within L2's bandwidth.</para>
+/// </remarks>
+[SkipLocalsInit] // scratch tiles on the stack are written before they are read
+internal static unsafe class Conv2dWinograd4
+{
+    private const int Panel = WinogradDriver.Panel, Positions = 36;
+
+    /// <summary>Same channel rules as <see cref="Conv2dWinograd.CanForward"/>, and the filter within
+    /// <see cref="MaxFilterFloats"/>.</summary>
+    public static bool CanForward(in Conv2dGeometry g) =>
+        Supported(g) && g.C % 8 == 0 && g.Cout % Panel == 0;
+
+    /// <summary>The input gradient's conv: C outputs (multiple of 16) from Cout inputs (of 8).</summary>
+    public static bool CanBackwardInput(in Conv2dGeometry g) =>
+        Supported(g) && g.Cout % 8 == 0 && g.C % Panel == 0;
+
+    /// <summary>
+    /// Whether F(4×4, 3×3) beats F(2×2, 3×3) for an oh×ow output (of the conv it runs: the input gradient's is H×W),
+    /// which the dispatcher asks. Measured with <c>profile conv</c> at batch 32, SAME, forward (ms, F(2×2) / F(4×4);
+    /// the input gradient alike or better for F(4×4)): IMPALA's 42×42 16→16 0.78 / 0.60 and 16→32 1.40 / 1.28,
+    /// 21×21 32→32 0.65 / 0.48, 11×11 32→32 0.177 / 0.131; at 32→32 also 13×13 0.257 / 0.232, 9×9 0.141 / 0.130,
+    /// 8×8 and 7×7 0.087 / 0.074; but 6×6 0.054 / 0.072, 4×4 and 3×3 0.029 / 0.048, and 16→16 at 9×9 a tie
+    /// (0.041 / 0.042). Small images lose to F(4×4)'s larger tiles (more wasted edge outputs, one short group per
+    /// image) and its 36 positions' fixed costs.
+    /// </summary>
+    public static bool Pays(int oh, int ow) => oh >= 8 && ow >= 8;
+
+    /// <summary>
+    /// Largest filter taken: 32×32 channels (36·C·Cout floats, 144 KiB), IMPALA's largest. Wider filters are not
+    /// measured; F(2×2) already lost to the direct conv at 64×64 (see <see cref="Conv2dWinograd.MaxFilterFloats"/>).
+    /// </summary>
+    public const int MaxFilterFloats = Positions * 32 * 32;
+
+    private static bool Supported(in Conv2dGeometry g) =>
+        WinogradDriver.Supported(g) && Positions * g.C * g.Cout <= MaxFilterFloats;
+
+    /// <summary>
+    /// y = conv(x, w) + bias, then max(0, ·) when <paramref name="relu"/>. Requires <see cref="CanForward"/>.
+    /// </summary>
+    public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+                               in Conv2dGeometry g, bool relu)
+    {
+        if (!CanForward(g))
+            throw new ArgumentException($"F(4×4, 3×3) forward cannot run {g.KH}×{g.KW} stride " +
+                                        $"{g.StrideH}×{g.StrideW}, C = {g.C}, Cout = {g.Cout}");
+        WinogradDriver.Forward<Tiles>(y, x, w, bias, g, relu);
+    }
+
+    /// <summary>
+    /// dx += the input gradient: the 3×3 conv of dY placed at (2 − PadTop, 2 − PadLeft) in a zero border with the
+    /// filter w'[a, b, o, c] = w[2 − a, 2 − b, c, o]. Requires <see cref="CanBackwardInput"/>.
+    /// </summary>
+    public static void AccumulateInputGrad(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
+                                           in Conv2dGeometry g)
+    {
+        if (!CanBackwardInput(g))
+            throw new ArgumentException($"F(4×4, 3×3) input gradient cannot run {g.KH}×{g.KW} stride " +
+                                        $"{g.StrideH}×{g.StrideW}, C = {g.C}, Cout = {g.Cout}");
+        WinogradDriver.AccumulateInputGrad<Tiles>(dx, dy, w, g);
+    }
+
+    /// <summary>
+    /// u [36, cin, cout] ← G g Gᵀ: <see cref="WinogradDriver.TransformFilter{T}"/>.
+    /// </summary>
+    internal static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip) =>
+        WinogradDriver.TransformFilter<Tiles>(u, w, c, k, flip);
+
+    /// <summary>F(4×4, 3×3)'s transforms for <see cref="WinogradDriver"/>.</summary>
+    private readonly struct Tiles : IWinogradTransform
+    {
+        public static int Out => 4;
+
+        /// <summary>G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙], [1/24, −1/12, ⅙], [0, 0, 1]], rows 1–2
+        /// and 3–4 sharing f0 + f2 and f0/24 + f2/6.</summary>
+        public static void FilterG(Vector256<float> f0, Vector256<float> f1, Vector256<float> f2, float* o, long os)
+        {
+            var minusSixth = Vector256.Create(-1f / 6);
+            var twelfth = Vector256.Create(1f / 12);
+            var even = f0 + f2;
+            var pair = Fma.MultiplyAdd(f0, Vector256.Create(1f / 24), f2 * Vector256.Create(1f / 6));
+            (f0 * Vector256.Create(0.25f)).Store(o);
+            ((even + f1) * minusSixth).Store(o + os);
+            ((even - f1) * minusSixth).Store(o + 2 * os);
+            Fma.MultiplyAdd(f1, twelfth, pair).Store(o + 3 * os);
+            Fma.MultiplyAddNegated(f1, twelfth, pair).Store(o + 4 * os);
+            f2.Store(o + 5 * os);
+        }
+
+        public static void InputTile(float* v, float* d, int row, int c, long ps) =>
+            Conv2dWinograd4.InputTile(v, d, row, c, ps);
+
+        public static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                      bool relu, bool accumulate) =>
+            Conv2dWinograd4.OutputTile(y, m, bias, s, ps, oy, ox, relu, accumulate);
+    }
+
+    /// <summary>
+    /// V[ξ, ·] ← (Bᵀ d B)_ξ for the 6×6 tile d at <paramref name="d"/> (pixel stride <paramref name="c"/>, row stride
+    /// <paramref name="row"/>), ξ = 6·i + j; positions are <paramref name="ps"/> floats apart.
+    /// </summary>
+    private static void InputTile(float* v, float* d, int row, int c, long ps)
+    {
+        float* t = stackalloc float[Positions * 8]; // t = Bᵀ d for eight channels, [i, j, 8]
+        for (int q = 0; q < c; q += 8)
+        {
+            for (int j = 0; j < 6; j++) Bt(d + j * c + q, row, t + j * 8, 6 * 8);
+            for (int i = 0; i < 6; i++) Bt(t + i * 6 * 8, 8, v + i * 6 * ps + q, ps);
+        }
+    }
+
+    /// <summary>
+    /// o [6] (stride <paramref name="os"/>) ← Bᵀ s for six vectors s (stride <paramref name="ss"/>): Bᵀ's rows
+    /// factored so that rows 1–2 and 3–4 share their sums (4 FMAs and 8 adds instead of 20 multiply-adds).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Bt(float* s, long ss, float* o, long os)
+    {
+        Load6(s, ss, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
+        var four = Vector256.Create(4f);
+        var minusFive = Vector256.Create(-5f);
+        var two = Vector256.Create(2f);
+        Fma.MultiplyAdd(four, d0, Fma.MultiplyAdd(minusFive, d2, d4)).Store(o);          // 4d0 − 5d2 + d4
+        Fma.MultiplyAddNegated(four, d1 + d2, d3 + d4).Store(o + os);                   // −4(d1 + d2) + d3 + d4
+        Fma.MultiplyAdd(four, d1 - d2, d4 - d3).Store(o + 2 * os);                      // 4(d1 − d2) − d3 + d4
+        var odd = d3 - d1;
+        var even = d4 - d2;
+        Fma.MultiplyAdd(two, odd, even).Store(o + 3 * os);                              // 2(d3 − d1) − d2 + d4
+        Fma.MultiplyAddNegated(two, odd, even).Store(o + 4 * os);                       // −2(d3 − d1) − d2 + d4
+        Fma.MultiplyAdd(four, d1, Fma.MultiplyAdd(minusFive, d3, d5)).Store(o + 5 * os); // 4d1 − 5d3 + d5
+    }
+
+    /// <summary>
+    /// The 4×4 output pixels at (<paramref name="oy"/>, <paramref name="ox"/>) ← Aᵀ M A (+ bias, ReLU) from one tile's
+    /// 36 rows of m (positions <paramref name="ps"/> apart); pixels beyond OH/OW (sizes not a multiple of 4) are not
+    /// written.
+    /// </summary>
+    private static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                   bool relu, bool accumulate)
+    {
+        int k = s.Cout, rows = Math.Min(4, s.OH - oy), cols = Math.Min(4, s.OW - ox);
+        float* t = stackalloc float[4 * 6 * 8]; // t = Aᵀ M for eight channels, [r, j, 8]
+        for (int q = 0; q < k; q += 8)
+        {
+            for (int j = 0; j < 6; j++)
+            {
+                At(m + j * ps + q, 6 * ps, out var s0, out var s1, out var s2, out var s3);
+                s0.Store(t + j * 8);
+                s1.Store(t + (6 + j) * 8);
+                s2.Store(t + (12 + j) * 8);
+                s3.Store(t + (18 + j) * 8);
+            }
+            var b = bias is null ? Vector256<float>.Zero : Vector256.Load(bias + q);
+            for (int r = 0; r < rows; r++)
+            {
+                At(t + r * 6 * 8, 8, out var o0, out var o1, out var o2, out var o3);
+                float* yr = y + ((long)(oy + r) * s.OW + ox) * k + q;
+                WinogradDriver.Put(yr, o0 + b, relu, accumulate);
+                if (cols > 1) WinogradDriver.Put(yr + k, o1 + b, relu, accumulate);
+                if (cols > 2) WinogradDriver.Put(yr + 2 * k, o2 + b, relu, accumulate);
+                if (cols > 3) WinogradDriver.Put(yr + 3 * k, o3 + b, relu, accumulate);
+            }
+        }
+    }
+
+    /// <summary>(o0..o3) ← Aᵀ s for six vectors s (stride <paramref name="ss"/>), sharing m1 ± m2, m3 ± m4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void At(float* s, long ss, out Vector256<float> o0, out Vector256<float> o1,
+                           out Vector256<float> o2, out Vector256<float> o3)
+    {
+        Load6(s, ss, out var m0, out var m1, out var m2, out var m3, out var m4, out var m5);
+        var sum12 = m1 + m2;
+        var dif12 = m1 - m2;
+        var sum34 = m3 + m4;
+        var dif34 = m3 - m4;
+        o0 = m0 + sum12 + sum34;
+        o1 = Fma.MultiplyAdd(Vector256.Create(2f), dif34, dif12);
+        o2 = Fma.MultiplyAdd(Vector256.Create(4f), sum34, sum12);
+        o3 = Fma.MultiplyAdd(Vector256.Create(8f), dif34, dif12 + m5);
+    }
+
+    /// <summary>Six vectors <paramref name="ss"/> floats apart: one column or row of a tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Load6(float* s, long ss, out Vector256<float> d0, out Vector256<float> d1,
+                              out Vector256<float> d2, out Vector256<float> d3, out Vector256<float> d4,
+                              out Vector256<float> d5)
+    {
+        d0 = Vector256.Load(s);
+        d1 = Vector256.Load(s + ss);
+        d2 = Vector256.Load(s + 2 * ss);
+        d3 = Vector256.Load(s + 3 * ss);
+        d4 = Vector256.Load(s + 4 * ss);
+        d5 = Vector256.Load(s + 5 * ss);
+    }
+}

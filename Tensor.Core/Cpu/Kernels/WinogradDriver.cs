@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using MoeScratch.Tensors.Cpu.Kernels.Gemm;
+
+namespace MoeScratch.Tensors.Cpu.Kernels;
+
+/// <summary>
+/// The tile transforms of one Winograd variant F(m×m, 3×3) (<see cref="Conv2dWinograd"/> for m = 2,
+/// <see cref="Conv2dWinograd4"/> for m = 4), which <see cref="WinogradDriver"/> runs over bordered images.
+/// </summary>
+internal unsafe interface IWinogradTransform
+{
+    /// <summary>Output pixels per tile side (m); input tiles are m + 2 wide and overlap by 2.</summary>
+    static abstract int Out { get; }
+
+    /// <summary>
+    /// o [m + 2] (stride <paramref name="os"/>) ← G · (f0, f1, f2)ᵀ, eight channel pairs at a time: one side of the
+    /// filter transform G g Gᵀ.
+    /// </summary>
+    static abstract void FilterG(Vector256<float> f0, Vector256<float> f1, Vector256<float> f2, float* o, long os);
+
+    /// <summary>
+    /// V[ξ, ·] ← (Bᵀ d B)_ξ for the (m + 2)² tile d at <paramref name="d"/> (pixel stride <paramref name="c"/>, row
+    /// stride <paramref name="row"/>); v points at this tile's row of position 0, positions are
+    /// <paramref name="ps"/> floats apart.
+    /// </summary>
+    static abstract void InputTile(float* v, float* d, int row, int c, long ps);
+
+    /// <summary>
+    /// The m×m output pixels at (<paramref name="oy"/>, <paramref name="ox"/>) ← Aᵀ M A (+ bias, ReLU) from one tile's
+    /// rows of m (positions <paramref name="ps"/> floats apart); pixels beyond OH/OW are not written.
+    /// </summary>
+    static abstract void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                    bool relu, bool accumulate);
+}
+
+/// <summary>The sizes of one image's conv: input h×wd×cin, output oh×ow×cout, bordered hb×wb.</summary>
+internal readonly record struct WinogradImage(int H, int W, int Cin, int Cout, int Top, int Left, int OH, int OW,
+                                              int HB, int WB);
+
+/// <summary>
+/// What every Winograd variant shares: threading over images, the zero-bordered copy, groups of six tiles, the
+/// per-position products [tiles, Cin] · [Cin, Cout] on a 6×16 FMA register tile (Lavin &amp; Gray 2016, §4: summed over
+/// input channels, the element-wise product at each position is a matrix product), and the fused epilogue.
+/// </summary>
+[SkipLocalsInit] // scratch tiles on the stack are written before they are read
+internal static unsafe class WinogradDriver
+{
+    /// <summary>Tiles per group: the rows of the 6×16 register tile.</summary>
+    public const int Group = 6;
+
+    /// <summary>Output channels per register tile (two vectors).</summary>
+    public const int Panel = 16;
+
+    /// <summary>Positions per tile, (m + 2)².</summary>
+    public static int Positions<T>() where T : IWinogradTransform => (T.Out + 2) * (T.Out + 2);
+
+    /// <summary>
+    /// 3×3, stride 1, every pad at most 2 (the zero border of the input gradient's conv is 2 − pad), non-empty output,
+    /// and an FMA machine for the register tile.
+    /// </summary>
+    public static bool Supported(in Conv2dGeometry g) =>
+        GemmMicroKernel.IsSupported && g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1 &&
+        g.PadTop <= 2 && g.PadBottom <= 2 && g.PadLeft <= 2 && g.PadRight <= 2 && g.OH > 0 && g.OW > 0;
+
+    /// <summary>
+    /// Floats between positions of the transformed filter: cin·cout plus one cache line, so that the (m + 2)² slices
+    /// written together by <see cref="TransformFilter{T}"/> do not all fall in one L1 set (at 32×32 channels they
+    /// would be exactly 4 KiB apart; F(4×4)'s transform measured 0.038 ms against 0.006 for F(2×2) before).
+    /// </summary>
+    public static int FilterStride(int cin, int cout) => cin * cout + 16;
+
+    /// <summary>Floats of the transformed filter u.</summary>
+    public static int FilterFloats<T>(int cin, int cout) where T : IWinogradTransform =>
+        Positions<T>() * FilterStride(cin, cout);
+
+    /// <summary>y = conv(x, w) + bias, then max(0, ·) when <paramref name="relu"/>.</summary>
+    public static void Forward<T>(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w,
+                                  ReadOnlySpan<float> bias, in Conv2dGeometry g, bool relu) where T : IWinogradTransform
+    {
+        float[] u = ArrayPool<float>.Shared.Rent(FilterFloats<T>(g.C, g.Cout));
+        try
+        {
+            TransformFilter<T>(u, w, g.C, g.Cout, flip: false);
+            Run<T>(y, x, g.H, g.W, g.C, g.Cout, u, bias, g.PadTop, g.PadLeft, g.OH, g.OW, g, relu, accumulate: false);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(u);
+        }
+    }
+
+    /// <summary>
+    /// dx += the input gradient: the 3×3 conv of dY placed at (2 − PadTop, 2 − PadLeft) in a zero border with the
+    /// filter w'[a, b, o, c] = w[2 − a, 2 − b, c, o].
+    /// </summary>
+    public static void AccumulateInputGrad<T>(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
+                                              in Conv2dGeometry g) where T : IWinogradTransform
+    {
+        float[] u = ArrayPool<float>.Shared.Rent(FilterFloats<T>(g.Cout, g.C));
+        try
+        {
+            TransformFilter<T>(u, w, g.C, g.Cout, flip: true);
+            Run<T>(dx, dy, g.OH, g.OW, g.Cout, g.C, u, ReadOnlySpan<float>.Empty, 2 - g.PadTop, 2 - g.PadLeft, g.H,
+                   g.W, g, relu: false, accumulate: true);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(u);
+        }
+    }
+
+    /// <summary>
+    /// u [(m + 2)², cin, cout] (positions <see cref="FilterStride"/> apart) ← G g Gᵀ for every channel pair of
+    /// w [3, 3, C, K] (HWIO). With <paramref name="flip"/>
+    /// the filter is the input gradient's: cin = K, cout = C and g'[a, b] = w[2 − a, 2 − b, c, o] for (in o, out c),
+    /// first copied into that order so both cases run as vector code over contiguous output channels.
+    /// </summary>
+    public static void TransformFilter<T>(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip)
+        where T : IWinogradTransform
+    {
+        int cin = flip ? k : c, cout = flip ? c : k, n = T.Out + 2, step = cin * cout, us = FilterStride(cin, cout);
+        if (cout % 8 != 0)
+            throw new ArgumentException($"Winograd filter transform needs output channels in whole vectors; got " +
+                                        $"{cout} (C = {c}, K = {k}, flip = {flip})");
+        if (w.Length < 9 * step || u.Length < n * n * us)
+            throw new ArgumentException($"Winograd filter transform: w has {w.Length} floats, u {u.Length}; need " +
+                                        $"{9 * step} and {n * n * us} for C = {c}, K = {k}");
+        float[]? flipped = null;
+        if (flip)
+        {
+            flipped = ArrayPool<float>.Shared.Rent(9 * step);
+            for (int tap = 0; tap < 9; tap++) // each tap's [C, K] transposed, in reversed tap order
+                MovementKernels.Transpose2D(flipped.AsSpan(tap * step, step), w.Slice((8 - tap) * step, step), c, k);
+            w = flipped;
+        }
+        float* t = stackalloc float[6 * 3 * 8]; // t = G g for eight pairs, [r, b, 8]
+        fixed (float* pw = w, pu = u)
+        {
+            for (int i = 0; i < cin; i++)
+            for (int o = 0; o < cout; o += 8)
+            {
+                float* f = pw + i * cout + o;
+                for (int b = 0; b < 3; b++)
+                    T.FilterG(Vector256.Load(f + b * step), Vector256.Load(f + (3 + b) * step),
+                              Vector256.Load(f + (6 + b) * step), t + b * 8, 3 * 8);
+                for (int r = 0; r < n; r++)
+                    T.FilterG(Vector256.Load(t + r * 24), Vector256.Load(t + r * 24 + 8),
+                              Vector256.Load(t + r * 24 + 16), pu + (long)r * n * us + i * cout + o, us);
+            }
+        }
+        if (flipped is not null) ArrayPool<float>.Shared.Return(flipped);
+    }
+
+    /// <summary>
+    /// dst [B, oh, ow, cout] (=, or += with <paramref name="accumulate"/>) the VALID 3×3 conv of src [B, h, wd, cin]
+    /// placed at (<paramref name="top"/>, <paramref name="left"/>) in a zero border, with transformed filter u.
+    /// </summary>
+    private static void Run<T>(Span<float> dst, ReadOnlySpan<float> src, int h, int wd, int cin, int cout,
+                              ReadOnlySpan<float> u, ReadOnlySpan<float> bias, int top, int left, int oh, int ow,
+                              in Conv2dGeometry g, bool relu, bool accumulate) where T : IWinogradTransform
+    {
+        int mt = T.Out, ty = (oh + mt - 1) / mt, tx = (ow + mt - 1) / mt, hb = mt * ty + 2, wb = mt * tx + 2;
+        var shape = new WinogradImage(h, wd, cin, cout, top, left, oh, ow, hb, wb);
+        int positions = Positions<T>();
+        int imgIn = h * wd * cin, imgOut = oh * ow * cout, groups = (ty * tx + Group - 1) / Group;
+        int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? CpuThreads.Max : 1;
+        // Fewer images than threads (batch-1 acting): each image's groups are split, every part bordering it itself.
+        int parts = Math.Clamp(threads / Math.Max(1, g.Batch), 1, groups), units = g.Batch * parts;
+        int scratch = hb * wb * cin + positions * Group * (cin + cout);
+        fixed (float* pd = dst, ps = src, pu = u, pb = bias)
+        {
+            nint nd = (nint)pd, ns = (nint)ps, nu = (nint)pu, nb = bias.IsEmpty ? 0 : (nint)pb;
+            CpuThreads.ForRanges(units, Math.Min(threads, units), (lo, hi) =>
+            {
+                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
+                fixed (float* pbuf = buf)
+                {
+                    float* bordered = pbuf, v = pbuf + (long)hb * wb * cin, m = v + positions * Group * cin;
+                    new Span<float>(v, positions * Group * cin).Clear(); // rows of a short last group stay finite
+                    for (int unit = lo; unit < hi; unit++)
+                    {
+                        int b = unit / parts, part = unit - b * parts;
+                        if (part == 0 || unit == lo)
+                        {
+                            Conv2dPadded.PadImage(bordered, (float*)ns + (long)b * imgIn, h, wd, cin, top, left, hb,
+                                                  wb);
+                        }
+                        Image<T>((float*)nd + (long)b * imgOut, bordered, v, m, (float*)nu, (float*)nb, shape, relu,
+                                 accumulate, groups * part / parts, groups * (part + 1) / parts);
+                    }
+                }
+                ArrayPool<float>.Shared.Return(buf);
+            });
+        }
+    }
+
+    /// <summary>
+    /// Groups [g0, g1) of six tiles of one bordered image → their output pixels: input transform, one product per
+    /// position and panel, output transform. The group's V and M ((m + 2)² × 6 × (Cin + Cout) floats) stay in L1 or
+    /// near it; every group streams the whole transformed filter.
+    /// </summary>
+    private static void Image<T>(float* y, float* x, float* v, float* m, float* u, float* bias, in WinogradImage s,
+                                 bool relu, bool accumulate, int g0, int g1) where T : IWinogradTransform
+    {
+        int mt = T.Out, tx = (s.OW + mt - 1) / mt, tiles = (s.OH + mt - 1) / mt * tx, positions = Positions<T>();
+        long vs = (long)Group * s.Cin, ms = (long)Group * s.Cout;
+        for (int t0 = g0 * Group; t0 < Math.Min(tiles, g1 * Group); t0 += Group)
+        {
+            int n = Math.Min(Group, tiles - t0);
+            for (int r = 0; r < n; r++)
+            {
+                int t = t0 + r, i = t / tx, j = t - i * tx;
+                T.InputTile(v + r * s.Cin, x + ((long)mt * i * s.WB + mt * j) * s.Cin, s.WB * s.Cin, s.Cin, vs);
+            }
+            for (int p = 0; p < positions; p++)
+            {
+                float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
+                if (n <= 3) // a short last group (F(4×4) at 11×11: 9 tiles = 6 + 3) pays for its rows only
+                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
+                else
+                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
+            }
+            for (int r = 0; r < n; r++)
+            {
+                int t = t0 + r, i = t / tx, j = t - i * tx;
+                T.OutputTile(y, m + r * s.Cout, bias, s, ms, mt * i, mt * j, relu, accumulate);
+            }
+        }
+    }
+
+    /// <summary>m [6, 16] ← v [6, c] · u [c, 16], row strides c, k, k (<see cref="Conv2dStridedWinograd"/>'s products).</summary>
+    internal static void Product6x16(float* v, int c, float* u, int k, float* m) => Product<SixRows>(v, c, u, k, m);
+
+    /// <summary>Rows of the register tile in use: six, or three for a short last group.</summary>
+    private interface IRows
+    {
+        static abstract bool Six { get; }
+    }
+
+    private readonly struct SixRows : IRows
+    {
+        public static bool Six => true;
+    }
+
+    private readonly struct ThreeRows : IRows
+    {
+        public static bool Six => false;
+    }
+
+    /// <summary>
+    /// m [6, 16] (row stride <paramref name="k"/>) ← v [6, c] · u [c, 16] (row stride k): one position's product for a
+    /// group of six tiles and one 16-channel output panel, in twelve accumulators; only the first three rows for
+    /// <see cref="ThreeRows"/> (the JIT compiles each row count separately, without the test).
+    /// </summary>
+    private static void Product<TRows>(float* v, int c, float* u, int k, float* m) where TRows : IRows
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int i = 0; i < c; i++)
+        {
+            float* ui = u + (long)i * k;
+            var b0 = Vector256.Load(ui);
+            var b1 = Vector256.Load(ui + 8);
+            var a = Vector256.Create(v[i]);
+            c00 = Fma.MultiplyAdd(a, b0, c00); c01 = Fma.MultiplyAdd(a, b1, c01);
+            a = Vector256.Create(v[c + i]);
+            c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
+            a = Vector256.Create(v[2 * c + i]);
+            c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
+            if (!TRows.Six) continue;
+            a = Vector256.Create(v[3 * c + i]);
+            c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
+            a = Vector256.Create(v[4 * c + i]);
+            c40 = Fma.MultiplyAdd(a, b0, c40); c41 = Fma.MultiplyAdd(a, b1, c41);
+            a = Vector256.Create(v[5 * c + i]);
+            c50 = Fma.MultiplyAdd(a, b0, c50); c51 = Fma.MultiplyAdd(a, b1, c51);
+        }
+        c00.Store(m); c01.Store(m + 8);
+        c10.Store(m + k); c11.Store(m + k + 8);
+        c20.Store(m + 2 * k); c21.Store(m + 2 * k + 8);
+        if (!TRows.Six) return;
+        c30.Store(m + 3 * k); c31.Store(m + 3 * k + 8);
+        c40.Store(m + 4 * k); c41.Store(m + 4 * k + 8);
+        c50.Store(m + 5 * k); c51.Store(m + 5 * k + 8);
+    }
+
+    /// <summary>One output pixel's eight channels: += the old value (input gradient), then the fused ReLU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put(float* y, Vector256<float> o, bool relu, bool accumulate)
+    {
+        if (accumulate) o += Vector256.Load(y);
+        if (relu) o = Vector256.Max(o, Vector256<float>.Zero);
+        o.Store(y);
+    }
+}
