@@ -66,7 +66,12 @@ internal static class CpuWorkers
         }
     }
 
-    /// <summary>Runs body(i) for i in [0, count) on the calling thread and any free workers; returns when all are done.</summary>
+    /// <summary>
+    /// Runs body(i) for i in [0, count) on the calling thread and any free workers; returns when all are done. Pass a
+    /// thread count (e.g. <see cref="CpuThreads.Max"/>), not a work-item count: at most CpuThreads.Max − 1 workers are
+    /// started, and they share out larger counts (started per count, one call with 8 items left 7 spinning threads on
+    /// 2 cores, which halved the speed of every later kernel).
+    /// </summary>
     public static void Run(int count, Action<int> body)
     {
         if (count <= 1 || t_inJob)
@@ -81,7 +86,7 @@ internal static class CpuWorkers
         }
         try
         {
-            EnsureWorkers(count - 1);
+            EnsureWorkers(Math.Min(count, Math.Max(1, CpuThreads.Max)) - 1);
             var job = new Job(body, count);
             Interlocked.Exchange(ref s_job, job); // publishes the job (full fence)
             if (Volatile.Read(ref s_sleepers) > 0)
@@ -105,6 +110,15 @@ internal static class CpuWorkers
         finally
         {
             Monitor.Exit(Gate);
+        }
+    }
+
+    /// <summary>Worker threads started so far (tests).</summary>
+    internal static int WorkerCount
+    {
+        get
+        {
+            lock (Gate) return Workers.Count;
         }
     }
 

@@ -27,6 +27,18 @@ public class CpuWorkersTests
         });
     }
 
+    /// <summary>More indices than threads: all run, and no more than CpuThreads.Max − 1 workers are started for them.</summary>
+    [Test]
+    [NonParallelizable] // reads the process-wide worker count and CpuThreads.Max
+    public void ACountAboveTheThreadCapStartsNoExtraWorkers()
+    {
+        int before = CpuWorkers.WorkerCount, cap = Math.Max(1, CpuThreads.Max);
+        var hits = new int[Math.Max(before, cap) + 8]; // more than every worker so far: started per index, some would be new
+        Within(60, () => CpuWorkers.Run(hits.Length, i => Interlocked.Increment(ref hits[i])));
+        Assert.That(hits, Is.All.EqualTo(1));
+        Assert.That(CpuWorkers.WorkerCount, Is.LessThanOrEqualTo(Math.Max(before, cap - 1)));
+    }
+
     /// <summary>Runs <paramref name="body"/> on a pool thread and fails (instead of hanging) if it takes too long.</summary>
     private static void Within(int seconds, Action body)
     {
