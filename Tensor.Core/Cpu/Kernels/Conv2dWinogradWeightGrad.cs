@@ -45,8 +45,9 @@ internal static unsafe class Conv2dWinogradWeightGrad
 
     /// <summary>
     /// Below this many output pixels an image's dY and x sit in L1 and the direct kernel ran at about 245 GFLOP/s,
-    /// faster than this one (batch 32: IMPALA's 11×11 32-channel conv 0.29 ms direct against 0.33; Nature conv 3,
-    /// 7×7, 0.53 against 0.84). From 21×21 up this one won (0.94 against 1.09 ms; 42×42: 0.88 against 1.20).
+    /// faster than this one even with blocks spanning images (batch 32: IMPALA's 11×11 32-channel conv 0.29 ms direct
+    /// against 0.32; Nature conv 3, 7×7, 0.49–0.53 against 0.60–0.74). From 21×21 up this one won (1.01–1.05 against
+    /// 1.08 ms; 42×42: 0.85 against 1.19).
     /// </summary>
     public const int MinOutPixels = 256;
 
@@ -85,27 +86,37 @@ internal static unsafe class Conv2dWinogradWeightGrad
         fixed (float* pb = buf)
         {
             float* xb = pb, dyb = xb + (long)hb * wb * c, v = dyb + (odd ? 4L * tiles * k : 0), yt = v + Positions * Block * c;
+            // Blocks fill with tiles of consecutive images (Nature conv 3 has 16 per image): every product then sums
+            // a whole block between loads and stores of its accumulators.
+            int fill = 0;
             for (int b = b0; b < b1; b++)
             {
                 Conv2dPadded.PadImage(xb, x + (long)b * g.H * g.W * c, g.H, g.W, c, g.PadTop, g.PadLeft, hb, wb);
                 float* dyImg = TileDy(dy + (long)b * g.OutPixels * k, dyb, g.OH, g.OW, k, dBias, out int dyRow);
-                for (int t0 = 0; t0 < tiles; t0 += Block)
+                for (int t = 0; t < tiles; t++)
                 {
-                    int n = Math.Min(Block, tiles - t0);
-                    for (int r = 0; r < n; r++)
+                    int i = t / tx, j = t - i * tx;
+                    Conv2dWinograd.InputTile(v + fill * c, xb + ((long)2 * i * wb + 2 * j) * c, wb * c, c, Block * c);
+                    GradTile(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
+                    if (++fill == Block)
                     {
-                        int t = t0 + r, i = t / tx, j = t - i * tx;
-                        Conv2dWinograd.InputTile(v + r * c, xb + ((long)2 * i * wb + 2 * j) * c, wb * c, c, Block * c);
-                        GradTile(yt + r * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
-                    }
-                    for (int p = 0; p < Positions; p++)
-                    {
-                        AccumulateProducts(v + p * Block * c, c, yt + p * Block * k, k, n, m + (long)p * c * k);
+                        SumBlock(m, v, yt, c, k, fill);
+                        fill = 0;
                     }
                 }
             }
+            if (fill > 0) SumBlock(m, v, yt, c, k, fill);
         }
         ArrayPool<float>.Shared.Return(buf);
+    }
+
+    /// <summary>m [16, c, k] += the block's n tiles: Σ_t V_ξ[t]ᵀ · Y_ξ[t] at every position ξ.</summary>
+    private static void SumBlock(float* m, float* v, float* yt, int c, int k, int n)
+    {
+        for (int p = 0; p < Positions; p++)
+        {
+            AccumulateProducts(v + p * Block * c, c, yt + p * Block * k, k, n, m + (long)p * c * k);
+        }
     }
 
     /// <summary>
