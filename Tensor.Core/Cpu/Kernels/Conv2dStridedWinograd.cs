@@ -308,29 +308,37 @@ internal static unsafe class Conv2dStridedWinograd
         {
             float* img = pb, dyb = img + (vw.InPlace ? 0 : (long)vw.HB * vw.WB * vw.C);
             float* v = dyb + (odd ? dyTiles : 0), yt = v + Positions * Block * cs;
+            int fill = 0; // blocks fill with tiles of consecutive images (conv 2 has 25 per image)
             for (int b = b0; b < b1; b++)
             {
                 float* src = Source(x, img, g, vw, b, copy: true, out int row);
                 float* dyImg = Conv2dWinogradWeightGrad.TileDy(dy + (long)b * g.OutPixels * k, dyb, g.OH, g.OW, k, dBias,
                                                                out int dyRow);
-                for (int t0 = 0; t0 < vw.Tiles; t0 += Block)
+                for (int t = 0; t < vw.Tiles; t++)
                 {
-                    int n = Math.Min(Block, vw.Tiles - t0);
-                    for (int r = 0; r < n; r++)
+                    int i = t / vw.TX, j = t - i * vw.TX;
+                    InputTile(v + fill * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
+                    GradTile(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
+                    if (++fill == Block)
                     {
-                        int t = t0 + r, i = t / vw.TX, j = t - i * vw.TX;
-                        InputTile(v + r * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
-                        GradTile(yt + r * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
-                    }
-                    for (int p = 0; p < Positions; p++)
-                    {
-                        Conv2dWinogradWeightGrad.AccumulateProducts(v + p * Block * cs, cs, yt + p * Block * k, k, n,
-                                                                    m + (long)p * cs * k);
+                        SumBlock(m, v, yt, cs, k, fill);
+                        fill = 0;
                     }
                 }
             }
+            if (fill > 0) SumBlock(m, v, yt, cs, k, fill);
         }
         ArrayPool<float>.Shared.Return(buf);
+    }
+
+    /// <summary>m [9, Cs, K] += the block's n tiles: Σ_t V_ξ[t]ᵀ · Y_ξ[t] at every position ξ.</summary>
+    private static void SumBlock(float* m, float* v, float* yt, int cs, int k, int n)
+    {
+        for (int p = 0; p < Positions; p++)
+        {
+            Conv2dWinogradWeightGrad.AccumulateProducts(v + p * Block * cs, cs, yt + p * Block * k, k, n,
+                                                        m + (long)p * cs * k);
+        }
     }
 
     /// <summary>Y[ξ, r, :] ← (G dy Gᵀ)_ξ for the 2×2 dY block at <paramref name="d"/>; positions ps apart.</summary>
