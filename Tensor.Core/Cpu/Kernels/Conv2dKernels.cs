@@ -148,6 +148,11 @@ internal static class Conv2dKernels
             Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g); // the flipped 3×3 conv, by Winograd
             return;
         }
+        if (Winograd && Conv2dStridedWinograd.CanBackwardInput(g))
+        {
+            Conv2dStridedWinograd.AccumulateInputGrad(dx, dy, w, g); // kernel 2×stride: F(2×2, 2×2), no col2im
+            return;
+        }
         // Padded stride-1 convs (IMPALA's SAME 3×3): the flipped conv of bordered dY, no col2im. Unpadded ones keep
         // the GEMM + col2im, which measured faster at Nature conv 3 (576 taps, 64 channels).
         if (Conv2dPadded.IsPadded(g) && Conv2dPadded.CanBackwardInput(g))

@@ -23,7 +23,7 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// <para>Why: the Nature convs ran at 75–90% of the FMA peak directly; only fewer FLOPs could make them faster. The
 /// input gradient (only conv 2 needs one) keeps the GEMM + col2im path.</para>
 /// </remarks>
-internal static unsafe class Conv2dStridedWinograd
+internal static unsafe partial class Conv2dStridedWinograd
 {
     private const int Positions = 9;
 
@@ -84,7 +84,7 @@ internal static unsafe class Conv2dStridedWinograd
         int scratch = (vw.InPlace ? 0 : vw.HB * vw.WB * vw.C) + Positions * Group * (vw.Cs + vw.K);
         try
         {
-            TransformFilter(u, w, vw);
+            TransformFilter(u, w, vw, WinogradDriver.FilterStride(vw.Cs, vw.K)); // positions off 4 KiB sets
             fixed (float* py = y, px = x, pu = u, pb = bias)
             {
                 nint ny = (nint)py, nx = (nint)px, nu = (nint)pu, nb = bias.IsEmpty ? 0 : (nint)pb;
@@ -210,22 +210,31 @@ internal static unsafe class Conv2dStridedWinograd
         float* y00 = y + ((long)oy * g.OW + ox) * k, y10 = y00 + (long)g.OW * k;
         for (int q = 0; q < k; q += 8)
         {
-            float* a = m + q;
-            // s = Aᵀ M per column: s0 = m0 + m1, s1 = m1 + m2 (rows of M are 3·ps apart); then y = s A.
-            var m00 = Vector256.Load(a); var m01 = Vector256.Load(a + ps); var m02 = Vector256.Load(a + 2 * ps);
-            var m10 = Vector256.Load(a + 3 * ps); var m11 = Vector256.Load(a + 4 * ps); var m12 = Vector256.Load(a + 5 * ps);
-            var m20 = Vector256.Load(a + 6 * ps); var m21 = Vector256.Load(a + 7 * ps); var m22 = Vector256.Load(a + 8 * ps);
-            var s00 = m00 + m10; var s01 = m01 + m11; var s02 = m02 + m12;
-            var s10 = m10 + m20; var s11 = m11 + m21; var s12 = m12 + m22;
+            var (o00, o01, o10, o11) = OutputQuad(m + q, ps);
             var b = bias is null ? Vector256<float>.Zero : Vector256.Load(bias + q);
-            Put(y00 + q, s00 + s01 + b, relu);
-            if (right) Put(y00 + k + q, s01 + s02 + b, relu);
+            Put(y00 + q, o00 + b, relu);
+            if (right) Put(y00 + k + q, o01 + b, relu);
             if (down)
             {
-                Put(y10 + q, s10 + s11 + b, relu);
-                if (right) Put(y10 + k + q, s11 + s12 + b, relu);
+                Put(y10 + q, o10 + b, relu);
+                if (right) Put(y10 + k + q, o11 + b, relu);
             }
         }
+    }
+
+    /// <summary>
+    /// One tile's 2×2 outputs Aᵀ M A for eight channels at <paramref name="a"/> (the 9 positions ps apart):
+    /// s = Aᵀ M per column (s0 = m0 + m1, s1 = m1 + m2, rows of M 3·ps apart), then y = s A.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) OutputQuad(float* a, long ps)
+    {
+        var m00 = Vector256.Load(a); var m01 = Vector256.Load(a + ps); var m02 = Vector256.Load(a + 2 * ps);
+        var m10 = Vector256.Load(a + 3 * ps); var m11 = Vector256.Load(a + 4 * ps); var m12 = Vector256.Load(a + 5 * ps);
+        var m20 = Vector256.Load(a + 6 * ps); var m21 = Vector256.Load(a + 7 * ps); var m22 = Vector256.Load(a + 8 * ps);
+        var s00 = m00 + m10; var s01 = m01 + m11; var s02 = m02 + m12;
+        var s10 = m10 + m20; var s11 = m11 + m21; var s12 = m12 + m22;
+        return (s00 + s01, s01 + s02, s10 + s11, s11 + s12);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -236,12 +245,13 @@ internal static unsafe class Conv2dStridedWinograd
     }
 
     /// <summary>
-    /// u [9, Cs, K] ← G g Gᵀ of the space-to-depth filter w' (see the remarks) from w [2s, 2s, C, K], as vector code
-    /// over 8 output channels (K is whole panels).
+    /// u [9, Cs, K] (positions <paramref name="step"/> apart) ← G g Gᵀ of the space-to-depth filter w' (see the
+    /// remarks) from w [2s, 2s, C, K], as vector code over 8 output channels (K is whole vectors). With
+    /// <paramref name="flip"/> g is w'[1 − p, 1 − q] (the input gradient's filter, before its transpose).
     /// </summary>
-    private static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, in View vw)
+    private static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, in View vw, int step, bool flip = false)
     {
-        int s = vw.S, c = vw.C, k = vw.K, ck = c * k, step = WinogradDriver.FilterStride(vw.Cs, k); // positions off 4 KiB sets
+        int s = vw.S, c = vw.C, k = vw.K, ck = c * k;
         long rowTap = 2L * s * ck; // one kernel row down
         fixed (float* pw = w, pu = u)
         {
@@ -254,6 +264,14 @@ internal static unsafe class Conv2dStridedWinograd
                 float* g01 = g00 + (long)s * ck;                                   // w[a, s + bb]
                 float* g10 = g00 + s * rowTap;                                     // w[s + a, bb]
                 float* g11 = g10 + (long)s * ck;                                   // w[s + a, s + bb]
+                if (flip)
+                {
+                    float* t00 = g00, t01 = g01;
+                    g00 = g11;
+                    g11 = t00;
+                    g01 = g10;
+                    g10 = t01;
+                }
                 float* at = pu + (long)q * k;
                 for (int o = 0; o < k; o += 8)
                 {

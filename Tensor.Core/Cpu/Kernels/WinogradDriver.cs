@@ -234,6 +234,9 @@ internal static unsafe class WinogradDriver
     /// <summary>m [6, 16] ← v [6, c] · u [c, 16], row strides c, k, k (<see cref="Conv2dStridedWinograd"/>'s products).</summary>
     internal static void Product6x16(float* v, int c, float* u, int k, float* m) => Product<SixRows>(v, c, u, k, m);
 
+    /// <summary><see cref="Product6x16"/> for the first three rows only (a short last group).</summary>
+    internal static void Product3x16(float* v, int c, float* u, int k, float* m) => Product<ThreeRows>(v, c, u, k, m);
+
     /// <summary>Rows of the register tile in use: six, or three for a short last group.</summary>
     private interface IRows
     {

@@ -72,6 +72,11 @@ public static class ConvProfile
                     parts.Add(("fwd-direct", () => WithoutWinograd(() => Conv2dKernels.Forward(y, x, w, bias, g))));
                 }
                 parts.Add(("dw-swino", () => Conv2dStridedWinograd.AccumulateWeightGrad(dw, db, dy, x, g)));
+                if (Conv2dStridedWinograd.CanBackwardInput(g))
+                {
+                    parts.Add(("dx-swino", () => Conv2dStridedWinograd.AccumulateInputGrad(dx, dy, w, g)));
+                    parts.Add(("dx-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardInput(dx, dy, w, g))));
+                }
                 parts.Add(("dw-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardWeight(dw, db, dy, x, g))));
             }
             if (Conv2dWinogradWeightGrad.CanRun(g))

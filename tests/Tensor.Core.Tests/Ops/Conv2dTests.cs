@@ -107,6 +107,7 @@ public class Conv2dTests
     [TestCase(new[] { 1, 4, 5, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // C = 16 from 8: Winograd input gradient
     [TestCase(new[] { 1, 16, 16, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)] // 256 output pixels: Winograd weight gradient
     [TestCase(new[] { 2, 10, 9, 4 }, new[] { 4, 4, 4, 16 }, 2, 0)]  // kernel 2×stride: space-to-depth Winograd
+    [TestCase(new[] { 1, 8, 10, 4 }, new[] { 4, 4, 4, 16 }, 2, 0)]  // the same with the stride dividing H, W: its dx too
     [TestCase(new[] { 1, 8, 9, 8 }, new[] { 3, 3, 8, 16 }, 1, 1)]  // 8×9 output: F(4×4) forward, partial tiles
     [TestCase(new[] { 1, 9, 8, 16 }, new[] { 3, 3, 16, 8 }, 1, 2)] // 9×8 input: F(4×4) input gradient, uneven pads
     public void Conv2d_Gradients_MatchFiniteDifferences(int[] xs, int[] ws, int stride, int padKind)

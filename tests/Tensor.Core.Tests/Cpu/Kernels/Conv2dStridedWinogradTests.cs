@@ -37,6 +37,29 @@ public class Conv2dStridedWinogradTests
         Conv2dKernelsTests.AssertWeightGradMatchesNaive(g, threads, withBias, seed: batch * 47 + cout + c);
     }
 
+    /// <summary>
+    /// The space-to-depth input gradient (<see cref="Conv2dStridedWinograd.AccumulateInputGrad"/>, through
+    /// BackwardInput) accumulating into a non-zero dx: Nature conv 2 (10×10 dx' tiles, threaded), odd x' sizes whose
+    /// last tiles are partial, stride 4, the serial path.
+    /// </summary>
+    [TestCase(3, 20, 20, 32, 2, 64, 2)]  // Nature conv 2
+    [TestCase(2, 14, 18, 8, 2, 16, 2)]   // x' 7×9: partial last tiles
+    [TestCase(2, 24, 20, 4, 4, 32, 1)]   // stride 4 (s²C = 64), serial
+    [TestCase(1, 10, 10, 16, 2, 32, 2)]  // batch 1
+    public void InputGradMatchesNaive(int batch, int h, int w, int c, int stride, int cout, int threads)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, h, w, c), 2 * stride, 2 * stride, cout, stride, stride,
+                                      Padding.Valid);
+        Assert.That(Conv2dStridedWinograd.CanBackwardInput(g), Is.True);
+        var rng = new System.Random(batch * 53 + cout + c);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] wt = Rand(g.PatchSize * cout), dy = Rand(batch * g.OutPixels * cout);
+        float[] x = new float[batch * h * w * c], dx = Rand(x.Length), dxRef = (float[])dx.Clone();
+        Conv2dKernelsTests.WithThreads(threads, () => Conv2dKernels.BackwardInput(dx, dy, wt, g));
+        Conv2dKernels.BackwardNaive(dxRef, [], [], dy, x, wt, g);
+        Assert.That(dx, Is.EqualTo(dxRef).AsCollection.Within(1e-4f));
+    }
+
     [Test]
     public void DeclinesOtherShapes()
     {
@@ -48,6 +71,8 @@ public class Conv2dStridedWinogradTests
         Assert.That(Can(4, 2, 1, 32, Padding.Valid), Is.False, "stride 1");
         Assert.That(Can(3, 4, 2, 32, Padding.Valid), Is.False, "s·C = 6: not whole vectors");
         Assert.That(Can(4, 8, 4, 24, Padding.Valid), Is.False, "Cout not whole 16-channel panels");
+        Assert.That(Conv2dStridedWinograd.CanBackwardInput(Conv2dGeometry.Create("t", new Shape(2, 21, 20, 8), 4, 4, 16,
+                    2, 2, Padding.Valid)), Is.False, "input gradient when the stride does not divide H");
         var conv2 = Conv2dGeometry.Create("t", new Shape(2, 20, 20, 32), 4, 4, 64, 2, 2, Padding.Valid);
         Assert.That(Conv2dStridedWinograd.CanRun(conv2) && !Conv2dStridedWinograd.CanForward(conv2), Is.True,
                     "Nature conv 2: weight gradient only (filter beyond MaxForwardFilterFloats)");
