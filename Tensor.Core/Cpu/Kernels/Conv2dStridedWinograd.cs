@@ -161,7 +161,10 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int p = 0; p < Positions; p++)
             {
                 float* vp = v + p * Group * cs, up = u + (long)p * WinogradDriver.FilterStride(cs, k), mp = m + p * Group * k;
-                for (int jr = 0; jr < k; jr += Panel) WinogradDriver.Product6x16(vp, cs, up + jr, k, mp + jr);
+                if (n <= 3) // a short last group pays for its rows only
+                    for (int jr = 0; jr < k; jr += Panel) WinogradDriver.Product3x16(vp, cs, up + jr, k, mp + jr);
+                else
+                    for (int jr = 0; jr < k; jr += Panel) WinogradDriver.Product6x16(vp, cs, up + jr, k, mp + jr);
             }
             for (int r = 0; r < n; r++)
             {
