@@ -47,12 +47,21 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public void MaxPool2dForward(Tensor y, Tensor argmax, Tensor x, in Conv2dGeometry g)
+    public void MaxPool2dForward(Tensor y, Tensor? argmax, Tensor x, in Conv2dGeometry g)
     {
         if (y.Count == 0) return;
-        var s = Bounds(y.Count);
-        Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, GridStride>(
-            PoolKernels.MaxForward)(s.Stride, V(y), V(argmax), V(x), ToDevice(g), s);
+        // Without argmax (NoGrad) the same kernel writes a scratch buffer: the device kernel is memory-light either way.
+        var arg = argmax ?? Tensor.Empty(y.Shape, this);
+        try
+        {
+            var s = Bounds(y.Count);
+            Kernels.Auto<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, GridStride>(
+                PoolKernels.MaxForward)(s.Stride, V(y), V(arg), V(x), ToDevice(g), s);
+        }
+        finally
+        {
+            if (argmax is null) arg.Dispose();
+        }
     }
 
     /// <inheritdoc/>

@@ -5,8 +5,8 @@ namespace MoeScratch.Tensors.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc/>
-    public void MaxPool2dForward(Tensor y, Tensor argmax, Tensor x, in Conv2dGeometry g) =>
-        PoolKernels.MaxForward(S(y), S(argmax), S(x), g);
+    public void MaxPool2dForward(Tensor y, Tensor? argmax, Tensor x, in Conv2dGeometry g) =>
+        PoolKernels.MaxForward(S(y), argmax is null ? default : S(argmax), S(x), g);
 
     /// <inheritdoc/>
     public void MaxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax, in Conv2dGeometry g) =>

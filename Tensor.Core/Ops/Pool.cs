@@ -24,21 +24,19 @@ public static partial class Ops
         var g = Conv2dGeometry.Create("MaxPool2d", x.Shape, window, window, x.Rank == 4 ? x.Shape[3] : 0,
                                       stride, stride, padding);
         var y = NewLike(x, g.OutputShape);
+        if (!GradMode.ShouldRecord(x))
+        {
+            x.Backend.MaxPool2dForward(y, null, x, g); // only the backward reads argmax
+            return y;
+        }
         var argmax = NewLike(x, g.OutputShape);
         x.Backend.MaxPool2dForward(y, argmax, x, g);
-        if (GradMode.ShouldRecord(x))
+        Record(y, "maxpool2d", [x], dy =>
         {
-            Record(y, "maxpool2d", [x], dy =>
-            {
-                var dx = Tensor.Zeros(x.Shape, x.Backend);
-                x.Backend.MaxPool2dBackward(dx, dy, argmax, g);
-                x.AccumulateGrad(dx);
-            });
-        }
-        else
-        {
-            argmax.Dispose(); // only the backward reads it
-        }
+            var dx = Tensor.Zeros(x.Shape, x.Backend);
+            x.Backend.MaxPool2dBackward(dx, dy, argmax, g);
+            x.AccumulateGrad(dx);
+        });
         return y;
     }
 

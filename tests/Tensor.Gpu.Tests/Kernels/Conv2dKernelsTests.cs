@@ -36,6 +36,20 @@ public abstract class Conv2dKernelsTests : GpuTestBase
         CheckAgainstCpu($"MaxPool2d {window}/{stride} {padding}", t => Ops.MaxPool2d(t[0], window, stride, Pad(padding)),
                         [xShape]);
 
+    /// <summary>Under NoGrad the op passes no argmax; the device fills a scratch one and y still matches the CPU.</summary>
+    [Test]
+    public void MaxPool2d_WithoutGrad_MatchesCpu()
+    {
+        var data = RandomData(new Rng(9), 2 * 7 * 7 * 3);
+        float[] cpu, gpu;
+        using (Tensor.NoGrad())
+        {
+            cpu = Ops.MaxPool2d(Tensor.FromArray(data, new Shape(2, 7, 7, 3)), 3, 2, Padding.Same).ToArray();
+            gpu = Ops.MaxPool2d(Tensor.FromArray(data, new Shape(2, 7, 7, 3), Gpu), 3, 2, Padding.Same).ToArray();
+        }
+        AssertClose("MaxPool2d NoGrad", gpu, cpu, 0);
+    }
+
     [Test]
     public void MaxPool2d_Ties_GoToTheFirstMaximumLikeCpu()
     {

@@ -5,7 +5,7 @@ namespace MoeScratch.Tensors.Tests;
 
 /// <summary>
 /// The channel-vectorized <see cref="PoolKernels.MaxForward"/> against the scalar <see cref="PoolKernels.MaxForwardNaive"/>:
-/// identical values and argmax (bitwise), including ties, NaN, −∞ and padded windows, for channel counts that are
+/// identical values and argmax (bitwise; values also without argmax), including ties, NaN, −∞ and padded windows, for channel counts that are
 /// multiples of 8 and not (overlapping tail), on 1 and 2 threads; and the gathering <see cref="PoolKernels.MaxBackward"/>
 /// against the scatter <see cref="PoolKernels.MaxBackwardNaive"/> on the same windows, accumulating into a non-zero dx.
 /// </summary>
@@ -42,12 +42,13 @@ public class PoolKernelsTests
             x[i] = r == 0 ? float.NaN : r == 1 ? float.NegativeInfinity : rng.Next(5) - 2;
         }
         int n = g.Batch * g.OH * g.OW * c;
-        float[] y = new float[n], a = new float[n], yRef = new float[n], aRef = new float[n];
+        float[] y = new float[n], a = new float[n], yRef = new float[n], aRef = new float[n], yOnly = new float[n];
         int saved = CpuThreads.Max;
         try
         {
             CpuThreads.Max = threads;
             PoolKernels.MaxForward(y, a, x, g);
+            PoolKernels.MaxForward(yOnly, [], x, g); // no argmax (NoGrad): the max-only loop
         }
         finally
         {
@@ -56,6 +57,7 @@ public class PoolKernelsTests
         PoolKernels.MaxForwardNaive(yRef, aRef, x, g);
         Assert.That(y, Is.EqualTo(yRef).AsCollection);
         Assert.That(a, Is.EqualTo(aRef).AsCollection);
+        Assert.That(yOnly, Is.EqualTo(yRef).AsCollection, "without argmax");
     }
 
     [TestCaseSource(nameof(BackwardCases))]
