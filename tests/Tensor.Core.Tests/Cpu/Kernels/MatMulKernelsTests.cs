@@ -95,6 +95,7 @@ public class MatMulKernelsTests
     [TestCase(7, 16, 8, 3)]
     [TestCase(200, 39, 517, 0)]
     [TestCase(40, 300, 512, 0)]
+    [TestCase(32, 512, 64, 1)] // a Soft MoE expert's dX: wide but shallower than SwapMinK, so not swapped
     public void Gemm_TransposedBPack_MatchesNaive(int m, int n, int k, int pad) => TwoThreads(m, n, k, pad);
 
     /// <summary>
@@ -103,12 +104,13 @@ public class MatMulKernelsTests
     /// </summary>
     [TestCase(32, 3136, 512, 0)]
     [TestCase(32, 3872, 512, 2)]
-    [TestCase(5, 41, 17, 2)]
-    [TestCase(64, 600, 33, 1)]
+    [TestCase(5, 41, 300, 2)]
+    [TestCase(64, 600, 256, 1)]
     [TestCase(9, 72, 300, 3)]
     public void Gemm_FewRowsTimesWideTransposedB_MatchesNaive(int m, int n, int k, int pad)
     {
         Assert.That(n, Is.GreaterThanOrEqualTo(GemmDriver.SwapMinRatio * m));
+        Assert.That(k, Is.GreaterThanOrEqualTo(GemmDriver.SwapMinK));
         TwoThreads(m, n, k, pad);
     }
 
