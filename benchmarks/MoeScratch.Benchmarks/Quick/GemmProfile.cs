@@ -22,6 +22,11 @@ public static class GemmProfile
             ("expert1-fwd", false, false, 32, 512, 64), ("expert2-fwd", false, false, 32, 64, 512),
             ("expert2-dx", false, true, 32, 512, 64), ("expert2-dw", true, false, 512, 64, 32),
             ("expert1-dx", false, true, 32, 64, 512), ("expert1-dw", true, false, 64, 512, 32),
+            // Soft MoE routing: logits X·Φ over the batch's 32·49 tokens and their gradients; one image's dispatch
+            // (Dᵀ·X) and combine (C·Ỹ) products, run 32 times per step each.
+            ("logits-fwd", false, false, 1568, 8, 64), ("logits-dx", false, true, 1568, 64, 8),
+            ("logits-dphi", true, false, 64, 8, 1568), ("dispatch-img", true, false, 8, 64, 49),
+            ("combine-img", false, false, 49, 64, 8),
         };
         var ic = CultureInfo.InvariantCulture;
         var rng = new Random(3);
