@@ -18,6 +18,8 @@ public static class GemmProfile
             ("fc1-fwd", false, false, 32, 512, 3136), ("fc1-dx", false, true, 32, 3136, 512), ("fc1-dw", true, false, 3136, 512, 32),
             ("impala-fc-fwd", false, false, 32, 512, 3872), ("impala-fc-dx", false, true, 32, 3872, 512),
             ("impala-fc-dw", true, false, 3872, 512, 32), ("head-fwd", false, false, 32, 18, 512), ("moe-head-fwd", false, false, 32, 18, 3136),
+            ("head-dx", false, true, 32, 512, 18), ("head-dw", true, false, 512, 18, 32),
+            ("moe-head-dx", false, true, 32, 3136, 18), ("moe-head-dw", true, false, 3136, 18, 32),
             // One Soft MoE expert (64 → 512 → 64 on 32 slots): forward, then each layer's dX and dW.
             ("expert1-fwd", false, false, 32, 512, 64), ("expert2-fwd", false, false, 32, 64, 512),
             ("expert2-dx", false, true, 32, 512, 64), ("expert2-dw", true, false, 512, 64, 32),
