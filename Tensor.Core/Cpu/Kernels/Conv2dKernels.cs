@@ -73,7 +73,7 @@ internal static class Conv2dKernels
         {
             MatMulKernels.Gemm(false, false, g.Batch * p, k, kk, x, kk, w, k, y, k, accumulate: false);
         }
-        else if (Winograd && Winograd4 && Conv2dWinograd4.CanForward(g) && Conv2dWinograd4.Pays(g.OH, g.OW))
+        else if (Winograd && Winograd4 && Conv2dWinograd4.CanForward(g) && Conv2dWinograd4.PaysForward(g))
         {
             Conv2dWinograd4.Forward(y, x, w, bias, g, relu); // 4× fewer FLOPs than direct, bias and ReLU fused
             return;

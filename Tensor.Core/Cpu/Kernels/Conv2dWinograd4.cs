@@ -29,13 +29,14 @@ internal static unsafe class Conv2dWinograd4
     private const int Panel = WinogradDriver.Panel, Positions = 36;
 
     /// <summary>Same channel rules as <see cref="Conv2dWinograd.CanForward"/>, and the filter within
-    /// <see cref="MaxFilterFloats"/>.</summary>
+    /// <see cref="MaxFilterFloats"/>, or within <see cref="MaxWideFilterFloats"/> for batches of at least two.</summary>
     public static bool CanForward(in Conv2dGeometry g) =>
-        Supported(g) && g.C % 8 == 0 && g.Cout % Panel == 0;
+        WinogradDriver.Supported(g) && g.C % 8 == 0 && g.Cout % Panel == 0 &&
+        (FilterFloats(g) <= MaxFilterFloats || FilterFloats(g) <= MaxWideFilterFloats && g.Batch >= 2);
 
     /// <summary>The input gradient's conv: C outputs (multiple of 16) from Cout inputs (of 8).</summary>
     public static bool CanBackwardInput(in Conv2dGeometry g) =>
-        Supported(g) && g.Cout % 8 == 0 && g.C % Panel == 0;
+        WinogradDriver.Supported(g) && g.Cout % 8 == 0 && g.C % Panel == 0 && FilterFloats(g) <= MaxFilterFloats;
 
     /// <summary>
     /// Whether F(4×4, 3×3) beats F(2×2, 3×3) for an oh×ow output (of the conv it runs: the input gradient's is H×W),
@@ -49,13 +50,29 @@ internal static unsafe class Conv2dWinograd4
     public static bool Pays(int oh, int ow) => oh >= 8 && ow >= 8;
 
     /// <summary>
-    /// Largest filter taken: 32×32 channels (36·C·Cout floats, 144 KiB), IMPALA's largest. Wider filters are not
-    /// measured; F(2×2) already lost to the direct conv at 64×64 (see <see cref="Conv2dWinograd.MaxFilterFloats"/>).
+    /// Whether the dispatcher's forward takes F(4×4, 3×3): where it <see cref="Pays"/> against F(2×2, 3×3), and for
+    /// filters wider than F(2×2)'s cap (<see cref="Conv2dWinograd.MaxFilterFloats"/>), where the alternative is the
+    /// direct conv: Nature conv 3 (9×9 → 7×7, 64→64, batch 32) 0.22–0.26 ms against direct 0.46–0.47 (F(2×2)
+    /// 0.32–0.55).
+    /// </summary>
+    public static bool PaysForward(in Conv2dGeometry g) =>
+        Pays(g.OH, g.OW) || Conv2dWinograd.MaxFilterFloats / 16 < g.C * g.Cout;
+
+    /// <summary>
+    /// Largest filter taken by every conv: 32×32 channels (36·C·Cout floats, 144 KiB), IMPALA's largest.
     /// </summary>
     public const int MaxFilterFloats = Positions * 32 * 32;
 
-    private static bool Supported(in Conv2dGeometry g) =>
-        WinogradDriver.Supported(g) && Positions * g.C * g.Cout <= MaxFilterFloats;
+    /// <summary>
+    /// Largest filter taken by the forward: 64×64 channels (576 KiB, streamed from L2 by every group of six tiles),
+    /// Nature conv 3's, for batches of at least two. A batch-1 image (acting) has one group at 7×7 output, which
+    /// cannot be split across threads, and stays direct. The input gradient at that shape (9×9 output, 9 tiles per
+    /// image, 3 of every 4 in a tile row or column used) measured no faster than the direct GEMM + col2im
+    /// (0.45–0.57 against 0.52–0.58 ms), so it keeps <see cref="MaxFilterFloats"/>.
+    /// </summary>
+    public const int MaxWideFilterFloats = Positions * 64 * 64;
+
+    private static long FilterFloats(in Conv2dGeometry g) => (long)Positions * g.C * g.Cout;
 
     /// <summary>
     /// y = conv(x, w) + bias, then max(0, ·) when <paramref name="relu"/>. Requires <see cref="CanForward"/>.

@@ -136,27 +136,43 @@ internal static unsafe class WinogradDriver
                 MovementKernels.Transpose2D(flipped.AsSpan(tap * step, step), w.Slice((8 - tap) * step, step), c, k);
             w = flipped;
         }
-        float* t = stackalloc float[6 * 3 * 8]; // t = G g for eight pairs, [r, b, 8]
         fixed (float* pw = w, pu = u)
         {
-            for (int i = 0; i < cin; i++)
-            for (int o = 0; o < cout; o += 8)
-            {
-                float* f = pw + i * cout + o;
-                for (int b = 0; b < 3; b++)
-                    T.FilterG(Vector256.Load(f + b * step), Vector256.Load(f + (3 + b) * step),
-                              Vector256.Load(f + (6 + b) * step), t + b * 8, 3 * 8);
-                for (int r = 0; r < n; r++)
-                    T.FilterG(Vector256.Load(t + r * 24), Vector256.Load(t + r * 24 + 8),
-                              Vector256.Load(t + r * 24 + 16), pu + (long)r * n * us + i * cout + o, us);
-            }
+            nint nw = (nint)pw, nu = (nint)pu;
+            // Serial, the 64×64 transform (36 × 4096 floats written) took 0.03–0.065 ms, 15–30% of F(4×4)'s whole
+            // forward at Nature conv 3; split over input channels it runs on every core.
+            int threads = cin * cout >= 64 * 64 ? Math.Min(CpuThreads.Max, cin) : 1;
+            CpuThreads.ForRanges(cin, threads, (i0, i1) =>
+                TransformRows<T>((float*)nu, (float*)nw, i0, i1, cout, step, us));
         }
         if (flipped is not null) ArrayPool<float>.Shared.Return(flipped);
+    }
+
+    /// <summary>u's rows for input channels [i0, i1): G g Gᵀ for each (i, eight outputs).</summary>
+    private static void TransformRows<T>(float* pu, float* pw, int i0, int i1, int cout, int step, int us)
+        where T : IWinogradTransform
+    {
+        int n = T.Out + 2;
+        float* t = stackalloc float[6 * 3 * 8]; // t = G g for eight pairs, [r, b, 8]
+        for (int i = i0; i < i1; i++)
+        for (int o = 0; o < cout; o += 8)
+        {
+            float* f = pw + i * cout + o;
+            for (int b = 0; b < 3; b++)
+                T.FilterG(Vector256.Load(f + b * step), Vector256.Load(f + (3 + b) * step),
+                          Vector256.Load(f + (6 + b) * step), t + b * 8, 3 * 8);
+            for (int r = 0; r < n; r++)
+                T.FilterG(Vector256.Load(t + r * 24), Vector256.Load(t + r * 24 + 8),
+                          Vector256.Load(t + r * 24 + 16), pu + (long)r * n * us + i * cout + o, us);
+        }
     }
 
     /// <summary>
     /// dst [B, oh, ow, cout] (=, or += with <paramref name="accumulate"/>) the VALID 3×3 conv of src [B, h, wd, cin]
     /// placed at (<paramref name="top"/>, <paramref name="left"/>) in a zero border, with transformed filter u.
+    /// The batch's tiles form one list (image-major, then row-major within an image), so a group of six may hold
+    /// tiles of consecutive images: small images (Nature conv 3's 7×7 output is 4 F(4×4) tiles) fill whole groups
+    /// instead of wasting rows of the register tile in every image's last group.
     /// </summary>
     private static void Run<T>(Span<float> dst, ReadOnlySpan<float> src, int h, int wd, int cin, int cout,
                               ReadOnlySpan<float> u, ReadOnlySpan<float> bias, int top, int left, int oh, int ow,
@@ -164,70 +180,95 @@ internal static unsafe class WinogradDriver
     {
         int mt = T.Out, ty = (oh + mt - 1) / mt, tx = (ow + mt - 1) / mt, hb = mt * ty + 2, wb = mt * tx + 2;
         var shape = new WinogradImage(h, wd, cin, cout, top, left, oh, ow, hb, wb);
-        int positions = Positions<T>();
-        int imgIn = h * wd * cin, imgOut = oh * ow * cout, groups = (ty * tx + Group - 1) / Group;
+        int positions = Positions<T>(), perImage = ty * tx, groups = (perImage + Group - 1) / Group;
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? CpuThreads.Max : 1;
         // Fewer images than threads (batch-1 acting): each image's groups are split, every part bordering it itself.
         int parts = Math.Clamp(threads / Math.Max(1, g.Batch), 1, groups), units = g.Batch * parts;
-        int scratch = hb * wb * cin + positions * Group * (cin + cout);
+        // Bordered images a group can touch: the one it starts in and ⌈(Group − 1) / perImage⌉ more.
+        int slots = Math.Min(g.Batch, 1 + (Group - 2 + perImage) / perImage);
+        long slotFloats = (long)hb * wb * cin, vFloats = (long)positions * Group * cin;
+        long scratch = slots * slotFloats + vFloats + (long)positions * Group * cout;
+        if (scratch > Array.MaxLength)
+            throw new ArgumentException($"Winograd scratch of {scratch} floats for {slots} bordered {hb}×{wb}×{cin} " +
+                                        $"images and {cout} outputs");
+        // Unit → its first tile in the batch's list: parts of one image start at group boundaries.
+        int First(int unit)
+        {
+            int b = unit / parts, part = unit - b * parts;
+            return b * perImage + Math.Min(perImage, Group * (groups * part / parts));
+        }
+        var ctx = new GroupContext(shape, perImage, slots, slotFloats, (long)h * wd * cin, (long)oh * ow * cout, relu,
+                                   accumulate);
         fixed (float* pd = dst, ps = src, pu = u, pb = bias)
         {
             nint nd = (nint)pd, ns = (nint)ps, nu = (nint)pu, nb = bias.IsEmpty ? 0 : (nint)pb;
             CpuThreads.ForRanges(units, Math.Min(threads, units), (lo, hi) =>
             {
-                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
+                float[] buf = ArrayPool<float>.Shared.Rent((int)scratch);
+                int[] held = ArrayPool<int>.Shared.Rent(slots);
+                held.AsSpan(0, slots).Fill(-1);
                 fixed (float* pbuf = buf)
+                fixed (int* ph = held)
                 {
-                    float* bordered = pbuf, v = pbuf + (long)hb * wb * cin, m = v + positions * Group * cin;
-                    new Span<float>(v, positions * Group * cin).Clear(); // rows of a short last group stay finite
-                    for (int unit = lo; unit < hi; unit++)
+                    float* v = pbuf + slots * slotFloats, m = v + vFloats;
+                    new Span<float>(v, (int)vFloats).Clear(); // rows of a short last group stay finite
+                    for (int t0 = First(lo), t1 = First(hi); t0 < t1; t0 += Group)
                     {
-                        int b = unit / parts, part = unit - b * parts;
-                        if (part == 0 || unit == lo)
-                        {
-                            Conv2dPadded.PadImage(bordered, (float*)ns + (long)b * imgIn, h, wd, cin, top, left, hb,
-                                                  wb);
-                        }
-                        Image<T>((float*)nd + (long)b * imgOut, bordered, v, m, (float*)nu, (float*)nb, shape, relu,
-                                 accumulate, groups * part / parts, groups * (part + 1) / parts);
+                        Tiles<T>(ctx, (float*)nd, (float*)ns, pbuf, ph, v, m, (float*)nu, (float*)nb, t0,
+                                 Math.Min(Group, t1 - t0));
                     }
                 }
+                ArrayPool<int>.Shared.Return(held);
                 ArrayPool<float>.Shared.Return(buf);
             });
         }
     }
 
+    /// <summary>What every group of one <see cref="Run{T}"/> shares.</summary>
+    private readonly record struct GroupContext(WinogradImage S, int PerImage, int Slots, long SlotFloats,
+                                                long ImageIn, long ImageOut, bool Relu, bool Accumulate);
+
     /// <summary>
-    /// Groups [g0, g1) of six tiles of one bordered image → their output pixels: input transform, one product per
-    /// position and panel, output transform. The group's V and M ((m + 2)² × 6 × (Cin + Cout) floats) stay in L1 or
-    /// near it; every group streams the whole transformed filter.
+    /// Tiles [t0, t0 + n), n ≤ 6, of the batch's list → their output pixels: border the images they touch (image b
+    /// in slot b mod Slots, kept while later groups still read it), input transform, one product per position and
+    /// panel, output transform. The group's V and M ((m + 2)² × 6 × (Cin + Cout) floats) stay in L1 or near it;
+    /// every group streams the whole transformed filter. Running the products position-outer over blocks of 2, 4
+    /// or 8 groups, so that each position's U slice is read from L1 by the whole block, measured no faster even at
+    /// 64×64 channels, where U is 576 KiB (Nature conv 3, F(4×4), batch 32, ms for 1/2/4/8 groups: forward
+    /// 0.219/0.219/0.286/0.408, input gradient 0.448/0.461/0.601/0.814): the block's V and M leave L1 instead.
     /// </summary>
-    private static void Image<T>(float* y, float* x, float* v, float* m, float* u, float* bias, in WinogradImage s,
-                                 bool relu, bool accumulate, int g0, int g1) where T : IWinogradTransform
+    private static void Tiles<T>(in GroupContext c, float* y, float* x, float* bordered, int* held, float* v,
+                                 float* m, float* u, float* bias, int t0, int n) where T : IWinogradTransform
     {
-        int mt = T.Out, tx = (s.OW + mt - 1) / mt, tiles = (s.OH + mt - 1) / mt * tx, positions = Positions<T>();
+        WinogradImage s = c.S;
+        int mt = T.Out, tx = (s.OW + mt - 1) / mt, positions = Positions<T>();
         long vs = (long)Group * s.Cin, ms = (long)Group * s.Cout;
-        for (int t0 = g0 * Group; t0 < Math.Min(tiles, g1 * Group); t0 += Group)
+        for (int b = t0 / c.PerImage; b <= (t0 + n - 1) / c.PerImage; b++)
         {
-            int n = Math.Min(Group, tiles - t0);
-            for (int r = 0; r < n; r++)
-            {
-                int t = t0 + r, i = t / tx, j = t - i * tx;
-                T.InputTile(v + r * s.Cin, x + ((long)mt * i * s.WB + mt * j) * s.Cin, s.WB * s.Cin, s.Cin, vs);
-            }
-            for (int p = 0; p < positions; p++)
-            {
-                float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
-                if (n <= 3) // a short last group (F(4×4) at 11×11: 9 tiles = 6 + 3) pays for its rows only
-                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-                else
-                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-            }
-            for (int r = 0; r < n; r++)
-            {
-                int t = t0 + r, i = t / tx, j = t - i * tx;
-                T.OutputTile(y, m + r * s.Cout, bias, s, ms, mt * i, mt * j, relu, accumulate);
-            }
+            int slot = b % c.Slots;
+            if (held[slot] == b) continue;
+            Conv2dPadded.PadImage(bordered + slot * c.SlotFloats, x + b * c.ImageIn, s.H, s.W, s.Cin, s.Top, s.Left,
+                                  s.HB, s.WB);
+            held[slot] = b;
+        }
+        for (int r = 0; r < n; r++)
+        {
+            int t = t0 + r, b = t / c.PerImage, i = (t - b * c.PerImage) / tx, j = t - b * c.PerImage - i * tx;
+            float* xb = bordered + b % c.Slots * c.SlotFloats;
+            T.InputTile(v + r * s.Cin, xb + ((long)mt * i * s.WB + mt * j) * s.Cin, s.WB * s.Cin, s.Cin, vs);
+        }
+        for (int p = 0; p < positions; p++)
+        {
+            float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
+            if (n <= 3) // a short last group pays for its rows only
+                for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
+            else
+                for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
+        }
+        for (int r = 0; r < n; r++)
+        {
+            int t = t0 + r, b = t / c.PerImage, i = (t - b * c.PerImage) / tx, j = t - b * c.PerImage - i * tx;
+            T.OutputTile(y + b * c.ImageOut, m + r * s.Cout, bias, s, ms, mt * i, mt * j, c.Relu, c.Accumulate);
         }
     }
 
