@@ -138,6 +138,11 @@ internal static class Conv2dKernels
             MatMulKernels.Gemm(false, true, g.Batch * p, kk, k, dy, k, w, k, dx, kk, accumulate: true);
             return;
         }
+        if (Winograd && Winograd4 && Conv2dWinograd4.CanBackwardInputAdjoint(g) && Conv2dWinograd4.PaysAdjoint(g))
+        {
+            Conv2dWinograd4.AccumulateInputGradAdjoint(dx, dy, w, g); // Nature conv 3: the forward's 4 tiles per image
+            return;
+        }
         if (Winograd && Winograd4 && Conv2dWinograd4.CanBackwardInput(g) && Conv2dWinograd4.Pays(g.H, g.W))
         {
             Conv2dWinograd4.AccumulateInputGrad(dx, dy, w, g); // the flipped 3×3 conv, by F(4×4, 3×3)

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using MoeScratch.Tensors.Cpu.Kernels.Gemm;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
 
@@ -34,6 +35,25 @@ internal unsafe interface IWinogradTransform
     /// </summary>
     static abstract void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                     bool relu, bool accumulate);
+}
+
+/// <summary>
+/// The transforms of the adjoint input gradient (<see cref="WinogradDriver.AccumulateInputGradAdjoint{T}"/>): the
+/// forward's Aᵀ and Bᵀ steps transposed.
+/// </summary>
+internal unsafe interface IWinogradAdjoint : IWinogradTransform
+{
+    /// <summary>
+    /// V[ξ, ·] ← (A dY Aᵀ)_ξ for the m×m dY tile at <paramref name="d"/> (pixel stride <paramref name="c"/>, row
+    /// stride <paramref name="row"/>); positions <paramref name="ps"/> floats apart.
+    /// </summary>
+    static abstract void GradTile(float* v, float* d, int row, int c, long ps);
+
+    /// <summary>
+    /// The (m + 2)² pixels at <paramref name="a"/> (pixel stride <paramref name="c"/>, row stride
+    /// <paramref name="row"/>) += B M Bᵀ from one tile's rows of m (positions <paramref name="ps"/> floats apart).
+    /// </summary>
+    static abstract void ScatterTile(float* a, float* m, int row, int c, long ps);
 }
 
 /// <summary>The sizes of one image's conv: input h×wd×cin, output oh×ow×cout, bordered hb×wb.</summary>
@@ -113,13 +133,37 @@ internal static unsafe class WinogradDriver
     }
 
     /// <summary>
+    /// dx += the input gradient by the adjoint of the forward's tiling (Lavin &amp; Gray's Y = Aᵀ[U ⊙ (Bᵀ d B)]A read
+    /// backwards): for every output tile of the forward, dd = B[Σ_k U_ξᵀ ⊙ (A dY Aᵀ)]Bᵀ is added into its (m + 2)²
+    /// input tile, neighbours overlapping by 2. It has the forward's tile count (Nature conv 3: 4 F(4×4) tiles per
+    /// image) where the flipped conv of <see cref="AccumulateInputGrad{T}"/> tiles the whole H×W (9 per image, most
+    /// of each multiplying dY's zero border). Overlapping tiles of one image must run on one thread: needs
+    /// g.Batch ≥ 1 images per worker, so images are not split.
+    /// </summary>
+    public static void AccumulateInputGradAdjoint<T>(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
+                                                     in Conv2dGeometry g) where T : IWinogradAdjoint
+    {
+        float[] u = ArrayPool<float>.Shared.Rent(FilterFloats<T>(g.Cout, g.C));
+        try
+        {
+            TransformFilter<T>(u, w, g.C, g.Cout, flip: true, reverse: false);
+            RunAdjoint<T>(dx, dy, u, g);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(u);
+        }
+    }
+
+    /// <summary>
     /// u [(m + 2)², cin, cout] (positions <see cref="FilterStride"/> apart) ← G g Gᵀ for every channel pair of
     /// w [3, 3, C, K] (HWIO). With <paramref name="flip"/>
     /// the filter is the input gradient's: cin = K, cout = C and g'[a, b] = w[2 − a, 2 − b, c, o] for (in o, out c),
-    /// first copied into that order so both cases run as vector code over contiguous output channels.
+    /// first copied into that order so both cases run as vector code over contiguous output channels; without
+    /// <paramref name="reverse"/> g'[a, b] = w[a, b, c, o], whose transform is each position's Uᵀ (the adjoint's).
     /// </summary>
-    public static void TransformFilter<T>(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip)
-        where T : IWinogradTransform
+    public static void TransformFilter<T>(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip,
+                                          bool reverse = true) where T : IWinogradTransform
     {
         int cin = flip ? k : c, cout = flip ? c : k, n = T.Out + 2, step = cin * cout, us = FilterStride(cin, cout);
         if (cout % 8 != 0)
@@ -133,7 +177,8 @@ internal static unsafe class WinogradDriver
         {
             flipped = ArrayPool<float>.Shared.Rent(9 * step);
             for (int tap = 0; tap < 9; tap++) // each tap's [C, K] transposed, in reversed tap order
-                MovementKernels.Transpose2D(flipped.AsSpan(tap * step, step), w.Slice((8 - tap) * step, step), c, k);
+                MovementKernels.Transpose2D(flipped.AsSpan(tap * step, step),
+                                            w.Slice((reverse ? 8 - tap : tap) * step, step), c, k);
             w = flipped;
         }
         fixed (float* pw = w, pu = u)
@@ -221,6 +266,100 @@ internal static unsafe class WinogradDriver
                 ArrayPool<int>.Shared.Return(held);
                 ArrayPool<float>.Shared.Return(buf);
             });
+        }
+    }
+
+    /// <summary>
+    /// dx [B, H, W, C] += the adjoint of the forward conv applied to dy [B, OH, OW, K], with u [positions, K, C]:
+    /// each worker takes whole images, zero-extends each dY image to whole tiles, accumulates its tiles' dd into a
+    /// bordered hb×wb×C image and adds that image's interior to dx once its last tile is done.
+    /// </summary>
+    private static void RunAdjoint<T>(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> u,
+                                      in Conv2dGeometry g) where T : IWinogradAdjoint
+    {
+        int mt = T.Out, ty = (g.OH + mt - 1) / mt, tx = (g.OW + mt - 1) / mt, hb = mt * ty + 2, wb = mt * tx + 2;
+        int k = g.Cout, c = g.C, positions = Positions<T>(), perImage = ty * tx;
+        // The forward's sizes: tiles cover OH×OW; the "input" of each tile is the dY tile (K channels), its output
+        // the bordered dx tile (C channels).
+        var shape = new WinogradImage(g.OH, g.OW, k, c, g.PadTop, g.PadLeft, g.OH, g.OW, hb, wb);
+        int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
+        int slots = Math.Min(g.Batch, 1 + (Group - 2 + perImage) / perImage);
+        long dyFloats = (long)mt * ty * mt * tx * k, accFloats = (long)hb * wb * c;
+        long vFloats = (long)positions * Group * k, scratch = slots * (dyFloats + accFloats) + vFloats +
+                                                               (long)positions * Group * c;
+        if (scratch > Array.MaxLength)
+            throw new ArgumentException($"Winograd adjoint scratch of {scratch} floats for {slots} images of " +
+                                        $"{hb}×{wb}×{c} and dY tiles of {k} channels");
+        long imageDy = (long)g.OH * g.OW * k, imageDx = (long)g.H * g.W * c;
+        int h = g.H, wd = g.W, top = g.PadTop, left = g.PadLeft, oh = g.OH, ow = g.OW;
+        fixed (float* pdx = dx, pdy = dy, pu = u)
+        {
+            nint ndx = (nint)pdx, ndy = (nint)pdy, nu = (nint)pu;
+            CpuThreads.ForRanges(g.Batch, threads, (lo, hi) =>
+            {
+                float[] buf = ArrayPool<float>.Shared.Rent((int)scratch);
+                fixed (float* pbuf = buf)
+                {
+                    float* dyb = pbuf, acc = dyb + slots * dyFloats, v = acc + slots * accFloats, m = v + vFloats;
+                    new Span<float>(v, (int)vFloats).Clear(); // rows of a short last group stay finite
+                    new Span<float>(acc, (int)(slots * accFloats)).Clear();
+                    int next = lo; // first image not yet bordered
+                    for (int t0 = lo * perImage, t1 = hi * perImage; t0 < t1; t0 += Group)
+                    {
+                        int n = Math.Min(Group, t1 - t0), last = (t0 + n - 1) / perImage;
+                        for (; next <= last; next++)
+                            Conv2dPadded.PadImage(dyb + next % slots * dyFloats, (float*)ndy + next * imageDy,
+                                                  oh, ow, k, 0, 0, mt * ty, mt * tx);
+                        AdjointTiles<T>(shape, perImage, slots, dyFloats, accFloats, dyb, acc, v, m, (float*)nu, t0,
+                                        n);
+                        // Images whose last tile is done: their interior into dx, the slot cleared for image + slots.
+                        for (int b = t0 / perImage; b < hi && (b + 1) * perImage <= t0 + n; b++)
+                        {
+                            float* a = acc + b % slots * accFloats, d = (float*)ndx + b * imageDx;
+                            for (int r = 0; r < h; r++)
+                            {
+                                var row = new Span<float>(d + (long)r * wd * c, wd * c);
+                                TP.Add(row, new ReadOnlySpan<float>(a + ((long)(top + r) * wb + left) * c, wd * c),
+                                       row);
+                            }
+                            new Span<float>(a, (int)accFloats).Clear();
+                        }
+                    }
+                }
+                ArrayPool<float>.Shared.Return(buf);
+            });
+        }
+    }
+
+    /// <summary>
+    /// Tiles [t0, t0 + n), n ≤ 6, of a worker's images: V ← A dY Aᵀ per tile, M ← V · Uᵀ per position and panel,
+    /// then dd = B M Bᵀ added into each tile's image accumulator.
+    /// </summary>
+    private static void AdjointTiles<T>(in WinogradImage s, int perImage, int slots, long dyFloats, long accFloats,
+                                        float* dyb, float* acc, float* v, float* m, float* u, int t0, int n)
+        where T : IWinogradAdjoint
+    {
+        int mt = T.Out, tx = (s.OW + mt - 1) / mt, positions = Positions<T>(), rowDy = mt * tx * s.Cin;
+        long vs = (long)Group * s.Cin, ms = (long)Group * s.Cout;
+        for (int r = 0; r < n; r++)
+        {
+            int t = t0 + r, b = t / perImage, i = (t - b * perImage) / tx, j = t - b * perImage - i * tx;
+            float* d = dyb + b % slots * dyFloats + (long)mt * i * rowDy + (long)mt * j * s.Cin;
+            T.GradTile(v + r * s.Cin, d, rowDy, s.Cin, vs);
+        }
+        for (int p = 0; p < positions; p++)
+        {
+            float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
+            if (n <= 3)
+                for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
+            else
+                for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
+        }
+        for (int r = 0; r < n; r++)
+        {
+            int t = t0 + r, b = t / perImage, i = (t - b * perImage) / tx, j = t - b * perImage - i * tx;
+            float* a = acc + b % slots * accFloats + ((long)mt * i * s.WB + mt * j) * s.Cout;
+            T.ScatterTile(a, m + r * s.Cout, s.WB * s.Cout, s.Cout, ms);
         }
     }
 

@@ -61,7 +61,10 @@ public static class ConvProfile
                 parts.Add(("dx-wino", () => Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g)));
             if (Conv2dWinograd4.CanBackwardInput(g))
                 parts.Add(("dx-wino4", () => Conv2dWinograd4.AccumulateInputGrad(dx, dy, w, g)));
-            if (Conv2dWinograd.CanBackwardInput(g) || Conv2dWinograd4.CanBackwardInput(g))
+            // The adjoint input gradient: the forward's tiles, dd scattered into overlapping input tiles.
+            if (Conv2dWinograd4.CanBackwardInputAdjoint(g))
+                parts.Add(("dx-wino4adj", () => Conv2dWinograd4.AccumulateInputGradAdjoint(dx, dy, w, g)));
+            if (Conv2dWinograd.CanBackwardInput(g) || Conv2dWinograd4.CanBackwardInputAdjoint(g))
                 parts.Add(("dx-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardInput(dx, dy, w, g))));
             if (Conv2dStridedWinograd.CanRun(g))
             {
@@ -96,7 +99,7 @@ public static class ConvProfile
             {
                 string name = parts[pi].Item1;
                 string gf = name.Contains("gemm", StringComparison.Ordinal) ? string.Format(ic, " gflops={0:0.0}", flops / best[pi] / 1e6) : "";
-                Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-10} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best[pi], gf));
+                Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-11} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best[pi], gf));
             }
         }
     }

@@ -137,6 +137,24 @@ public class Conv2dWinograd4Tests
                                             Tolerance);
 
     /// <summary>
+    /// The adjoint input gradient (tiles of the forward's output, B M Bᵀ added into overlapping input tiles) on a
+    /// non-zero dx: Nature conv 3, groups spanning images, partial edge tiles, pads, serial and threaded.
+    /// </summary>
+    [TestCase(32, 9, 9, 64, 64, 0, 0, 0, 0, 2)]   // Nature conv 3: 4 tiles per image, 64 + 64 over 2 threads
+    [TestCase(2, 9, 9, 64, 64, 0, 0, 0, 0, 1)]    // 8 tiles = 6 + 2, serial
+    [TestCase(3, 9, 9, 64, 64, 0, 0, 0, 0, 2)]    // threads take images 0–1 (6 + 2 tiles) and 2
+    [TestCase(2, 9, 9, 64, 64, 1, 1, 1, 1, 2)]    // SAME: 9×9 output, 9 tiles per image, the last partial
+    [TestCase(5, 11, 11, 32, 16, 0, 2, 1, 0, 2)]  // uneven pads, C = 32 from 16
+    [TestCase(7, 4, 5, 16, 16, 0, 0, 0, 0, 1)]    // 2×3 output: one tile per image, 7 = 6 + 1
+    [TestCase(2, 12, 10, 16, 32, 2, 2, 2, 2, 2)]  // pads of 2: tiles whose dd falls mostly in the border
+    public void InputGradAdjointMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left,
+                                             int right, int threads) =>
+        Conv2dWinogradTests.AssertInputGrad(g => Conv2dWinograd4.CanBackwardInputAdjoint(g),
+                                            (dx, dy, wt, g) => Conv2dWinograd4.AccumulateInputGradAdjoint(dx, dy, wt, g),
+                                            batch, h, w, c, cout, Padding.Explicit(top, bottom, left, right), threads,
+                                            Tolerance);
+
+    /// <summary>
     /// The dispatcher runs F(4×4, 3×3) where <see cref="Conv2dWinograd4.Pays"/> and F(2×2, 3×3) otherwise or with it
     /// switched off: the two round differently, so each result must equal, bit for bit, the kernel it claims.
     /// </summary>
@@ -193,16 +211,20 @@ public class Conv2dWinograd4Tests
         Assert.That(ex!.Message, Does.Contain("stride 2×2"));
         var nature3 = Conv2dGeometry.Create("t", new Shape(2, 9, 9, 64), 3, 3, 64, 1, 1, Padding.Valid);
         Assert.That(Conv2dWinograd4.CanForward(nature3), Is.True, "64×64 forward at batch 2");
-        Assert.That(Conv2dWinograd4.CanBackwardInput(nature3), Is.False, "64×64 input gradient");
+        Assert.That(Conv2dWinograd4.CanBackwardInput(nature3), Is.False, "64×64 flipped input gradient");
+        Assert.That(Conv2dWinograd4.CanBackwardInputAdjoint(nature3), Is.True, "64×64 adjoint input gradient");
         Assert.That(Conv2dWinograd.CanForward(nature3), Is.False, "64×64 by F(2×2)");
         var act = Conv2dGeometry.Create("t", new Shape(1, 9, 9, 64), 3, 3, 64, 1, 1, Padding.Valid);
         Assert.That(Conv2dWinograd4.CanForward(act), Is.False, "64×64 forward at batch 1: one group, one thread");
+        Assert.That(Conv2dWinograd4.CanBackwardInputAdjoint(act), Is.False, "adjoint at batch 1");
+        var wide = Conv2dGeometry.Create("t", new Shape(2, 9, 9, 128), 3, 3, 64, 1, 1, Padding.Valid);
+        Assert.That(Conv2dWinograd4.CanBackwardInputAdjoint(wide), Is.False, "128×64 adjoint");
     }
 
     /// <summary>
-    /// Nature conv 3 (9×9 → 7×7, 64→64) through the dispatcher: the forward is F(4×4, 3×3) bit for bit from batch 2
-    /// on, although 7×7 is below <see cref="Conv2dWinograd4.Pays"/>, and the direct conv at batch 1; the input
-    /// gradient is direct at both.
+    /// Nature conv 3 (9×9 → 7×7, 64→64) through the dispatcher: from batch 2 on the forward is F(4×4, 3×3) bit for
+    /// bit, although 7×7 is below <see cref="Conv2dWinograd4.Pays"/>, and the input gradient the adjoint; at batch 1
+    /// both are direct.
     /// </summary>
     [TestCase(4, true)]
     [TestCase(1, false)]
@@ -223,16 +245,22 @@ public class Conv2dWinograd4Tests
                 Conv2dKernels.BackwardInput(dxOff, dy, wt, g);
             });
         });
-        Assert.That(dx, Is.EqualTo(dxOff).AsCollection, "input gradient: direct");
         if (!f4)
         {
             Assert.That(y, Is.EqualTo(yOff).AsCollection, "batch-1 forward: direct");
+            Assert.That(dx, Is.EqualTo(dxOff).AsCollection, "batch-1 input gradient: direct");
             return;
         }
-        float[] y4 = new float[dy.Length];
-        Conv2dKernelsTests.WithThreads(2, () => Conv2dWinograd4.Forward(y4, x, wt, bias, g, relu: true));
+        float[] y4 = new float[dy.Length], dx4 = new float[x.Length];
+        Conv2dKernelsTests.WithThreads(2, () =>
+        {
+            Conv2dWinograd4.Forward(y4, x, wt, bias, g, relu: true);
+            Conv2dWinograd4.AccumulateInputGradAdjoint(dx4, dy, wt, g);
+        });
         Assert.That(y, Is.EqualTo(y4).AsCollection, "forward through the dispatcher");
         Assert.That(y, Is.Not.EqualTo(yOff).AsCollection, "F(4×4) and direct round alike: cannot tell them apart");
+        Assert.That(dx, Is.EqualTo(dx4).AsCollection, "input gradient through the dispatcher");
+        Assert.That(dx, Is.Not.EqualTo(dxOff).AsCollection, "adjoint and direct round alike");
     }
 
     private static float[] Rand(System.Random rng, int n) => Conv2dWinogradTests.Rand(rng, n);
