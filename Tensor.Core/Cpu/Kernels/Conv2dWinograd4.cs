@@ -54,8 +54,8 @@ internal static unsafe class Conv2dWinograd4
     /// the input gradient alike or better for F(4×4)): IMPALA's 42×42 16→16 0.78 / 0.60 and 16→32 1.40 / 1.28,
     /// 21×21 32→32 0.65 / 0.48, 11×11 32→32 0.177 / 0.131; at 32→32 also 13×13 0.257 / 0.232, 9×9 0.141 / 0.130,
     /// 8×8 and 7×7 0.087 / 0.074; but 6×6 0.054 / 0.072, 4×4 and 3×3 0.029 / 0.048, and 16→16 at 9×9 a tie
-    /// (0.041 / 0.042). Small images lose to F(4×4)'s larger tiles (more wasted edge outputs, one short group per
-    /// image) and its 36 positions' fixed costs.
+    /// (0.041 / 0.042). Small images lose to F(4×4)'s larger tiles (more wasted edge outputs, and one short group
+    /// per image when these were measured, before groups spanned images) and its 36 positions' fixed costs.
     /// </summary>
     public static bool Pays(int oh, int ow) => oh >= 8 && ow >= 8;
 
@@ -63,7 +63,9 @@ internal static unsafe class Conv2dWinograd4
     /// Whether the dispatcher's forward takes F(4×4, 3×3): where it <see cref="Pays"/> against F(2×2, 3×3), and for
     /// filters wider than F(2×2)'s cap (<see cref="Conv2dWinograd.MaxFilterFloats"/>), where the alternative is the
     /// direct conv: Nature conv 3 (9×9 → 7×7, 64→64, batch 32) 0.22–0.26 ms against direct 0.46–0.47 (F(2×2)
-    /// 0.32–0.55).
+    /// 0.32–0.55). The F(4×4) time is bimodal across processes, 0.25 or 0.36 ms (the adjoint 0.35 or 0.44) with
+    /// direct at 0.46 in both, and twice in ~40 processes 1.4 ms; not explained: aligning U and the scratch to 64
+    /// bytes, and blocks of 2–4 groups per position, left it as it was.
     /// </summary>
     public static bool PaysForward(in Conv2dGeometry g) => Pays(g.OH, g.OW) || Wide(g);
 
@@ -75,9 +77,9 @@ internal static unsafe class Conv2dWinograd4
     /// </summary>
     public static bool PaysAdjoint(in Conv2dGeometry g) => Wide(g);
 
-    /// <summary>A filter beyond F(2×2, 3×3)'s cap (<see cref="Conv2dWinograd.MaxFilterFloats"/>), where the
-    /// alternative is the direct conv.</summary>
-    private static bool Wide(in Conv2dGeometry g) => Conv2dWinograd.MaxFilterFloats / 16 < g.C * g.Cout;
+    /// <summary>A filter beyond 32×32 channels, F(2×2, 3×3)'s cap (<see cref="Conv2dWinograd.MaxFilterFloats"/>) and
+    /// the flipped F(4×4)'s: the alternative is the direct conv.</summary>
+    private static bool Wide(in Conv2dGeometry g) => g.C * g.Cout > 32 * 32;
 
     /// <summary>
     /// Largest filter taken by every conv: 32×32 channels (36·C·Cout floats, 144 KiB), IMPALA's largest.

@@ -137,8 +137,8 @@ internal static unsafe class WinogradDriver
     /// backwards): for every output tile of the forward, dd = B[Σ_k U_ξᵀ ⊙ (A dY Aᵀ)]Bᵀ is added into its (m + 2)²
     /// input tile, neighbours overlapping by 2. It has the forward's tile count (Nature conv 3: 4 F(4×4) tiles per
     /// image) where the flipped conv of <see cref="AccumulateInputGrad{T}"/> tiles the whole H×W (9 per image, most
-    /// of each multiplying dY's zero border). Overlapping tiles of one image must run on one thread: needs
-    /// g.Batch ≥ 1 images per worker, so images are not split.
+    /// of each multiplying dY's zero border). Overlapping tiles of one image must run on one thread, so workers take
+    /// whole images: a batch-1 image would run on one thread.
     /// </summary>
     public static void AccumulateInputGradAdjoint<T>(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
                                                      in Conv2dGeometry g) where T : IWinogradAdjoint
@@ -347,14 +347,7 @@ internal static unsafe class WinogradDriver
             float* d = dyb + b % slots * dyFloats + (long)mt * i * rowDy + (long)mt * j * s.Cin;
             T.GradTile(v + r * s.Cin, d, rowDy, s.Cin, vs);
         }
-        for (int p = 0; p < positions; p++)
-        {
-            float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
-            if (n <= 3)
-                for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-            else
-                for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-        }
+        Products(v, m, u, positions, s.Cin, s.Cout, n);
         for (int r = 0; r < n; r++)
         {
             int t = t0 + r, b = t / perImage, i = (t - b * perImage) / tx, j = t - b * perImage - i * tx;
@@ -374,7 +367,7 @@ internal static unsafe class WinogradDriver
     /// every group streams the whole transformed filter. Running the products position-outer over blocks of 2, 4
     /// or 8 groups, so that each position's U slice is read from L1 by the whole block, measured no faster even at
     /// 64×64 channels, where U is 576 KiB (Nature conv 3, F(4×4), batch 32, ms for 1/2/4/8 groups: forward
-    /// 0.219/0.219/0.286/0.408, input gradient 0.448/0.461/0.601/0.814): the block's V and M leave L1 instead.
+    /// 0.219/0.219/0.286/0.408, flipped input gradient 0.448/0.461/0.601/0.814): the block's V and M leave L1.
     /// </summary>
     private static void Tiles<T>(in GroupContext c, float* y, float* x, float* bordered, int* held, float* v,
                                  float* m, float* u, float* bias, int t0, int n) where T : IWinogradTransform
@@ -396,18 +389,28 @@ internal static unsafe class WinogradDriver
             float* xb = bordered + b % c.Slots * c.SlotFloats;
             T.InputTile(v + r * s.Cin, xb + ((long)mt * i * s.WB + mt * j) * s.Cin, s.WB * s.Cin, s.Cin, vs);
         }
-        for (int p = 0; p < positions; p++)
-        {
-            float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
-            if (n <= 3) // a short last group pays for its rows only
-                for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-            else
-                for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-        }
+        Products(v, m, u, positions, s.Cin, s.Cout, n);
         for (int r = 0; r < n; r++)
         {
             int t = t0 + r, b = t / c.PerImage, i = (t - b * c.PerImage) / tx, j = t - b * c.PerImage - i * tx;
             T.OutputTile(y + b * c.ImageOut, m + r * s.Cout, bias, s, ms, mt * i, mt * j, c.Relu, c.Accumulate);
+        }
+    }
+
+    /// <summary>
+    /// M_ξ [n, cout] ← V_ξ [n, cin] · U_ξ [cin, cout] for every position ξ of one group of n ≤ 6 tiles (V and M
+    /// positions 6 rows apart, U's <see cref="FilterStride"/> apart).
+    /// </summary>
+    private static void Products(float* v, float* m, float* u, int positions, int cin, int cout, int n)
+    {
+        long vs = (long)Group * cin, ms = (long)Group * cout;
+        for (int p = 0; p < positions; p++)
+        {
+            float* vp = v + p * vs, up = u + (long)p * FilterStride(cin, cout), mp = m + p * ms;
+            if (n <= 3) // a short last group pays for its rows only
+                for (int jr = 0; jr < cout; jr += Panel) Product<ThreeRows>(vp, cin, up + jr, cout, mp + jr);
+            else
+                for (int jr = 0; jr < cout; jr += Panel) Product<SixRows>(vp, cin, up + jr, cout, mp + jr);
         }
     }
 
