@@ -73,7 +73,7 @@ internal static class Conv2dKernels
         {
             MatMulKernels.Gemm(false, false, g.Batch * p, k, kk, x, kk, w, k, y, k, accumulate: false);
         }
-        else if (Winograd && Winograd4 && Conv2dWinograd4.CanForward(g) && Conv2dWinograd4.Pays(g.OH, g.OW))
+        else if (Winograd && Winograd4 && Conv2dWinograd4.CanForward(g) && Conv2dWinograd4.PaysForward(g))
         {
             Conv2dWinograd4.Forward(y, x, w, bias, g, relu); // 4× fewer FLOPs than direct, bias and ReLU fused
             return;
@@ -136,6 +136,11 @@ internal static class Conv2dKernels
         if (IsPointwise(g))
         {
             MatMulKernels.Gemm(false, true, g.Batch * p, kk, k, dy, k, w, k, dx, kk, accumulate: true);
+            return;
+        }
+        if (Winograd && Winograd4 && Conv2dWinograd4.CanBackwardInputAdjoint(g) && Conv2dWinograd4.PaysAdjoint(g))
+        {
+            Conv2dWinograd4.AccumulateInputGradAdjoint(dx, dy, w, g); // Nature conv 3: the forward's 4 tiles per image
             return;
         }
         if (Winograd && Winograd4 && Conv2dWinograd4.CanBackwardInput(g) && Conv2dWinograd4.Pays(g.H, g.W))

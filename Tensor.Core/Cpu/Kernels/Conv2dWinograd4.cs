@@ -29,13 +29,24 @@ internal static unsafe class Conv2dWinograd4
     private const int Panel = WinogradDriver.Panel, Positions = 36;
 
     /// <summary>Same channel rules as <see cref="Conv2dWinograd.CanForward"/>, and the filter within
-    /// <see cref="MaxFilterFloats"/>.</summary>
+    /// <see cref="MaxFilterFloats"/>, or within <see cref="MaxWideFilterFloats"/> for batches of at least two.</summary>
     public static bool CanForward(in Conv2dGeometry g) =>
-        Supported(g) && g.C % 8 == 0 && g.Cout % Panel == 0;
+        WinogradDriver.Supported(g) && g.C % 8 == 0 && g.Cout % Panel == 0 &&
+        (FilterFloats(g) <= MaxFilterFloats || FilterFloats(g) <= MaxWideFilterFloats && g.Batch >= 2);
 
     /// <summary>The input gradient's conv: C outputs (multiple of 16) from Cout inputs (of 8).</summary>
     public static bool CanBackwardInput(in Conv2dGeometry g) =>
-        Supported(g) && g.Cout % 8 == 0 && g.C % Panel == 0;
+        WinogradDriver.Supported(g) && g.Cout % 8 == 0 && g.C % Panel == 0 && FilterFloats(g) <= MaxFilterFloats;
+
+    /// <summary>
+    /// The adjoint input gradient (<see cref="AccumulateInputGradAdjoint"/>): the forward's channel rules with the
+    /// roles swapped (dY's K channels in whole vectors, dx's C in whole panels), filters within
+    /// <see cref="MaxWideFilterFloats"/>, at least two images (overlapping tiles of one image cannot be split
+    /// across threads).
+    /// </summary>
+    public static bool CanBackwardInputAdjoint(in Conv2dGeometry g) =>
+        WinogradDriver.Supported(g) && g.Cout % 8 == 0 && g.C % Panel == 0 && FilterFloats(g) <= MaxWideFilterFloats &&
+        g.Batch >= 2;
 
     /// <summary>
     /// Whether F(4×4, 3×3) beats F(2×2, 3×3) for an oh×ow output (of the conv it runs: the input gradient's is H×W),
@@ -43,19 +54,48 @@ internal static unsafe class Conv2dWinograd4
     /// the input gradient alike or better for F(4×4)): IMPALA's 42×42 16→16 0.78 / 0.60 and 16→32 1.40 / 1.28,
     /// 21×21 32→32 0.65 / 0.48, 11×11 32→32 0.177 / 0.131; at 32→32 also 13×13 0.257 / 0.232, 9×9 0.141 / 0.130,
     /// 8×8 and 7×7 0.087 / 0.074; but 6×6 0.054 / 0.072, 4×4 and 3×3 0.029 / 0.048, and 16→16 at 9×9 a tie
-    /// (0.041 / 0.042). Small images lose to F(4×4)'s larger tiles (more wasted edge outputs, one short group per
-    /// image) and its 36 positions' fixed costs.
+    /// (0.041 / 0.042). Small images lose to F(4×4)'s larger tiles (more wasted edge outputs, and one short group
+    /// per image when these were measured, before groups spanned images) and its 36 positions' fixed costs.
     /// </summary>
     public static bool Pays(int oh, int ow) => oh >= 8 && ow >= 8;
 
     /// <summary>
-    /// Largest filter taken: 32×32 channels (36·C·Cout floats, 144 KiB), IMPALA's largest. Wider filters are not
-    /// measured; F(2×2) already lost to the direct conv at 64×64 (see <see cref="Conv2dWinograd.MaxFilterFloats"/>).
+    /// Whether the dispatcher's forward takes F(4×4, 3×3): where it <see cref="Pays"/> against F(2×2, 3×3), and for
+    /// filters wider than F(2×2)'s cap (<see cref="Conv2dWinograd.MaxFilterFloats"/>), where the alternative is the
+    /// direct conv: Nature conv 3 (9×9 → 7×7, 64→64, batch 32) 0.22–0.26 ms against direct 0.46–0.47 (F(2×2)
+    /// 0.32–0.55). The F(4×4) time is bimodal across processes, 0.25 or 0.36 ms (the adjoint 0.35 or 0.44) with
+    /// direct at 0.46 in both, and twice in ~40 processes 1.4 ms; not explained: aligning U and the scratch to 64
+    /// bytes, and blocks of 2–4 groups per position, left it as it was.
+    /// </summary>
+    public static bool PaysForward(in Conv2dGeometry g) => Pays(g.OH, g.OW) || Wide(g);
+
+    /// <summary>
+    /// Whether the dispatcher's input gradient takes the adjoint (<see cref="AccumulateInputGradAdjoint"/>): for the
+    /// filters wider than both flipped variants take. Nature conv 3 (batch 32): 0.312 ms against the direct GEMM +
+    /// col2im's 0.561 (0.606 / 1.087 in a run at half speed). At IMPALA's SAME convs the adjoint has the flipped
+    /// conv's tile count and measured alike (21×21 32→32: 1.13–1.16 / 1.16–1.18 at half speed), so they keep it.
+    /// </summary>
+    public static bool PaysAdjoint(in Conv2dGeometry g) => Wide(g);
+
+    /// <summary>A filter beyond 32×32 channels, F(2×2, 3×3)'s cap (<see cref="Conv2dWinograd.MaxFilterFloats"/>) and
+    /// the flipped F(4×4)'s: the alternative is the direct conv.</summary>
+    private static bool Wide(in Conv2dGeometry g) => g.C * g.Cout > 32 * 32;
+
+    /// <summary>
+    /// Largest filter taken by every conv: 32×32 channels (36·C·Cout floats, 144 KiB), IMPALA's largest.
     /// </summary>
     public const int MaxFilterFloats = Positions * 32 * 32;
 
-    private static bool Supported(in Conv2dGeometry g) =>
-        WinogradDriver.Supported(g) && Positions * g.C * g.Cout <= MaxFilterFloats;
+    /// <summary>
+    /// Largest filter taken by the forward and the adjoint input gradient: 64×64 channels (576 KiB, streamed from L2
+    /// by every group of six tiles), Nature conv 3's, for batches of at least two. A batch-1 image (acting) has one
+    /// group at 7×7 output, which cannot be split across threads, and stays direct. The flipped input gradient
+    /// (<see cref="AccumulateInputGrad"/>) keeps <see cref="MaxFilterFloats"/>: at Nature conv 3 its 9×9 output is
+    /// 9 tiles per image, and it measured no faster than the direct GEMM + col2im (0.45–0.57 against 0.52–0.58 ms).
+    /// </summary>
+    public const int MaxWideFilterFloats = Positions * 64 * 64;
+
+    private static long FilterFloats(in Conv2dGeometry g) => (long)Positions * g.C * g.Cout;
 
     /// <summary>
     /// y = conv(x, w) + bias, then max(0, ·) when <paramref name="relu"/>. Requires <see cref="CanForward"/>.
@@ -88,9 +128,28 @@ internal static unsafe class Conv2dWinograd4
     internal static void TransformFilter(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip) =>
         WinogradDriver.TransformFilter<Tiles>(u, w, c, k, flip);
 
-    /// <summary>F(4×4, 3×3)'s transforms for <see cref="WinogradDriver"/>.</summary>
-    private readonly struct Tiles : IWinogradTransform
+    /// <summary>
+    /// dx += the input gradient by the adjoint of the forward's tiles (<see
+    /// cref="WinogradDriver.AccumulateInputGradAdjoint{T}"/>). Requires <see cref="CanBackwardInputAdjoint"/>.
+    /// </summary>
+    public static void AccumulateInputGradAdjoint(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
+                                                  in Conv2dGeometry g)
     {
+        if (!CanBackwardInputAdjoint(g))
+            throw new ArgumentException($"F(4×4, 3×3) adjoint input gradient cannot run {g.KH}×{g.KW} stride " +
+                                        $"{g.StrideH}×{g.StrideW}, C = {g.C}, Cout = {g.Cout}, batch {g.Batch}");
+        WinogradDriver.AccumulateInputGradAdjoint<Tiles>(dx, dy, w, g);
+    }
+
+    /// <summary>F(4×4, 3×3)'s transforms for <see cref="WinogradDriver"/>.</summary>
+    private readonly struct Tiles : IWinogradAdjoint
+    {
+        public static void GradTile(float* v, float* d, int row, int c, long ps) =>
+            Conv2dWinograd4.GradTile(v, d, row, c, ps);
+
+        public static void ScatterTile(float* a, float* m, int row, int c, long ps) =>
+            Conv2dWinograd4.ScatterTile(a, m, row, c, ps);
+
         public static int Out => 4;
 
         /// <summary>G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙], [1/24, −1/12, ⅙], [0, 0, 1]], rows 1–2
@@ -199,6 +258,98 @@ internal static unsafe class Conv2dWinograd4
         o1 = Fma.MultiplyAdd(Vector256.Create(2f), dif34, dif12);
         o2 = Fma.MultiplyAdd(Vector256.Create(4f), sum34, sum12);
         o3 = Fma.MultiplyAdd(Vector256.Create(8f), dif34, dif12 + m5);
+    }
+
+    /// <summary>
+    /// V[ξ, ·] ← (A dY Aᵀ)_ξ for the 4×4 dY tile at <paramref name="d"/> (pixel stride <paramref name="c"/>, row
+    /// stride <paramref name="row"/>): the transpose of the output transform Aᵀ M A.
+    /// </summary>
+    private static void GradTile(float* v, float* d, int row, int c, long ps)
+    {
+        float* t = stackalloc float[6 * 4 * 8]; // t = A dY for eight channels, [i, b, 8]
+        for (int q = 0; q < c; q += 8)
+        {
+            for (int b = 0; b < 4; b++) Aw(d + b * c + q, row, t + b * 8, 4 * 8);
+            for (int i = 0; i < 6; i++) Aw(t + i * 4 * 8, 8, v + i * 6 * ps + q, ps);
+        }
+    }
+
+    /// <summary>
+    /// o [6] (stride <paramref name="os"/>) ← A s for four vectors s (stride <paramref name="ss"/>), A = (Aᵀ)ᵀ with
+    /// rows (1,0,0,0), (1,1,1,1), (1,−1,1,−1), (1,2,4,8), (1,−2,4,−8), (0,0,0,1): rows 1–2 and 3–4 share their sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Aw(float* s, long ss, float* o, long os)
+    {
+        var s0 = Vector256.Load(s);
+        var s1 = Vector256.Load(s + ss);
+        var s2 = Vector256.Load(s + 2 * ss);
+        var s3 = Vector256.Load(s + 3 * ss);
+        var even = s0 + s2;
+        var odd = s1 + s3;
+        var even4 = Fma.MultiplyAdd(Vector256.Create(4f), s2, s0);                            // s0 + 4s2
+        var odd2 = Fma.MultiplyAdd(Vector256.Create(8f), s3, s1 + s1);                        // 2s1 + 8s3
+        s0.Store(o);
+        (even + odd).Store(o + os);
+        (even - odd).Store(o + 2 * os);
+        (even4 + odd2).Store(o + 3 * os);
+        (even4 - odd2).Store(o + 4 * os);
+        s3.Store(o + 5 * os);
+    }
+
+    /// <summary>
+    /// The 6×6 pixels at <paramref name="a"/> (pixel stride <paramref name="c"/>, row stride <paramref name="row"/>)
+    /// += B M Bᵀ from one tile's 36 rows of m (positions <paramref name="ps"/> apart): the transpose of the input
+    /// transform Bᵀ d B.
+    /// </summary>
+    private static void ScatterTile(float* a, float* m, int row, int c, long ps)
+    {
+        float* t = stackalloc float[Positions * 8]; // t = B M for eight channels, [r, j, 8]
+        for (int q = 0; q < c; q += 8)
+        {
+            for (int j = 0; j < 6; j++)
+            {
+                Bw(m + j * ps + q, 6 * ps, out var o0, out var o1, out var o2, out var o3, out var o4, out var o5);
+                o0.Store(t + j * 8);
+                o1.Store(t + (6 + j) * 8);
+                o2.Store(t + (12 + j) * 8);
+                o3.Store(t + (18 + j) * 8);
+                o4.Store(t + (24 + j) * 8);
+                o5.Store(t + (30 + j) * 8);
+            }
+            for (int r = 0; r < 6; r++)
+            {
+                Bw(t + r * 6 * 8, 8, out var o0, out var o1, out var o2, out var o3, out var o4, out var o5);
+                float* ar = a + (long)r * row + q;
+                (Vector256.Load(ar) + o0).Store(ar);
+                (Vector256.Load(ar + c) + o1).Store(ar + c);
+                (Vector256.Load(ar + 2 * c) + o2).Store(ar + 2 * c);
+                (Vector256.Load(ar + 3 * c) + o3).Store(ar + 3 * c);
+                (Vector256.Load(ar + 4 * c) + o4).Store(ar + 4 * c);
+                (Vector256.Load(ar + 5 * c) + o5).Store(ar + 5 * c);
+            }
+        }
+    }
+
+    /// <summary>
+    /// (o0..o5) ← B s for six vectors s (stride <paramref name="ss"/>), B = (Bᵀ)ᵀ: rows (4,0,0,0,0,0),
+    /// (0,−4,4,−2,2,4), (−5,−4,−4,−1,−1,0), (0,1,−1,2,−2,−5), (1,1,1,1,1,0), (0,0,0,0,0,1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Bw(float* s, long ss, out Vector256<float> o0, out Vector256<float> o1,
+                           out Vector256<float> o2, out Vector256<float> o3, out Vector256<float> o4,
+                           out Vector256<float> o5)
+    {
+        Load6(s, ss, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
+        var four = Vector256.Create(4f);
+        var sum12 = d1 + d2;
+        var sum34 = d3 + d4;
+        o0 = d0 * four;
+        o1 = Fma.MultiplyAdd(four, d2 - d1 + d5, (d4 - d3) * Vector256.Create(2f));         // 4(d2 − d1 + d5) + 2(d4 − d3)
+        o2 = Fma.MultiplyAddNegated(four, sum12, Fma.MultiplyAdd(Vector256.Create(-5f), d0, -sum34));
+        o3 = Fma.MultiplyAdd(Vector256.Create(2f), d3 - d4, Fma.MultiplyAdd(Vector256.Create(-5f), d5, d1 - d2));
+        o4 = d0 + sum12 + sum34;
+        o5 = d5;
     }
 
     /// <summary>Six vectors <paramref name="ss"/> floats apart: one column or row of a tile.</summary>

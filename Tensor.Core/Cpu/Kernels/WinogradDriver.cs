@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using MoeScratch.Tensors.Cpu.Kernels.Gemm;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
 
@@ -34,6 +35,25 @@ internal unsafe interface IWinogradTransform
     /// </summary>
     static abstract void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                     bool relu, bool accumulate);
+}
+
+/// <summary>
+/// The transforms of the adjoint input gradient (<see cref="WinogradDriver.AccumulateInputGradAdjoint{T}"/>): the
+/// forward's Aᵀ and Bᵀ steps transposed.
+/// </summary>
+internal unsafe interface IWinogradAdjoint : IWinogradTransform
+{
+    /// <summary>
+    /// V[ξ, ·] ← (A dY Aᵀ)_ξ for the m×m dY tile at <paramref name="d"/> (pixel stride <paramref name="c"/>, row
+    /// stride <paramref name="row"/>); positions <paramref name="ps"/> floats apart.
+    /// </summary>
+    static abstract void GradTile(float* v, float* d, int row, int c, long ps);
+
+    /// <summary>
+    /// The (m + 2)² pixels at <paramref name="a"/> (pixel stride <paramref name="c"/>, row stride
+    /// <paramref name="row"/>) += B M Bᵀ from one tile's rows of m (positions <paramref name="ps"/> floats apart).
+    /// </summary>
+    static abstract void ScatterTile(float* a, float* m, int row, int c, long ps);
 }
 
 /// <summary>The sizes of one image's conv: input h×wd×cin, output oh×ow×cout, bordered hb×wb.</summary>
@@ -113,13 +133,37 @@ internal static unsafe class WinogradDriver
     }
 
     /// <summary>
+    /// dx += the input gradient by the adjoint of the forward's tiling (Lavin &amp; Gray's Y = Aᵀ[U ⊙ (Bᵀ d B)]A read
+    /// backwards): for every output tile of the forward, dd = B[Σ_k U_ξᵀ ⊙ (A dY Aᵀ)]Bᵀ is added into its (m + 2)²
+    /// input tile, neighbours overlapping by 2. It has the forward's tile count (Nature conv 3: 4 F(4×4) tiles per
+    /// image) where the flipped conv of <see cref="AccumulateInputGrad{T}"/> tiles the whole H×W (9 per image, most
+    /// of each multiplying dY's zero border). Overlapping tiles of one image must run on one thread, so workers take
+    /// whole images: a batch-1 image would run on one thread.
+    /// </summary>
+    public static void AccumulateInputGradAdjoint<T>(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w,
+                                                     in Conv2dGeometry g) where T : IWinogradAdjoint
+    {
+        float[] u = ArrayPool<float>.Shared.Rent(FilterFloats<T>(g.Cout, g.C));
+        try
+        {
+            TransformFilter<T>(u, w, g.C, g.Cout, flip: true, reverse: false);
+            RunAdjoint<T>(dx, dy, u, g);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(u);
+        }
+    }
+
+    /// <summary>
     /// u [(m + 2)², cin, cout] (positions <see cref="FilterStride"/> apart) ← G g Gᵀ for every channel pair of
     /// w [3, 3, C, K] (HWIO). With <paramref name="flip"/>
     /// the filter is the input gradient's: cin = K, cout = C and g'[a, b] = w[2 − a, 2 − b, c, o] for (in o, out c),
-    /// first copied into that order so both cases run as vector code over contiguous output channels.
+    /// first copied into that order so both cases run as vector code over contiguous output channels; without
+    /// <paramref name="reverse"/> g'[a, b] = w[a, b, c, o], whose transform is each position's Uᵀ (the adjoint's).
     /// </summary>
-    public static void TransformFilter<T>(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip)
-        where T : IWinogradTransform
+    public static void TransformFilter<T>(Span<float> u, ReadOnlySpan<float> w, int c, int k, bool flip,
+                                          bool reverse = true) where T : IWinogradTransform
     {
         int cin = flip ? k : c, cout = flip ? c : k, n = T.Out + 2, step = cin * cout, us = FilterStride(cin, cout);
         if (cout % 8 != 0)
@@ -133,30 +177,47 @@ internal static unsafe class WinogradDriver
         {
             flipped = ArrayPool<float>.Shared.Rent(9 * step);
             for (int tap = 0; tap < 9; tap++) // each tap's [C, K] transposed, in reversed tap order
-                MovementKernels.Transpose2D(flipped.AsSpan(tap * step, step), w.Slice((8 - tap) * step, step), c, k);
+                MovementKernels.Transpose2D(flipped.AsSpan(tap * step, step),
+                                            w.Slice((reverse ? 8 - tap : tap) * step, step), c, k);
             w = flipped;
         }
-        float* t = stackalloc float[6 * 3 * 8]; // t = G g for eight pairs, [r, b, 8]
         fixed (float* pw = w, pu = u)
         {
-            for (int i = 0; i < cin; i++)
-            for (int o = 0; o < cout; o += 8)
-            {
-                float* f = pw + i * cout + o;
-                for (int b = 0; b < 3; b++)
-                    T.FilterG(Vector256.Load(f + b * step), Vector256.Load(f + (3 + b) * step),
-                              Vector256.Load(f + (6 + b) * step), t + b * 8, 3 * 8);
-                for (int r = 0; r < n; r++)
-                    T.FilterG(Vector256.Load(t + r * 24), Vector256.Load(t + r * 24 + 8),
-                              Vector256.Load(t + r * 24 + 16), pu + (long)r * n * us + i * cout + o, us);
-            }
+            nint nw = (nint)pw, nu = (nint)pu;
+            // Serial, the 64×64 transform (36 × 4096 floats written) took 0.03–0.065 ms, 15–30% of F(4×4)'s whole
+            // forward at Nature conv 3; split over input channels it runs on every core.
+            int threads = cin * cout >= 64 * 64 ? Math.Min(CpuThreads.Max, cin) : 1;
+            CpuThreads.ForRanges(cin, threads, (i0, i1) =>
+                TransformRows<T>((float*)nu, (float*)nw, i0, i1, cout, step, us));
         }
         if (flipped is not null) ArrayPool<float>.Shared.Return(flipped);
+    }
+
+    /// <summary>u's rows for input channels [i0, i1): G g Gᵀ for each (i, eight outputs).</summary>
+    private static void TransformRows<T>(float* pu, float* pw, int i0, int i1, int cout, int step, int us)
+        where T : IWinogradTransform
+    {
+        int n = T.Out + 2;
+        float* t = stackalloc float[6 * 3 * 8]; // t = G g for eight pairs, [r, b, 8]
+        for (int i = i0; i < i1; i++)
+        for (int o = 0; o < cout; o += 8)
+        {
+            float* f = pw + i * cout + o;
+            for (int b = 0; b < 3; b++)
+                T.FilterG(Vector256.Load(f + b * step), Vector256.Load(f + (3 + b) * step),
+                          Vector256.Load(f + (6 + b) * step), t + b * 8, 3 * 8);
+            for (int r = 0; r < n; r++)
+                T.FilterG(Vector256.Load(t + r * 24), Vector256.Load(t + r * 24 + 8),
+                          Vector256.Load(t + r * 24 + 16), pu + (long)r * n * us + i * cout + o, us);
+        }
     }
 
     /// <summary>
     /// dst [B, oh, ow, cout] (=, or += with <paramref name="accumulate"/>) the VALID 3×3 conv of src [B, h, wd, cin]
     /// placed at (<paramref name="top"/>, <paramref name="left"/>) in a zero border, with transformed filter u.
+    /// The batch's tiles form one list (image-major, then row-major within an image), so a group of six may hold
+    /// tiles of consecutive images: small images (Nature conv 3's 7×7 output is 4 F(4×4) tiles) fill whole groups
+    /// instead of wasting rows of the register tile in every image's last group.
     /// </summary>
     private static void Run<T>(Span<float> dst, ReadOnlySpan<float> src, int h, int wd, int cin, int cout,
                               ReadOnlySpan<float> u, ReadOnlySpan<float> bias, int top, int left, int oh, int ow,
@@ -164,32 +225,105 @@ internal static unsafe class WinogradDriver
     {
         int mt = T.Out, ty = (oh + mt - 1) / mt, tx = (ow + mt - 1) / mt, hb = mt * ty + 2, wb = mt * tx + 2;
         var shape = new WinogradImage(h, wd, cin, cout, top, left, oh, ow, hb, wb);
-        int positions = Positions<T>();
-        int imgIn = h * wd * cin, imgOut = oh * ow * cout, groups = (ty * tx + Group - 1) / Group;
+        int positions = Positions<T>(), perImage = ty * tx, groups = (perImage + Group - 1) / Group;
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? CpuThreads.Max : 1;
         // Fewer images than threads (batch-1 acting): each image's groups are split, every part bordering it itself.
         int parts = Math.Clamp(threads / Math.Max(1, g.Batch), 1, groups), units = g.Batch * parts;
-        int scratch = hb * wb * cin + positions * Group * (cin + cout);
+        // Bordered images a group can touch: the one it starts in and ⌈(Group − 1) / perImage⌉ more.
+        int slots = Math.Min(g.Batch, 1 + (Group - 2 + perImage) / perImage);
+        long slotFloats = (long)hb * wb * cin, vFloats = (long)positions * Group * cin;
+        long scratch = slots * slotFloats + vFloats + (long)positions * Group * cout;
+        if (scratch > Array.MaxLength)
+            throw new ArgumentException($"Winograd scratch of {scratch} floats for {slots} bordered {hb}×{wb}×{cin} " +
+                                        $"images and {cout} outputs");
+        // Unit → its first tile in the batch's list: parts of one image start at group boundaries.
+        int First(int unit)
+        {
+            int b = unit / parts, part = unit - b * parts;
+            return b * perImage + Math.Min(perImage, Group * (groups * part / parts));
+        }
+        var ctx = new GroupContext(shape, perImage, slots, slotFloats, (long)h * wd * cin, (long)oh * ow * cout, relu,
+                                   accumulate);
         fixed (float* pd = dst, ps = src, pu = u, pb = bias)
         {
             nint nd = (nint)pd, ns = (nint)ps, nu = (nint)pu, nb = bias.IsEmpty ? 0 : (nint)pb;
             CpuThreads.ForRanges(units, Math.Min(threads, units), (lo, hi) =>
             {
-                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
+                float[] buf = ArrayPool<float>.Shared.Rent((int)scratch);
+                int[] held = ArrayPool<int>.Shared.Rent(slots);
+                held.AsSpan(0, slots).Fill(-1);
+                fixed (float* pbuf = buf)
+                fixed (int* ph = held)
+                {
+                    float* v = pbuf + slots * slotFloats, m = v + vFloats;
+                    new Span<float>(v, (int)vFloats).Clear(); // rows of a short last group stay finite
+                    for (int t0 = First(lo), t1 = First(hi); t0 < t1; t0 += Group)
+                    {
+                        Tiles<T>(ctx, (float*)nd, (float*)ns, pbuf, ph, v, m, (float*)nu, (float*)nb, t0,
+                                 Math.Min(Group, t1 - t0));
+                    }
+                }
+                ArrayPool<int>.Shared.Return(held);
+                ArrayPool<float>.Shared.Return(buf);
+            });
+        }
+    }
+
+    /// <summary>
+    /// dx [B, H, W, C] += the adjoint of the forward conv applied to dy [B, OH, OW, K], with u [positions, K, C]:
+    /// each worker takes whole images, zero-extends each dY image to whole tiles, accumulates its tiles' dd into a
+    /// bordered hb×wb×C image and adds that image's interior to dx once its last tile is done.
+    /// </summary>
+    private static void RunAdjoint<T>(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> u,
+                                      in Conv2dGeometry g) where T : IWinogradAdjoint
+    {
+        int mt = T.Out, ty = (g.OH + mt - 1) / mt, tx = (g.OW + mt - 1) / mt, hb = mt * ty + 2, wb = mt * tx + 2;
+        int k = g.Cout, c = g.C, positions = Positions<T>(), perImage = ty * tx;
+        // The forward's sizes: tiles cover OH×OW; the "input" of each tile is the dY tile (K channels), its output
+        // the bordered dx tile (C channels).
+        var shape = new WinogradImage(g.OH, g.OW, k, c, g.PadTop, g.PadLeft, g.OH, g.OW, hb, wb);
+        int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
+        int slots = Math.Min(g.Batch, 1 + (Group - 2 + perImage) / perImage);
+        long dyFloats = (long)mt * ty * mt * tx * k, accFloats = (long)hb * wb * c;
+        long vFloats = (long)positions * Group * k, scratch = slots * (dyFloats + accFloats) + vFloats +
+                                                               (long)positions * Group * c;
+        if (scratch > Array.MaxLength)
+            throw new ArgumentException($"Winograd adjoint scratch of {scratch} floats for {slots} images of " +
+                                        $"{hb}×{wb}×{c} and dY tiles of {k} channels");
+        long imageDy = (long)g.OH * g.OW * k, imageDx = (long)g.H * g.W * c;
+        int h = g.H, wd = g.W, top = g.PadTop, left = g.PadLeft, oh = g.OH, ow = g.OW;
+        fixed (float* pdx = dx, pdy = dy, pu = u)
+        {
+            nint ndx = (nint)pdx, ndy = (nint)pdy, nu = (nint)pu;
+            CpuThreads.ForRanges(g.Batch, threads, (lo, hi) =>
+            {
+                float[] buf = ArrayPool<float>.Shared.Rent((int)scratch);
                 fixed (float* pbuf = buf)
                 {
-                    float* bordered = pbuf, v = pbuf + (long)hb * wb * cin, m = v + positions * Group * cin;
-                    new Span<float>(v, positions * Group * cin).Clear(); // rows of a short last group stay finite
-                    for (int unit = lo; unit < hi; unit++)
+                    float* dyb = pbuf, acc = dyb + slots * dyFloats, v = acc + slots * accFloats, m = v + vFloats;
+                    new Span<float>(v, (int)vFloats).Clear(); // rows of a short last group stay finite
+                    new Span<float>(acc, (int)(slots * accFloats)).Clear();
+                    int next = lo; // first image not yet bordered
+                    for (int t0 = lo * perImage, t1 = hi * perImage; t0 < t1; t0 += Group)
                     {
-                        int b = unit / parts, part = unit - b * parts;
-                        if (part == 0 || unit == lo)
+                        int n = Math.Min(Group, t1 - t0), last = (t0 + n - 1) / perImage;
+                        for (; next <= last; next++)
+                            Conv2dPadded.PadImage(dyb + next % slots * dyFloats, (float*)ndy + next * imageDy,
+                                                  oh, ow, k, 0, 0, mt * ty, mt * tx);
+                        AdjointTiles<T>(shape, perImage, slots, dyFloats, accFloats, dyb, acc, v, m, (float*)nu, t0,
+                                        n);
+                        // Images whose last tile is done: their interior into dx, the slot cleared for image + slots.
+                        for (int b = t0 / perImage; b < hi && (b + 1) * perImage <= t0 + n; b++)
                         {
-                            Conv2dPadded.PadImage(bordered, (float*)ns + (long)b * imgIn, h, wd, cin, top, left, hb,
-                                                  wb);
+                            float* a = acc + b % slots * accFloats, d = (float*)ndx + b * imageDx;
+                            for (int r = 0; r < h; r++)
+                            {
+                                var row = new Span<float>(d + (long)r * wd * c, wd * c);
+                                TP.Add(row, new ReadOnlySpan<float>(a + ((long)(top + r) * wb + left) * c, wd * c),
+                                       row);
+                            }
+                            new Span<float>(a, (int)accFloats).Clear();
                         }
-                        Image<T>((float*)nd + (long)b * imgOut, bordered, v, m, (float*)nu, (float*)nb, shape, relu,
-                                 accumulate, groups * part / parts, groups * (part + 1) / parts);
                     }
                 }
                 ArrayPool<float>.Shared.Return(buf);
@@ -198,36 +332,115 @@ internal static unsafe class WinogradDriver
     }
 
     /// <summary>
-    /// Groups [g0, g1) of six tiles of one bordered image → their output pixels: input transform, one product per
-    /// position and panel, output transform. The group's V and M ((m + 2)² × 6 × (Cin + Cout) floats) stay in L1 or
-    /// near it; every group streams the whole transformed filter.
+    /// Tiles [t0, t0 + n), n ≤ 6, of a worker's images: V ← A dY Aᵀ per tile, M ← V · Uᵀ per position and panel,
+    /// then dd = B M Bᵀ added into each tile's image accumulator.
     /// </summary>
-    private static void Image<T>(float* y, float* x, float* v, float* m, float* u, float* bias, in WinogradImage s,
-                                 bool relu, bool accumulate, int g0, int g1) where T : IWinogradTransform
+    private static void AdjointTiles<T>(in WinogradImage s, int perImage, int slots, long dyFloats, long accFloats,
+                                        float* dyb, float* acc, float* v, float* m, float* u, int t0, int n)
+        where T : IWinogradAdjoint
     {
-        int mt = T.Out, tx = (s.OW + mt - 1) / mt, tiles = (s.OH + mt - 1) / mt * tx, positions = Positions<T>();
+        int mt = T.Out, tx = (s.OW + mt - 1) / mt, rowDy = mt * tx * s.Cin;
         long vs = (long)Group * s.Cin, ms = (long)Group * s.Cout;
-        for (int t0 = g0 * Group; t0 < Math.Min(tiles, g1 * Group); t0 += Group)
+        int* at = stackalloc int[4 * Group];
+        Locate(at, t0, n, perImage, tx, slots);
+        for (int r = 0; r < n; r++)
         {
-            int n = Math.Min(Group, tiles - t0);
-            for (int r = 0; r < n; r++)
-            {
-                int t = t0 + r, i = t / tx, j = t - i * tx;
-                T.InputTile(v + r * s.Cin, x + ((long)mt * i * s.WB + mt * j) * s.Cin, s.WB * s.Cin, s.Cin, vs);
-            }
-            for (int p = 0; p < positions; p++)
-            {
-                float* vp = v + p * vs, up = u + (long)p * FilterStride(s.Cin, s.Cout), mp = m + p * ms;
-                if (n <= 3) // a short last group (F(4×4) at 11×11: 9 tiles = 6 + 3) pays for its rows only
-                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<ThreeRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-                else
-                    for (int jr = 0; jr < s.Cout; jr += Panel) Product<SixRows>(vp, s.Cin, up + jr, s.Cout, mp + jr);
-            }
-            for (int r = 0; r < n; r++)
-            {
-                int t = t0 + r, i = t / tx, j = t - i * tx;
-                T.OutputTile(y, m + r * s.Cout, bias, s, ms, mt * i, mt * j, relu, accumulate);
-            }
+            float* d = dyb + at[4 * r + 1] * dyFloats + (long)mt * at[4 * r + 2] * rowDy +
+                       (long)mt * at[4 * r + 3] * s.Cin;
+            T.GradTile(v + r * s.Cin, d, rowDy, s.Cin, vs);
+        }
+        Products<T>(v, m, u, s.Cin, s.Cout, n);
+        for (int r = 0; r < n; r++)
+        {
+            float* a = acc + at[4 * r + 1] * accFloats +
+                       ((long)mt * at[4 * r + 2] * s.WB + mt * at[4 * r + 3]) * s.Cout;
+            T.ScatterTile(a, m + r * s.Cout, s.WB * s.Cout, s.Cout, ms);
+        }
+    }
+
+    /// <summary>What every group of one <see cref="Run{T}"/> shares.</summary>
+    private readonly record struct GroupContext(WinogradImage S, int PerImage, int Slots, long SlotFloats,
+                                                long ImageIn, long ImageOut, bool Relu, bool Accumulate);
+
+    /// <summary>
+    /// Tiles [t0, t0 + n), n ≤ 6, of the batch's list → their output pixels: border the images they touch (image b
+    /// in slot b mod Slots, kept while later groups still read it), input transform, one product per position and
+    /// panel, output transform. The group's V and M ((m + 2)² × 6 × (Cin + Cout) floats) stay in L1 or near it;
+    /// every group streams the whole transformed filter. Running the products position-outer over blocks of 2, 4
+    /// or 8 groups, so that each position's U slice is read from L1 by the whole block, measured no faster even at
+    /// 64×64 channels, where U is 576 KiB (Nature conv 3, F(4×4), batch 32, ms for 1/2/4/8 groups: forward
+    /// 0.219/0.219/0.286/0.408, flipped input gradient 0.448/0.461/0.601/0.814): the block's V and M leave L1.
+    /// </summary>
+    private static void Tiles<T>(in GroupContext c, float* y, float* x, float* bordered, int* held, float* v,
+                                 float* m, float* u, float* bias, int t0, int n) where T : IWinogradTransform
+    {
+        WinogradImage s = c.S;
+        int mt = T.Out, tx = (s.OW + mt - 1) / mt;
+        long vs = (long)Group * s.Cin, ms = (long)Group * s.Cout;
+        for (int b = t0 / c.PerImage; b <= (t0 + n - 1) / c.PerImage; b++)
+        {
+            int slot = b % c.Slots;
+            if (held[slot] == b) continue;
+            Conv2dPadded.PadImage(bordered + slot * c.SlotFloats, x + b * c.ImageIn, s.H, s.W, s.Cin, s.Top, s.Left,
+                                  s.HB, s.WB);
+            held[slot] = b;
+        }
+        int* at = stackalloc int[4 * Group];
+        Locate(at, t0, n, c.PerImage, tx, c.Slots);
+        for (int r = 0; r < n; r++)
+        {
+            float* xb = bordered + at[4 * r + 1] * c.SlotFloats;
+            T.InputTile(v + r * s.Cin, xb + ((long)mt * at[4 * r + 2] * s.WB + mt * at[4 * r + 3]) * s.Cin,
+                        s.WB * s.Cin, s.Cin, vs);
+        }
+        Products<T>(v, m, u, s.Cin, s.Cout, n);
+        for (int r = 0; r < n; r++)
+        {
+            T.OutputTile(y + at[4 * r] * c.ImageOut, m + r * s.Cout, bias, s, ms, mt * at[4 * r + 2],
+                         mt * at[4 * r + 3], c.Relu, c.Accumulate);
+        }
+    }
+
+    /// <summary>
+    /// at [r] = (image, its slot, tile row, tile column) of tiles t0 … t0 + n − 1 of the batch's list, stepped from
+    /// one set of divisions per group rather than four per tile (tried against F(2×2)'s 2–5% loss at IMPALA's 42×42
+    /// since groups span images; it did not recover it, nor did keeping 441-tile images' groups within an image).
+    /// </summary>
+    private static void Locate(int* at, int t0, int n, int perImage, int tx, int slots)
+    {
+        int b = t0 / perImage, i = (t0 - b * perImage) / tx, j = t0 - b * perImage - i * tx, slot = b % slots;
+        int ty = perImage / tx;
+        for (int r = 0; r < n; r++)
+        {
+            at[4 * r] = b;
+            at[4 * r + 1] = slot;
+            at[4 * r + 2] = i;
+            at[4 * r + 3] = j;
+            if (++j < tx) continue;
+            j = 0;
+            if (++i < ty) continue;
+            i = 0;
+            b++;
+            slot = slot + 1 == slots ? 0 : slot + 1;
+        }
+    }
+
+    /// <summary>
+    /// M_ξ [n, cout] ← V_ξ [n, cin] · U_ξ [cin, cout] for every position ξ of one group of n ≤ 6 tiles (V and M
+    /// positions 6 rows apart, U's <see cref="FilterStride"/> apart).
+    /// </summary>
+    private static void Products<T>(float* v, float* m, float* u, int cin, int cout, int n)
+        where T : IWinogradTransform
+    {
+        int positions = Positions<T>();
+        long vs = (long)Group * cin, ms = (long)Group * cout;
+        for (int p = 0; p < positions; p++)
+        {
+            float* vp = v + p * vs, up = u + (long)p * FilterStride(cin, cout), mp = m + p * ms;
+            if (n <= 3) // a short last group pays for its rows only
+                for (int jr = 0; jr < cout; jr += Panel) Product<ThreeRows>(vp, cin, up + jr, cout, mp + jr);
+            else
+                for (int jr = 0; jr < cout; jr += Panel) Product<SixRows>(vp, cin, up + jr, cout, mp + jr);
         }
     }
 

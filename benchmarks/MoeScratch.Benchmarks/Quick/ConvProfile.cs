@@ -49,21 +49,23 @@ public static class ConvProfile
             // for padded convs only), to compare with the path it picked.
             if (Conv2dPadded.CanForward(g)) parts.Add(("fwd-padded", () => Conv2dPadded.Forward(y, x, w, bias, g, false)));
             if (Conv2dPadded.CanBackwardInput(g)) parts.Add(("dx-flipped", () => Conv2dPadded.AccumulateInputGrad(dx, dy, w, g)));
-            // Winograd F(2×2, 3×3) and F(4×4, 3×3) against what the dispatcher runs with both switched off.
+            // Winograd F(2×2, 3×3) and F(4×4, 3×3) against what the dispatcher runs with both switched off. F(4×4)
+            // alone takes Nature conv 3's 64×64 filter forward.
             if (Conv2dWinograd.CanForward(g))
-            {
                 parts.Add(("fwd-wino", () => Conv2dWinograd.Forward(y, x, w, bias, g, false)));
-                if (Conv2dWinograd4.CanForward(g))
-                    parts.Add(("fwd-wino4", () => Conv2dWinograd4.Forward(y, x, w, bias, g, false)));
+            if (Conv2dWinograd4.CanForward(g))
+                parts.Add(("fwd-wino4", () => Conv2dWinograd4.Forward(y, x, w, bias, g, false)));
+            if (Conv2dWinograd.CanForward(g) || Conv2dWinograd4.CanForward(g))
                 parts.Add(("fwd-direct", () => WithoutWinograd(() => Conv2dKernels.Forward(y, x, w, bias, g))));
-            }
             if (Conv2dWinograd.CanBackwardInput(g))
-            {
                 parts.Add(("dx-wino", () => Conv2dWinograd.AccumulateInputGrad(dx, dy, w, g)));
-                if (Conv2dWinograd4.CanBackwardInput(g))
-                    parts.Add(("dx-wino4", () => Conv2dWinograd4.AccumulateInputGrad(dx, dy, w, g)));
+            if (Conv2dWinograd4.CanBackwardInput(g))
+                parts.Add(("dx-wino4", () => Conv2dWinograd4.AccumulateInputGrad(dx, dy, w, g)));
+            // The adjoint input gradient: the forward's tiles, dd scattered into overlapping input tiles.
+            if (Conv2dWinograd4.CanBackwardInputAdjoint(g))
+                parts.Add(("dx-wino4adj", () => Conv2dWinograd4.AccumulateInputGradAdjoint(dx, dy, w, g)));
+            if (Conv2dWinograd.CanBackwardInput(g) || Conv2dWinograd4.CanBackwardInputAdjoint(g))
                 parts.Add(("dx-direct", () => WithoutWinograd(() => Conv2dKernels.BackwardInput(dx, dy, w, g))));
-            }
             if (Conv2dStridedWinograd.CanRun(g))
             {
                 if (Conv2dStridedWinograd.CanForward(g))
@@ -102,7 +104,7 @@ public static class ConvProfile
             {
                 string name = parts[pi].Item1;
                 string gf = name.Contains("gemm", StringComparison.Ordinal) ? string.Format(ic, " gflops={0:0.0}", flops / best[pi] / 1e6) : "";
-                Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-10} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best[pi], gf));
+                Console.WriteLine(string.Format(ic, "conv={0,-12} m={1} n={2} k={3} part={4,-11} min_ms={5,8:0.000}{6}", s.Name, m, k, kk, name, best[pi], gf));
             }
         }
     }

@@ -121,6 +121,22 @@ public class Conv2dTests
     }
 
     /// <summary>
+    /// Nature conv 3's 64×64 filter at batch 3: the forward is F(4×4, 3×3) and the input gradient its adjoint, with
+    /// one tile per image, so the three images share one group. Finite differences of x and the bias only: w's
+    /// 36,864 entries would take ~73,000 forwards.
+    /// </summary>
+    [Test]
+    public void Conv2d_WideFilterWinogradForward_MatchesFiniteDifferences()
+    {
+        var g = Conv2dGeometry.Create("t", new Shape(3, 4, 5, 64), 3, 3, 64, 1, 1, Padding.Valid);
+        Assert.That(Conv2dWinograd4.CanForward(g) && Conv2dWinograd4.PaysForward(g), Is.True, "reaches F(4×4)");
+        Assert.That(Conv2dWinograd4.CanBackwardInputAdjoint(g) && Conv2dWinograd4.PaysAdjoint(g), Is.True, "adjoint");
+        var inputs = GradCheck.RandomInputs(9, [3, 4, 5, 64], [3, 3, 64, 64], [64]);
+        GradCheck.Check("conv2d 64→64 VALID, F(4×4) forward and adjoint", t => Ops.Conv2d(t[0], t[1], t[2], 1, Padding.Valid),
+                        inputs, checkInput: [true, false, true]);
+    }
+
+    /// <summary>
     /// Conv2dRelu against Relu(Conv2d) on the CPU: the forward bit for bit and every gradient (x, w, bias) for a random
     /// output gradient, on the implicit path (VALID, 32 and 16 channels, edge tile) and the im2col path (SAME).
     /// </summary>

@@ -104,6 +104,14 @@ public class Conv2dWinograd4Tests
     [TestCase(1, 1, 1, 16, 16, 1, 1, 1, 1, 2, true, false)]    // one pixel: one tile, 15 of 16 outputs outside
     [TestCase(4, 6, 5, 24, 32, 2, 2, 2, 2, 2, false, false)]   // pads of 2: every tap of some tiles in the border
     [TestCase(2, 42, 42, 16, 16, 1, 1, 1, 1, 2, true, true)]   // IMPALA stage 0: 11×11 tiles, 121 = 20 groups + 1
+    // Groups of six spanning images (tile counts per thread not multiples of 6) and the 64×64 filter:
+    [TestCase(32, 9, 9, 64, 64, 0, 0, 0, 0, 2, true, true)]    // Nature conv 3: 7×7, 4 tiles per image, 2 threads
+    [TestCase(2, 9, 9, 64, 64, 0, 0, 0, 0, 1, true, true)]     // 8 tiles = 6 (image 0, half of 1) + 2, serial
+    [TestCase(3, 9, 9, 64, 64, 0, 0, 0, 0, 2, false, false)]   // threads take images 0–1 (6 + 2 tiles) and 2 (4)
+    [TestCase(2, 9, 9, 64, 64, 1, 1, 1, 1, 2, true, true)]     // 9×9 output at 64×64: 9 tiles per image
+    [TestCase(5, 11, 11, 32, 32, 1, 1, 1, 1, 2, true, true)]   // 9 tiles per image: 27 + 18 over 2 threads
+    [TestCase(7, 3, 5, 16, 16, 0, 0, 0, 0, 1, true, false)]    // 1×3 output: one tile per image, 7 = 6 + 1, serial
+    [TestCase(1, 9, 9, 32, 32, 0, 0, 0, 0, 2, true, true)]     // batch 1, one short group: one thread
     public void ForwardMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left, int right,
                                     int threads, bool withBias, bool relu) =>
         Conv2dWinogradTests.AssertForward(g => Conv2dWinograd4.CanForward(g),
@@ -117,10 +125,32 @@ public class Conv2dWinograd4Tests
     [TestCase(1, 12, 12, 16, 32, 1, 1, 1, 1, 2)]  // batch 1 split over 2 threads
     [TestCase(3, 5, 5, 16, 16, 0, 0, 0, 0, 2)]    // VALID 3×3 → dY bordered by 2 on every side
     [TestCase(2, 21, 21, 32, 32, 1, 1, 1, 1, 2)]  // IMPALA stage 1: 6×6 tiles, the last row and column partial
+    [TestCase(3, 7, 7, 32, 32, 0, 0, 0, 0, 2)]    // VALID, 7×7 dx: 4 tiles per image, 8 + 4 over 2 threads
+    [TestCase(5, 9, 9, 32, 16, 1, 1, 1, 1, 2)]    // 9×9 dx: 9 tiles per image, groups spanning images
+    [TestCase(2, 9, 9, 16, 16, 0, 0, 0, 0, 1)]    // 9×9 dx of a VALID conv, serial: 18 tiles = 3 groups
+    [TestCase(1, 9, 9, 16, 16, 1, 1, 1, 1, 2)]    // batch 1: 9 tiles, the image's 2 groups split over 2 threads
     public void InputGradMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left,
                                       int right, int threads) =>
         Conv2dWinogradTests.AssertInputGrad(g => Conv2dWinograd4.CanBackwardInput(g),
                                             (dx, dy, wt, g) => Conv2dWinograd4.AccumulateInputGrad(dx, dy, wt, g),
+                                            batch, h, w, c, cout, Padding.Explicit(top, bottom, left, right), threads,
+                                            Tolerance);
+
+    /// <summary>
+    /// The adjoint input gradient (tiles of the forward's output, B M Bᵀ added into overlapping input tiles) on a
+    /// non-zero dx: Nature conv 3, groups spanning images, partial edge tiles, pads, serial and threaded.
+    /// </summary>
+    [TestCase(32, 9, 9, 64, 64, 0, 0, 0, 0, 2)]   // Nature conv 3: 4 tiles per image, 64 + 64 over 2 threads
+    [TestCase(2, 9, 9, 64, 64, 0, 0, 0, 0, 1)]    // 8 tiles = 6 + 2, serial
+    [TestCase(3, 9, 9, 64, 64, 0, 0, 0, 0, 2)]    // threads take images 0–1 (6 + 2 tiles) and 2
+    [TestCase(2, 9, 9, 64, 64, 1, 1, 1, 1, 2)]    // SAME: 9×9 output, 9 tiles per image, the last partial
+    [TestCase(5, 11, 11, 32, 16, 0, 2, 1, 0, 2)]  // uneven pads, C = 32 from 16
+    [TestCase(7, 4, 5, 16, 16, 0, 0, 0, 0, 1)]    // 2×3 output: one tile per image, 7 = 6 + 1
+    [TestCase(2, 12, 10, 16, 32, 2, 2, 2, 2, 2)]  // pads of 2: tiles whose dd falls mostly in the border
+    public void InputGradAdjointMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left,
+                                             int right, int threads) =>
+        Conv2dWinogradTests.AssertInputGrad(g => Conv2dWinograd4.CanBackwardInputAdjoint(g),
+                                            (dx, dy, wt, g) => Conv2dWinograd4.AccumulateInputGradAdjoint(dx, dy, wt, g),
                                             batch, h, w, c, cout, Padding.Explicit(top, bottom, left, right), threads,
                                             Tolerance);
 
@@ -179,6 +209,58 @@ public class Conv2dWinograd4Tests
             Conv2dWinograd4.Forward(new float[2 * 6 * 6 * 16], new float[2 * 12 * 12 * 16], new float[9 * 16 * 16], [],
                                     stride2, false));
         Assert.That(ex!.Message, Does.Contain("stride 2×2"));
+        var nature3 = Conv2dGeometry.Create("t", new Shape(2, 9, 9, 64), 3, 3, 64, 1, 1, Padding.Valid);
+        Assert.That(Conv2dWinograd4.CanForward(nature3), Is.True, "64×64 forward at batch 2");
+        Assert.That(Conv2dWinograd4.CanBackwardInput(nature3), Is.False, "64×64 flipped input gradient");
+        Assert.That(Conv2dWinograd4.CanBackwardInputAdjoint(nature3), Is.True, "64×64 adjoint input gradient");
+        Assert.That(Conv2dWinograd.CanForward(nature3), Is.False, "64×64 by F(2×2)");
+        var act = Conv2dGeometry.Create("t", new Shape(1, 9, 9, 64), 3, 3, 64, 1, 1, Padding.Valid);
+        Assert.That(Conv2dWinograd4.CanForward(act), Is.False, "64×64 forward at batch 1: one group, one thread");
+        Assert.That(Conv2dWinograd4.CanBackwardInputAdjoint(act), Is.False, "adjoint at batch 1");
+        var wide = Conv2dGeometry.Create("t", new Shape(2, 9, 9, 128), 3, 3, 64, 1, 1, Padding.Valid);
+        Assert.That(Conv2dWinograd4.CanBackwardInputAdjoint(wide), Is.False, "128×64 adjoint");
+    }
+
+    /// <summary>
+    /// Nature conv 3 (9×9 → 7×7, 64→64) through the dispatcher: from batch 2 on the forward is F(4×4, 3×3) bit for
+    /// bit, although 7×7 is below <see cref="Conv2dWinograd4.Pays"/>, and the input gradient the adjoint; at batch 1
+    /// both are direct.
+    /// </summary>
+    [TestCase(4, true)]
+    [TestCase(1, false)]
+    public void DispatcherRunsF4ForNatureConv3(int batch, bool f4)
+    {
+        var g = Conv2dGeometry.Create("test", new Shape(batch, 9, 9, 64), 3, 3, 64, 1, 1, Padding.Valid);
+        var rng = new System.Random(batch);
+        float[] x = Rand(rng, batch * 81 * 64), wt = Rand(rng, g.PatchSize * 64), bias = Rand(rng, 64);
+        float[] dy = Rand(rng, batch * g.OutPixels * 64), y = new float[dy.Length], yOff = new float[dy.Length];
+        float[] dx = new float[x.Length], dxOff = new float[x.Length];
+        Conv2dKernelsTests.WithThreads(2, () =>
+        {
+            Conv2dKernels.Forward(y, x, wt, bias, g, relu: true);
+            Conv2dKernels.BackwardInput(dx, dy, wt, g);
+            Conv2dKernelsTests.WithoutWinograd(() =>
+            {
+                Conv2dKernels.Forward(yOff, x, wt, bias, g, relu: true);
+                Conv2dKernels.BackwardInput(dxOff, dy, wt, g);
+            });
+        });
+        if (!f4)
+        {
+            Assert.That(y, Is.EqualTo(yOff).AsCollection, "batch-1 forward: direct");
+            Assert.That(dx, Is.EqualTo(dxOff).AsCollection, "batch-1 input gradient: direct");
+            return;
+        }
+        float[] y4 = new float[dy.Length], dx4 = new float[x.Length];
+        Conv2dKernelsTests.WithThreads(2, () =>
+        {
+            Conv2dWinograd4.Forward(y4, x, wt, bias, g, relu: true);
+            Conv2dWinograd4.AccumulateInputGradAdjoint(dx4, dy, wt, g);
+        });
+        Assert.That(y, Is.EqualTo(y4).AsCollection, "forward through the dispatcher");
+        Assert.That(y, Is.Not.EqualTo(yOff).AsCollection, "F(4×4) and direct round alike: cannot tell them apart");
+        Assert.That(dx, Is.EqualTo(dx4).AsCollection, "input gradient through the dispatcher");
+        Assert.That(dx, Is.Not.EqualTo(dxOff).AsCollection, "adjoint and direct round alike");
     }
 
     private static float[] Rand(System.Random rng, int n) => Conv2dWinogradTests.Rand(rng, n);

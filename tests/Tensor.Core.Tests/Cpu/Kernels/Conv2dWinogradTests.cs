@@ -19,6 +19,10 @@ public class Conv2dWinogradTests
     [TestCase(1, 21, 21, 32, 32, 1, 1, 1, 1, 2, true, true)]   // batch 1: the image's groups split over 2 threads
     [TestCase(1, 1, 1, 16, 16, 1, 1, 1, 1, 2, true, false)]    // one pixel: one tile, three quarters outside
     [TestCase(4, 6, 5, 24, 32, 2, 2, 2, 2, 2, false, false)]   // pads of 2: every tap of some tiles in the border
+    // Groups of six spanning images (tile counts per thread not multiples of 6):
+    [TestCase(5, 5, 5, 16, 16, 1, 1, 1, 1, 2, true, true)]     // 9 tiles per image: 27 + 18 over 2 threads
+    [TestCase(2, 7, 7, 32, 32, 0, 0, 0, 0, 1, true, false)]    // VALID 5×5: 9 tiles per image, serial
+    [TestCase(9, 4, 3, 16, 16, 0, 0, 0, 0, 2, false, true)]    // 2×1 output: one tile per image, 9 = 6 + 3
     public void ForwardMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left, int right,
                                     int threads, bool withBias, bool relu) =>
         AssertForward(g => Conv2dWinograd.CanForward(g),
@@ -55,6 +59,8 @@ public class Conv2dWinogradTests
     [TestCase(2, 9, 7, 16, 8, 0, 2, 1, 0, 1)]     // uneven pads, Cout = 8, serial
     [TestCase(1, 12, 12, 16, 32, 1, 1, 1, 1, 2)]  // batch 1 split over 2 threads
     [TestCase(3, 5, 5, 16, 16, 0, 0, 0, 0, 2)]    // VALID 3×3 → dY bordered by 2 on every side
+    [TestCase(5, 7, 7, 32, 32, 0, 0, 0, 0, 2)]    // 7×7 dx: 16 tiles per image, 48 + 32 over 2 threads
+    [TestCase(3, 5, 5, 16, 16, 1, 1, 1, 1, 1)]    // 9 tiles per image, serial: groups spanning images
     public void InputGradMatchesNaive(int batch, int h, int w, int c, int cout, int top, int bottom, int left,
                                       int right, int threads) =>
         AssertInputGrad(g => Conv2dWinograd.CanBackwardInput(g),
@@ -142,7 +148,7 @@ public class Conv2dWinogradTests
         Assert.That(Can(shape, 3, 16, 1, Padding.Symmetric(3)), Is.False, "pad 3");
         Assert.That(Can(shape, 3, 24, 1, Padding.Symmetric(1)), Is.False, "Cout not whole 16-channel panels");
         Assert.That(Can(new Shape(2, 12, 12, 4), 3, 16, 1, Padding.Symmetric(1)), Is.False, "C = 4");
-        Assert.That(Can(new Shape(2, 9, 9, 64), 3, 64, 1, Padding.Valid), Is.False, "64×64 filter beyond MaxFilterFloats");
+        Assert.That(Can(new Shape(2, 9, 9, 128), 3, 64, 1, Padding.Valid), Is.False, "128×64 filter beyond every cap");
         var g = Conv2dGeometry.Create("t", new Shape(2, 12, 12, 8), 3, 3, 16, 1, 1, Padding.Symmetric(1));
         Assert.That(canBackward(g), Is.False, "input gradient with C = 8 outputs");
     }
