@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Buffers;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -22,6 +23,11 @@ internal static class SoftmaxKernels
         if (n == 0 || outer == 0 || inner == 0) return;
         if (inner == 1)
         {
+            if (n == Vector256<float>.Count && Avx.IsSupported)
+            {
+                ForwardRows8(y, x, outer, log);
+                return;
+            }
             for (int o = 0; o < outer; o++) ForwardRow(y.Slice(o * n, n), x.Slice(o * n, n), log);
             return;
         }
@@ -29,6 +35,35 @@ internal static class SoftmaxKernels
             ForwardVectorColumns(y, x, outer, n, inner, log);
         else if (inner < SmallInner) ForwardTransposed(y, x, outer, n, inner, log);
         else ForwardStrided(y, x, outer, n, inner, log);
+    }
+
+    /// <summary>
+    /// Rows of exactly 8 (Soft MoE's combine softmax over 8 slots, [32·49, 8]): one vector per row, maximum and sum
+    /// reduced across lanes in registers. Through <see cref="ForwardRow"/> each row paid several TensorPrimitives
+    /// calls for 8 floats: 0.025–0.17 ms for the 1,568 rows depending on the process (profile moe), now 0.024 in each.
+    /// </summary>
+    private static void ForwardRows8(Span<float> y, ReadOnlySpan<float> x, int rows, bool log)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var v = Vector256.Create(x.Slice(r * 8, 8));
+            var m = AllLanes(v, max: true);
+            var e = Vector256.Exp(v - m);
+            var sum = AllLanes(e, max: false);
+            var o = log ? v - m - Vector256.Log(sum) : e / sum;
+            o.CopyTo(y.Slice(r * 8, 8));
+        }
+    }
+
+    /// <summary>The maximum (or sum) of v's 8 lanes, in every lane.</summary>
+    private static Vector256<float> AllLanes(Vector256<float> v, bool max)
+    {
+        var t = Avx.Permute2x128(v, v, 1); // halves swapped
+        v = max ? Vector256.Max(v, t) : v + t;
+        t = Avx.Permute(v, 0b01_00_11_10);  // pairs swapped within each half
+        v = max ? Vector256.Max(v, t) : v + t;
+        t = Avx.Permute(v, 0b10_11_00_01);  // neighbours swapped
+        return max ? Vector256.Max(v, t) : v + t;
     }
 
     /// <summary>Widest inner size whose column maxima and sums <see cref="ForwardVectorColumns"/> keeps on the stack.</summary>

@@ -67,12 +67,13 @@ public class SoftmaxTests
     [Test]
     public void Softmax_Kernel_MatchesNaiveKernel()
     {
-        // Covers the row path (I = 1; Soft MoE's [1568, 8] over slots), the whole-vector column path (I a multiple of
+        // Covers the row path (I = 1; rows of exactly 8 in registers: Soft MoE's [1568, 8] over slots), the whole-vector column path (I a multiple of
         // 8 up to 256: Soft MoE's [32, 49, 8] over tokens), the transposed small-I path (I < 32 otherwise) and the
         // strided large-I path (I ≥ 32 otherwise, or above 256).
         foreach (bool log in new[] { false, true })
         foreach (var (o, n, i) in new[] { (51, 5, 1), (3, 17, 5), (1, 51, 5), (2, 5, 40), (3, 1, 33), (4, 70, 1),
-                                          (32, 49, 8), (1568, 8, 1), (3, 7, 16), (2, 3, 256), (2, 5, 264), (4, 1, 8) })
+                                          (32, 49, 8), (1568, 8, 1), (3, 7, 16), (2, 3, 256), (2, 5, 264), (4, 1, 8),
+                                          (5, 8, 1) })
         {
             var x = GradCheck.RandomInputs(8, [o, n, i])[0].ToArray();
             var fast = new float[x.Length];
