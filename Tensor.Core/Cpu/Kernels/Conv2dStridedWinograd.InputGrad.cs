@@ -105,10 +105,7 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int p = 0; p < Positions; p++)
             {
                 float* vp = v + p * Group * k, up = u + (long)p * ustride, mp = m + p * Group * cs;
-                if (n <= 3) // Nature conv 2: 25 tiles = 4 × 6 + 1 (0.72–0.75 → 0.70–0.72 ms)
-                    for (int jr = 0; jr < cs; jr += Panel) WinogradDriver.Product3x16(vp, k, up + jr, cs, mp + jr);
-                else
-                    for (int jr = 0; jr < cs; jr += Panel) WinogradDriver.Product6x16(vp, k, up + jr, cs, mp + jr);
+                WinogradDriver.GroupProduct(vp, k, up, cs, mp, n); // conv 2: 25 tiles = 4 × 6 + 1
             }
             for (int r = 0; r < n; r++)
             {

@@ -27,11 +27,8 @@ internal static unsafe partial class Conv2dStridedWinograd
 {
     private const int Positions = 9;
 
-    /// <summary>
-    /// Tiles per weight-gradient block: each position's product sums 48 tiles between loads and stores of its
-    /// accumulators (V and Y of 48 tiles stay in L2).
-    /// </summary>
-    private const int Block = 48;
+    /// <summary>Tiles per weight-gradient block, shared with the 3×3 one (<see cref="Conv2dWinogradWeightGrad.Block"/>).</summary>
+    private const int Block = Conv2dWinogradWeightGrad.Block;
 
     private const int Group = 6, Panel = 16;
 
@@ -161,10 +158,7 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int p = 0; p < Positions; p++)
             {
                 float* vp = v + p * Group * cs, up = u + (long)p * WinogradDriver.FilterStride(cs, k), mp = m + p * Group * k;
-                if (n <= 3) // a short last group pays for its rows only
-                    for (int jr = 0; jr < k; jr += Panel) WinogradDriver.Product3x16(vp, cs, up + jr, k, mp + jr);
-                else
-                    for (int jr = 0; jr < k; jr += Panel) WinogradDriver.Product6x16(vp, cs, up + jr, k, mp + jr);
+                WinogradDriver.GroupProduct(vp, cs, up, k, mp, n);
             }
             for (int r = 0; r < n; r++)
             {
@@ -342,24 +336,14 @@ internal static unsafe partial class Conv2dStridedWinograd
                     GradTile(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
                     if (++fill == Block)
                     {
-                        SumBlock(m, v, yt, cs, k, fill);
+                        Conv2dWinogradWeightGrad.SumBlock(m, v, yt, cs, k, fill, Positions);
                         fill = 0;
                     }
                 }
             }
-            if (fill > 0) SumBlock(m, v, yt, cs, k, fill);
+            if (fill > 0) Conv2dWinogradWeightGrad.SumBlock(m, v, yt, cs, k, fill, Positions);
         }
         ArrayPool<float>.Shared.Return(buf);
-    }
-
-    /// <summary>m [9, Cs, K] += the block's n tiles: Σ_t V_ξ[t]ᵀ · Y_ξ[t] at every position ξ.</summary>
-    private static void SumBlock(float* m, float* v, float* yt, int cs, int k, int n)
-    {
-        for (int p = 0; p < Positions; p++)
-        {
-            Conv2dWinogradWeightGrad.AccumulateProducts(v + p * Block * cs, cs, yt + p * Block * k, k, n,
-                                                        m + (long)p * cs * k);
-        }
     }
 
     /// <summary>Y[ξ, r, :] ← (G dy Gᵀ)_ξ for the 2×2 dY block at <paramref name="d"/>; positions ps apart.</summary>

@@ -29,7 +29,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
     private const int Positions = 16;
 
     /// <summary>Tiles transformed per block: 48 tiles of V and Y at 32 channels are 96 KiB each, in L2.</summary>
-    private const int Block = 48;
+    internal const int Block = 48;
 
     /// <summary>Output channels per register tile (two vectors).</summary>
     private const int Panel = 16;
@@ -110,10 +110,13 @@ internal static unsafe class Conv2dWinogradWeightGrad
         ArrayPool<float>.Shared.Return(buf);
     }
 
-    /// <summary>m [16, c, k] += the block's n tiles: Σ_t V_ξ[t]ᵀ · Y_ξ[t] at every position ξ.</summary>
-    private static void SumBlock(float* m, float* v, float* yt, int c, int k, int n)
+    /// <summary>
+    /// m [positions, c, k] += the block's n tiles: Σ_t V_ξ[t]ᵀ · Y_ξ[t] at every position ξ (V and Y hold
+    /// <see cref="Block"/> tiles per position). Also the space-to-depth weight gradient's (9 positions).
+    /// </summary>
+    internal static void SumBlock(float* m, float* v, float* yt, int c, int k, int n, int positions = Positions)
     {
-        for (int p = 0; p < Positions; p++)
+        for (int p = 0; p < positions; p++)
         {
             AccumulateProducts(v + p * Block * c, c, yt + p * Block * k, k, n, m + (long)p * c * k);
         }
@@ -151,8 +154,8 @@ internal static unsafe class Conv2dWinogradWeightGrad
         int six = c / 12 * 12;
         for (int jr = 0; jr < k; jr += Panel)
         {
-            for (int i0 = 0; i0 < six; i0 += 6) Product6x16(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
-            for (int i0 = six; i0 < c; i0 += 4) Product4x16(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
+            for (int i0 = 0; i0 < six; i0 += 6) Product<SixRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
+            for (int i0 = six; i0 < c; i0 += 4) Product<FourRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
         }
     }
 
@@ -193,45 +196,38 @@ internal static unsafe class Conv2dWinogradWeightGrad
         (-q).Store(o + 3 * ps);
     }
 
-    /// <summary>
-    /// m [4, 16] (row stride k) += Σ_{t &lt; n} v[t, 0..4]ᵀ · y[t, 0..16]: four input channels by one 16-channel panel,
-    /// over n tiles (row strides c and k), in eight accumulators.
-    /// </summary>
-    private static void Product4x16(float* v, int c, float* y, int k, int n, float* m)
+    /// <summary>Input channels per register tile of <see cref="Product{TRows}"/>: six (twelve accumulators) or four.</summary>
+    private interface IRows
     {
-        var c00 = Vector256.Load(m); var c01 = Vector256.Load(m + 8);
-        var c10 = Vector256.Load(m + k); var c11 = Vector256.Load(m + k + 8);
-        var c20 = Vector256.Load(m + 2 * k); var c21 = Vector256.Load(m + 2 * k + 8);
-        var c30 = Vector256.Load(m + 3 * k); var c31 = Vector256.Load(m + 3 * k + 8);
-        for (int t = 0; t < n; t++)
-        {
-            float* vt = v + (long)t * c, yt = y + (long)t * k;
-            var b0 = Vector256.Load(yt);
-            var b1 = Vector256.Load(yt + 8);
-            var a = Vector256.Create(vt[0]);
-            c00 = Fma.MultiplyAdd(a, b0, c00); c01 = Fma.MultiplyAdd(a, b1, c01);
-            a = Vector256.Create(vt[1]);
-            c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
-            a = Vector256.Create(vt[2]);
-            c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
-            a = Vector256.Create(vt[3]);
-            c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
-        }
-        c00.Store(m); c01.Store(m + 8);
-        c10.Store(m + k); c11.Store(m + k + 8);
-        c20.Store(m + 2 * k); c21.Store(m + 2 * k + 8);
-        c30.Store(m + 3 * k); c31.Store(m + 3 * k + 8);
+        static abstract bool Six { get; }
     }
 
-    /// <summary><see cref="Product4x16"/> for six input channels, in twelve accumulators.</summary>
-    private static void Product6x16(float* v, int c, float* y, int k, int n, float* m)
+    private readonly struct SixRows : IRows
+    {
+        public static bool Six => true;
+    }
+
+    private readonly struct FourRows : IRows
+    {
+        public static bool Six => false;
+    }
+
+    /// <summary>
+    /// m [rows, 16] (row stride k) += Σ_{t &lt; n} v[t, 0..rows]ᵀ · y[t, 0..16]: six (or four) input channels by one
+    /// 16-channel panel over n tiles (row strides c and k); the JIT compiles each row count without the test.
+    /// </summary>
+    private static void Product<TRows>(float* v, int c, float* y, int k, int n, float* m) where TRows : IRows
     {
         var c00 = Vector256.Load(m); var c01 = Vector256.Load(m + 8);
         var c10 = Vector256.Load(m + k); var c11 = Vector256.Load(m + k + 8);
         var c20 = Vector256.Load(m + 2 * k); var c21 = Vector256.Load(m + 2 * k + 8);
         var c30 = Vector256.Load(m + 3 * k); var c31 = Vector256.Load(m + 3 * k + 8);
-        var c40 = Vector256.Load(m + 4 * k); var c41 = Vector256.Load(m + 4 * k + 8);
-        var c50 = Vector256.Load(m + 5 * k); var c51 = Vector256.Load(m + 5 * k + 8);
+        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        if (TRows.Six)
+        {
+            c40 = Vector256.Load(m + 4 * k); c41 = Vector256.Load(m + 4 * k + 8);
+            c50 = Vector256.Load(m + 5 * k); c51 = Vector256.Load(m + 5 * k + 8);
+        }
         for (int t = 0; t < n; t++)
         {
             float* vt = v + (long)t * c, yt = y + (long)t * k;
@@ -245,6 +241,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
             c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
             a = Vector256.Create(vt[3]);
             c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
+            if (!TRows.Six) continue;
             a = Vector256.Create(vt[4]);
             c40 = Fma.MultiplyAdd(a, b0, c40); c41 = Fma.MultiplyAdd(a, b1, c41);
             a = Vector256.Create(vt[5]);
@@ -254,6 +251,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
         c10.Store(m + k); c11.Store(m + k + 8);
         c20.Store(m + 2 * k); c21.Store(m + 2 * k + 8);
         c30.Store(m + 3 * k); c31.Store(m + 3 * k + 8);
+        if (!TRows.Six) return;
         c40.Store(m + 4 * k); c41.Store(m + 4 * k + 8);
         c50.Store(m + 5 * k); c51.Store(m + 5 * k + 8);
     }

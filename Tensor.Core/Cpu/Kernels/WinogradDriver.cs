@@ -436,19 +436,22 @@ internal static unsafe class WinogradDriver
         long vs = (long)Group * cin, ms = (long)Group * cout;
         for (int p = 0; p < positions; p++)
         {
-            float* vp = v + p * vs, up = u + (long)p * FilterStride(cin, cout), mp = m + p * ms;
-            if (n <= 3) // a short last group pays for its rows only
-                for (int jr = 0; jr < cout; jr += Panel) Product<ThreeRows>(vp, cin, up + jr, cout, mp + jr);
-            else
-                for (int jr = 0; jr < cout; jr += Panel) Product<SixRows>(vp, cin, up + jr, cout, mp + jr);
+            GroupProduct(v + p * vs, cin, u + (long)p * FilterStride(cin, cout), cout, m + p * ms, n);
         }
     }
 
-    /// <summary>m [6, 16] ← v [6, c] · u [c, 16], row strides c, k, k (<see cref="Conv2dStridedWinograd"/>'s products).</summary>
-    internal static void Product6x16(float* v, int c, float* u, int k, float* m) => Product<SixRows>(v, c, u, k, m);
-
-    /// <summary><see cref="Product6x16"/> for the first three rows only (a short last group).</summary>
-    internal static void Product3x16(float* v, int c, float* u, int k, float* m) => Product<ThreeRows>(v, c, u, k, m);
+    /// <summary>
+    /// m [n, cout] ← v [n, cin] · u [cin, cout] (row strides cin, cout, cout) for one position and one group of
+    /// n ≤ 6 tiles, panel by panel; a short last group (n ≤ 3) pays for its rows only. Also
+    /// <see cref="Conv2dStridedWinograd"/>'s products.
+    /// </summary>
+    internal static void GroupProduct(float* v, int cin, float* u, int cout, float* m, int n)
+    {
+        if (n <= 3)
+            for (int jr = 0; jr < cout; jr += Panel) Product<ThreeRows>(v, cin, u + jr, cout, m + jr);
+        else
+            for (int jr = 0; jr < cout; jr += Panel) Product<SixRows>(v, cin, u + jr, cout, m + jr);
+    }
 
     /// <summary>Rows of the register tile in use: six, or three for a short last group.</summary>
     private interface IRows
