@@ -154,8 +154,8 @@ internal static unsafe class Conv2dWinogradWeightGrad
         int six = c / 12 * 12;
         for (int jr = 0; jr < k; jr += Panel)
         {
-            for (int i0 = 0; i0 < six; i0 += 6) Product<SixRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
-            for (int i0 = six; i0 < c; i0 += 4) Product<FourRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
+            for (int i0 = 0; i0 < six; i0 += 6) Product<SixTileRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
+            for (int i0 = six; i0 < c; i0 += 4) Product<FourTileRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
         }
     }
 
@@ -196,34 +196,23 @@ internal static unsafe class Conv2dWinogradWeightGrad
         (-q).Store(o + 3 * ps);
     }
 
-    /// <summary>Input channels per register tile of <see cref="Product{TRows}"/>: six (twelve accumulators) or four.</summary>
-    private interface IRows
-    {
-        static abstract bool Six { get; }
-    }
-
-    private readonly struct SixRows : IRows
-    {
-        public static bool Six => true;
-    }
-
-    private readonly struct FourRows : IRows
-    {
-        public static bool Six => false;
-    }
-
     /// <summary>
     /// m [rows, 16] (row stride k) += Σ_{t &lt; n} v[t, 0..rows]ᵀ · y[t, 0..16]: six (or four) input channels by one
     /// 16-channel panel over n tiles (row strides c and k); the JIT compiles each row count without the test.
     /// </summary>
-    private static void Product<TRows>(float* v, int c, float* y, int k, int n, float* m) where TRows : IRows
+    private static void Product<TRows>(float* v, int c, float* y, int k, int n, float* m) where TRows : ITileRows
     {
+        if (GemmMicroKernel.Wide)
+        {
+            WideTile.Product<TRows>(v, 1, c, y, k, n, m, k, addC: true);
+            return;
+        }
         var c00 = Vector256.Load(m); var c01 = Vector256.Load(m + 8);
         var c10 = Vector256.Load(m + k); var c11 = Vector256.Load(m + k + 8);
         var c20 = Vector256.Load(m + 2 * k); var c21 = Vector256.Load(m + 2 * k + 8);
         var c30 = Vector256.Load(m + 3 * k); var c31 = Vector256.Load(m + 3 * k + 8);
         Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default;
-        if (TRows.Six)
+        if (TRows.Count == 6)
         {
             c40 = Vector256.Load(m + 4 * k); c41 = Vector256.Load(m + 4 * k + 8);
             c50 = Vector256.Load(m + 5 * k); c51 = Vector256.Load(m + 5 * k + 8);
@@ -241,7 +230,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
             c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
             a = Vector256.Create(vt[3]);
             c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
-            if (!TRows.Six) continue;
+            if (TRows.Count == 4) continue;
             a = Vector256.Create(vt[4]);
             c40 = Fma.MultiplyAdd(a, b0, c40); c41 = Fma.MultiplyAdd(a, b1, c41);
             a = Vector256.Create(vt[5]);
@@ -251,7 +240,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
         c10.Store(m + k); c11.Store(m + k + 8);
         c20.Store(m + 2 * k); c21.Store(m + 2 * k + 8);
         c30.Store(m + 3 * k); c31.Store(m + 3 * k + 8);
-        if (!TRows.Six) return;
+        if (TRows.Count == 4) return;
         c40.Store(m + 4 * k); c41.Store(m + 4 * k + 8);
         c50.Store(m + 5 * k); c51.Store(m + 5 * k + 8);
     }

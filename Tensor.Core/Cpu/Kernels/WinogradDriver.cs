@@ -447,34 +447,24 @@ internal static unsafe class WinogradDriver
     /// </summary>
     internal static void GroupProduct(float* v, int cin, float* u, int cout, float* m, int n)
     {
-        if (n <= 3)
-            for (int jr = 0; jr < cout; jr += Panel) Product<ThreeRows>(v, cin, u + jr, cout, m + jr);
+        if (n <= 3) GroupProduct<ThreeTileRows>(v, cin, u, cout, m);
+        else GroupProduct<SixTileRows>(v, cin, u, cout, m);
+    }
+
+    private static void GroupProduct<TRows>(float* v, int cin, float* u, int cout, float* m) where TRows : ITileRows
+    {
+        if (GemmMicroKernel.Wide)
+            for (int jr = 0; jr < cout; jr += Panel) WideTile.Product<TRows>(v, cin, 1, u + jr, cout, cin, m + jr, cout, false);
         else
-            for (int jr = 0; jr < cout; jr += Panel) Product<SixRows>(v, cin, u + jr, cout, m + jr);
-    }
-
-    /// <summary>Rows of the register tile in use: six, or three for a short last group.</summary>
-    private interface IRows
-    {
-        static abstract bool Six { get; }
-    }
-
-    private readonly struct SixRows : IRows
-    {
-        public static bool Six => true;
-    }
-
-    private readonly struct ThreeRows : IRows
-    {
-        public static bool Six => false;
+            for (int jr = 0; jr < cout; jr += Panel) Product<TRows>(v, cin, u + jr, cout, m + jr);
     }
 
     /// <summary>
     /// m [6, 16] (row stride <paramref name="k"/>) ← v [6, c] · u [c, 16] (row stride k): one position's product for a
     /// group of six tiles and one 16-channel output panel, in twelve accumulators; only the first three rows for
-    /// <see cref="ThreeRows"/> (the JIT compiles each row count separately, without the test).
+    /// <see cref="ThreeTileRows"/> (the JIT compiles each row count separately, without the test).
     /// </summary>
-    private static void Product<TRows>(float* v, int c, float* u, int k, float* m) where TRows : IRows
+    private static void Product<TRows>(float* v, int c, float* u, int k, float* m) where TRows : ITileRows
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -489,7 +479,7 @@ internal static unsafe class WinogradDriver
             c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
             a = Vector256.Create(v[2 * c + i]);
             c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
-            if (!TRows.Six) continue;
+            if (TRows.Count == 3) continue;
             a = Vector256.Create(v[3 * c + i]);
             c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
             a = Vector256.Create(v[4 * c + i]);
@@ -500,7 +490,7 @@ internal static unsafe class WinogradDriver
         c00.Store(m); c01.Store(m + 8);
         c10.Store(m + k); c11.Store(m + k + 8);
         c20.Store(m + 2 * k); c21.Store(m + 2 * k + 8);
-        if (!TRows.Six) return;
+        if (TRows.Count == 3) return;
         c30.Store(m + 3 * k); c31.Store(m + 3 * k + 8);
         c40.Store(m + 4 * k); c41.Store(m + 4 * k + 8);
         c50.Store(m + 5 * k); c51.Store(m + 5 * k + 8);

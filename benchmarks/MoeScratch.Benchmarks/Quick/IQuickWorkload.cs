@@ -34,6 +34,12 @@ public interface IQuickWorkload
     bool RunsOnGpu => false;
 
     /// <summary>
+    /// Why this machine cannot run the workload (e.g. "needs AVX-512F"), or null. The runner then prints a skipped line
+    /// instead of failing, so one quick run covers machines with and without the optional instruction sets.
+    /// </summary>
+    string? Unavailable => null;
+
+    /// <summary>
     /// Builds inputs (not timed). Called once per thread count. On a device, <see cref="Run"/> must not return before
     /// the device has finished its work (read a result back or synchronize), so that the sample times the work and not
     /// only its launch.

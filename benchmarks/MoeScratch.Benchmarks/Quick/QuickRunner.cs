@@ -120,6 +120,11 @@ public static class QuickRunner
                                     "(SIMD peak, environment steps or CPU kernel profile); run it with --backend cpu.");
                     continue;
                 }
+                if (w.Unavailable is { } why)
+                {
+                    error.WriteLine($"workload={w.Name} backend={backend.Label} skipped: {why}");
+                    continue;
+                }
                 try
                 {
                     CpuThreads.Max = t; // the global knob every CPU kernel obeys

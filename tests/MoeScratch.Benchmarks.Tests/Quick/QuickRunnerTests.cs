@@ -53,6 +53,25 @@ public sealed partial class QuickRunnerTests
     }
 
     [Test]
+    public void Fma512_RunsWhereAvx512Is_ElseIsSkippedWithoutFailingTheRun()
+    {
+        var (code, output, error) = Quick("--smoke", "--threads", "1", "--only", "fma-peak-512");
+        Assert.That(code, Is.EqualTo(0), error);
+        bool wide = System.Runtime.Intrinsics.X86.Avx512F.IsSupported &&
+                    System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        if (wide)
+        {
+            Assert.That(output, Has.Length.EqualTo(1), error);
+            Assert.That(Fields(output[0])["workload"], Is.EqualTo("fma-peak-512"));
+        }
+        else
+        {
+            Assert.That(output, Is.Empty);
+            Assert.That(error, Does.Contain("workload=fma-peak-512 backend=cpu skipped: needs AVX-512F"));
+        }
+    }
+
+    [Test]
     public void Cuda_WithoutADevice_FailsWithOneLineSayingWhatIlgpuSees()
     {
         using (var cuda = GpuBackend.TryCreateCuda())

@@ -16,7 +16,7 @@ namespace MoeScratch.Tensors.Cpu.Kernels.Gemm;
 /// 2 vector loads + 6 broadcasts, well under the 3 loads/cycle the core can issue (BLIS Haswell sgemm uses the
 /// same 6×16 shape).
 /// </remarks>
-internal static unsafe class GemmMicroKernel
+internal static unsafe partial class GemmMicroKernel
 {
     /// <summary>Rows of C per micro-tile.</summary>
     public const int MR = 6;
@@ -31,6 +31,11 @@ internal static unsafe class GemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, bool addC)
     {
+        if (Wide)
+        {
+            Kernel6x16Wide(kc, ap, bp, c, ldc, addC);
+            return;
+        }
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int p = 0;
@@ -117,6 +122,11 @@ internal static unsafe class GemmMicroKernel
     public static void Kernel6x16Runs(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
                                       int runLen, long runStride, float* bp, float* c, int ldc, bool addC)
     {
+        if (Wide)
+        {
+            Kernel6x16RunsWide(a0, a1, a2, a3, a4, a5, runs, runLen, runStride, bp, c, ldc, addC);
+            return;
+        }
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int s = 0; s < runs; s++)

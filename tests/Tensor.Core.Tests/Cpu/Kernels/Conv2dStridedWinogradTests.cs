@@ -9,7 +9,7 @@ namespace MoeScratch.Tensors.Tests;
 /// threads, forward with and without bias and ReLU, weight and bias gradients accumulating into non-zero buffers.
 /// </summary>
 [NonParallelizable] // changes the process-wide CpuThreads.Max
-public class Conv2dStridedWinogradTests
+public class Conv2dStridedWinogradTests(bool wide) : VectorWidthFixture(wide)
 {
     [TestCase(2, 84, 84, 4, 4, 32, 2, true, true)]    // Nature conv 1: 20×20 output, tiles inside the image
     [TestCase(3, 20, 20, 16, 2, 32, 2, true, false)]  // Nature conv 2 pattern (9×9 output): zero-extended copy

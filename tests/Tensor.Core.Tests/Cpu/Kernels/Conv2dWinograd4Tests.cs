@@ -17,7 +17,7 @@ namespace MoeScratch.Tensors.Tests;
 /// errs by O(0.1–1) (a 7.99 for Aᵀ's 8 fails 13 of the 14 forward and input-gradient cases, all but one pixel).
 /// </remarks>
 [NonParallelizable] // changes the process-wide CpuThreads.Max
-public class Conv2dWinograd4Tests
+public class Conv2dWinograd4Tests(bool wide) : VectorWidthFixture(wide)
 {
     private const float Tolerance = 3e-4f;
 

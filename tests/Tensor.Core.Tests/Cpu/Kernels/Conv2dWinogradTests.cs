@@ -10,7 +10,7 @@ namespace MoeScratch.Tensors.Tests;
 /// it declines.
 /// </summary>
 [NonParallelizable] // changes the process-wide CpuThreads.Max
-public class Conv2dWinogradTests
+public class Conv2dWinogradTests(bool wide) : VectorWidthFixture(wide)
 {
     [TestCase(6, 14, 14, 16, 16, 1, 1, 1, 1, 2, true, true)]   // IMPALA residual pattern, threaded
     [TestCase(5, 11, 11, 16, 32, 1, 1, 1, 1, 2, true, false)]  // 16 → 32, odd output: edge tiles

@@ -10,7 +10,7 @@ namespace MoeScratch.Tensors.Tests;
 /// op(B)[k×n]; ta/tb transpose flags; acc = accumulate into C; pad = extra floats per stored row (ld = cols + pad).
 /// </summary>
 [NonParallelizable] // some cases change the process-wide CpuThreads.Max
-public class MatMulKernelsTests
+public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
 {
     private const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
 

@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MoeScratch.Tensors.Cpu.Kernels.Gemm;
+
+/// <summary>Rows of a <see cref="WideTile"/> product in use (the JIT compiles each count separately).</summary>
+internal interface ITileRows
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct SixTileRows : ITileRows
+{
+    public static int Count => 6;
+}
+
+internal readonly struct FourTileRows : ITileRows
+{
+    public static int Count => 4;
+}
+
+internal readonly struct ThreeTileRows : ITileRows
+{
+    public static int Count => 3;
+}
+
+/// <summary>
+/// The 512-bit register tile shared by the GEMM micro-kernel and the Winograd products when
+/// <see cref="GemmMicroKernel.Wide"/> is on: c[r, 0..16] (+)= Σ_{i &lt; depth} a[r·aRow + i·aStep] · b[i·bStep + 0..16]
+/// for r &lt; TRows.Count ≤ 6, one zmm per row.
+/// </summary>
+/// <remarks>
+/// One zmm holds a whole 16-channel row, so six rows are only six accumulators, fewer than the 8 independent chains
+/// that two FMA pipes of 4-cycle latency need; even and odd depth steps therefore accumulate apart (twelve chains),
+/// summed once at the end. Inlined with constant strides (the GEMM's packed panels) the addressing folds away.
+/// </remarks>
+internal static unsafe class WideTile
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Product<TRows>(float* a, nint aRow, nint aStep, float* b, nint bStep, int depth, float* c,
+                                      nint ldc, bool addC) where TRows : ITileRows
+    {
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        nint r2 = 2 * aRow, r3 = 3 * aRow, r4 = 4 * aRow, r5 = 5 * aRow;
+        int i = 0;
+        for (; i + 1 < depth; i += 2, a += 2 * aStep, b += 2 * bStep)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + bStep);
+            float* a1 = a + aStep;
+            e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, e0);
+            o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[0]), b1, o0);
+            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[aRow]), b0, e1);
+            o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[aRow]), b1, o1);
+            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r2]), b0, e2);
+            o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r2]), b1, o2);
+            if (TRows.Count > 3)
+            {
+                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r3]), b0, e3);
+                o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r3]), b1, o3);
+            }
+            if (TRows.Count > 4)
+            {
+                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r4]), b0, e4);
+                o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r4]), b1, o4);
+                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r5]), b0, e5);
+                o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r5]), b1, o5);
+            }
+        }
+
+        if (i < depth)
+        {
+            var b0 = Vector512.Load(b);
+            e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, e0);
+            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[aRow]), b0, e1);
+            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r2]), b0, e2);
+            if (TRows.Count > 3) e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r3]), b0, e3);
+            if (TRows.Count > 4)
+            {
+                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r4]), b0, e4);
+                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r5]), b0, e5);
+            }
+        }
+
+        Store(c, e0 + o0, addC);
+        Store(c + ldc, e1 + o1, addC);
+        Store(c + 2 * ldc, e2 + o2, addC);
+        if (TRows.Count > 3) Store(c + 3 * ldc, e3 + o3, addC);
+        if (TRows.Count > 4)
+        {
+            Store(c + 4 * ldc, e4 + o4, addC);
+            Store(c + 5 * ldc, e5 + o5, addC);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float* row, Vector512<float> v, bool addC)
+    {
+        if (addC) v += Vector512.Load(row);
+        v.Store(row);
+    }
+}
