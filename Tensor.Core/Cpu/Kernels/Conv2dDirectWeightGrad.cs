@@ -106,7 +106,10 @@ internal static unsafe class Conv2dDirectWeightGrad
                 int taps = Math.Min(TR, kk - t0);
                 for (int jr = 0; jr < k; jr += NR)
                 {
-                    Tile(src, offs + t0, dyImg + jr, k, g.OH, g.OW, colStep, rowStep, dw + (long)t0 * k + jr, k, taps);
+                    if (GemmMicroKernel.Wide)
+                        TileWide(src, offs + t0, dyImg + jr, k, g.OH, g.OW, colStep, rowStep, dw + (long)t0 * k + jr, k, taps);
+                    else
+                        Tile(src, offs + t0, dyImg + jr, k, g.OH, g.OW, colStep, rowStep, dw + (long)t0 * k + jr, k, taps);
                 }
             }
         }
@@ -155,6 +158,59 @@ internal static unsafe class Conv2dDirectWeightGrad
         if (taps > 3) AddRow(dst + 3 * ldd, c30, c31);
         if (taps > 4) AddRow(dst + 4 * ldd, c40, c41);
         if (taps > 5) AddRow(dst + 5 * ldd, c50, c51);
+    }
+
+    /// <summary>
+    /// <see cref="Tile"/> with one 512-bit vector per tap (<see cref="GemmMicroKernel.Wide"/>); pixels in pairs, the
+    /// even and odd ones in separate accumulators (twelve chains, see <see cref="WideTile"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TileWide(float* img, int* off, float* dy, int ldy, int oh, int ow, long colStep, long rowStep,
+                                 float* dst, int ldd, int taps)
+    {
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        long t0 = off[0], t1 = off[1], t2 = off[2], t3 = off[3], t4 = off[4], t5 = off[5];
+        for (int i = 0; i < oh; i++)
+        {
+            float* a = img + i * rowStep;
+            float* d = dy + (long)i * ow * ldy;
+            int j = 0;
+            for (; j + 1 < ow; j += 2, a += 2 * colStep, d += 2 * ldy)
+            {
+                var b0 = Vector512.Load(d);
+                var b1 = Vector512.Load(d + ldy);
+                float* a1 = a + colStep;
+                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t0]), b0, e0);
+                o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t0]), b1, o0);
+                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t1]), b0, e1);
+                o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t1]), b1, o1);
+                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t2]), b0, e2);
+                o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t2]), b1, o2);
+                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t3]), b0, e3);
+                o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t3]), b1, o3);
+                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t4]), b0, e4);
+                o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t4]), b1, o4);
+                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t5]), b0, e5);
+                o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t5]), b1, o5);
+            }
+            if (j < ow)
+            {
+                var b0 = Vector512.Load(d);
+                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t0]), b0, e0);
+                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t1]), b0, e1);
+                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t2]), b0, e2);
+                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t3]), b0, e3);
+                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t4]), b0, e4);
+                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t5]), b0, e5);
+            }
+        }
+        WideTile.Store(dst, e0 + o0, addC: true);
+        if (taps > 1) WideTile.Store(dst + ldd, e1 + o1, addC: true);
+        if (taps > 2) WideTile.Store(dst + 2 * ldd, e2 + o2, addC: true);
+        if (taps > 3) WideTile.Store(dst + 3 * ldd, e3 + o3, addC: true);
+        if (taps > 4) WideTile.Store(dst + 4 * ldd, e4 + o4, addC: true);
+        if (taps > 5) WideTile.Store(dst + 5 * ldd, e5 + o5, addC: true);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
