@@ -272,6 +272,14 @@ internal static unsafe class GemmDriver
     private static void SkinnyColumns(bool transA, int m, int j0, int j1, int k, float* a, int lda, float* b, int ldb,
                                       float* c, int ldc, bool accumulate)
     {
+        if (m == 1 && GemmMicroKernel.Wide)
+        {
+            int full = j0 + (j1 - j0) / GemmMicroKernel.GemvBlock * GemmMicroKernel.GemvBlock;
+            for (int j = j0; j < full; j += GemmMicroKernel.GemvBlock)
+                GemmMicroKernel.GemvBlockWide(a, transA ? lda : 1, b + j, ldb, k, c + j, accumulate);
+            j0 = full;
+            if (j0 == j1) return;
+        }
         int w = j1 - j0;
         if (!accumulate)
         {
