@@ -17,7 +17,7 @@ namespace MoeScratch.Tensors.Cpu.Kernels.Gemm;
 /// an MC×KC = 168×256 A block is 168 KiB (well inside L2), NC = 4080 keeps a B block at ≤ 4 MiB of the shared L3.
 /// These are BLIS's Haswell sgemm block sizes, which are also the ones it uses on Zen.
 /// </remarks>
-internal static unsafe class GemmDriver
+internal static unsafe partial class GemmDriver
 {
     /// <summary>A-block rows (multiple of MR).</summary>
     public const int MC = 168;
@@ -56,6 +56,11 @@ internal static unsafe class GemmDriver
         if (!transA && !transB && n > 8 && n <= 24 && n != NR && n * 4 <= k)
         {
             NarrowColumns(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+        if (InPlacePays(transB, m, n, k))
+        {
+            InPlace(transA, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
         if (!transA && transB && m <= DirectAMaxN && n >= SwapMinRatio * m && k >= SwapMinK)

@@ -10,6 +10,21 @@ internal interface ITileRows
     static abstract int Count { get; }
 }
 
+internal readonly struct OneTileRow : ITileRows
+{
+    public static int Count => 1;
+}
+
+internal readonly struct TwoTileRows : ITileRows
+{
+    public static int Count => 2;
+}
+
+internal readonly struct FiveTileRows : ITileRows
+{
+    public static int Count => 5;
+}
+
 internal readonly struct SixTileRows : ITileRows
 {
     public static int Count => 6;
@@ -28,7 +43,7 @@ internal readonly struct ThreeTileRows : ITileRows
 /// <summary>
 /// The 512-bit register tile shared by the GEMM micro-kernel and the Winograd products when
 /// <see cref="GemmMicroKernel.Wide"/> is on: c[r, 0..16] (+)= Σ_{i &lt; depth} a[r·aRow + i·aStep] · b[i·bStep + 0..16]
-/// for r &lt; TRows.Count ≤ 6, one zmm per row.
+/// for r &lt; TRows.Count (1 to 6), one zmm per row.
 /// </summary>
 /// <remarks>
 /// One zmm holds a whole 16-channel row, so six rows are only six accumulators, fewer than the 8 independent chains
@@ -52,10 +67,16 @@ internal static unsafe class WideTile
             float* a1 = a + aStep;
             e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, e0);
             o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[0]), b1, o0);
-            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[aRow]), b0, e1);
-            o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[aRow]), b1, o1);
-            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r2]), b0, e2);
-            o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r2]), b1, o2);
+            if (TRows.Count > 1)
+            {
+                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[aRow]), b0, e1);
+                o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[aRow]), b1, o1);
+            }
+            if (TRows.Count > 2)
+            {
+                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r2]), b0, e2);
+                o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r2]), b1, o2);
+            }
             if (TRows.Count > 3)
             {
                 e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r3]), b0, e3);
@@ -65,6 +86,9 @@ internal static unsafe class WideTile
             {
                 e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r4]), b0, e4);
                 o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r4]), b1, o4);
+            }
+            if (TRows.Count > 5)
+            {
                 e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r5]), b0, e5);
                 o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[r5]), b1, o5);
             }
@@ -74,25 +98,19 @@ internal static unsafe class WideTile
         {
             var b0 = Vector512.Load(b);
             e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, e0);
-            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[aRow]), b0, e1);
-            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r2]), b0, e2);
+            if (TRows.Count > 1) e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[aRow]), b0, e1);
+            if (TRows.Count > 2) e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r2]), b0, e2);
             if (TRows.Count > 3) e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r3]), b0, e3);
-            if (TRows.Count > 4)
-            {
-                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r4]), b0, e4);
-                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r5]), b0, e5);
-            }
+            if (TRows.Count > 4) e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r4]), b0, e4);
+            if (TRows.Count > 5) e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[r5]), b0, e5);
         }
 
         Store(c, e0 + o0, addC);
-        Store(c + ldc, e1 + o1, addC);
-        Store(c + 2 * ldc, e2 + o2, addC);
+        if (TRows.Count > 1) Store(c + ldc, e1 + o1, addC);
+        if (TRows.Count > 2) Store(c + 2 * ldc, e2 + o2, addC);
         if (TRows.Count > 3) Store(c + 3 * ldc, e3 + o3, addC);
-        if (TRows.Count > 4)
-        {
-            Store(c + 4 * ldc, e4 + o4, addC);
-            Store(c + 5 * ldc, e5 + o5, addC);
-        }
+        if (TRows.Count > 4) Store(c + 4 * ldc, e4 + o4, addC);
+        if (TRows.Count > 5) Store(c + 5 * ldc, e5 + o5, addC);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
