@@ -94,13 +94,15 @@ internal static unsafe partial class Conv2dStridedWinograd
                                        in Conv2dGeometry g, in View vw, in View dv)
     {
         int k = vw.K, cs = vw.Cs, tiles = dv.TY * dv.TX;
+        bool wide = WideTransforms(vw.S * vw.C, k);
         for (int t0 = 0; t0 < tiles; t0 += Group)
         {
             int n = Math.Min(Group, tiles - t0);
             for (int r = 0; r < n; r++)
             {
                 int t = t0 + r, i = t / dv.TX, j = t - i * dv.TX;
-                InputTile(v + r * k, Group * k, dyb, dv.WB * k, dv, 2 * i, 2 * j);
+                if (wide) InputTile<Float16>(v + r * k, Group * k, dyb, dv.WB * k, dv, 2 * i, 2 * j);
+                else InputTile<Float8>(v + r * k, Group * k, dyb, dv.WB * k, dv, 2 * i, 2 * j);
             }
             for (int p = 0; p < Positions; p++)
             {
@@ -110,7 +112,8 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int r = 0; r < n; r++)
             {
                 int t = t0 + r, i = t / dv.TX, j = t - i * dv.TX;
-                DepthToSpaceTile(dx, m + r * cs, Group * cs, g, vw, 2 * i, 2 * j);
+                if (wide) DepthToSpaceTile<Float16>(dx, m + r * cs, Group * cs, g, vw, 2 * i, 2 * j);
+                else DepthToSpaceTile<Float8>(dx, m + r * cs, Group * cs, g, vw, 2 * i, 2 * j);
             }
         }
     }
@@ -119,14 +122,15 @@ internal static unsafe partial class Conv2dStridedWinograd
     /// dx += the 2×2 dx' pixels at (<paramref name="oi"/>, <paramref name="oj"/>) ← Aᵀ M A, each pixel's s²·C channels
     /// added back as s runs of s·C floats on image rows s·i + a (pixels beyond x' are not written).
     /// </summary>
-    private static void DepthToSpaceTile(float* dx, float* m, long ps, in Conv2dGeometry g, in View vw, int oi, int oj)
+    private static void DepthToSpaceTile<TV>(float* dx, float* m, long ps, in Conv2dGeometry g, in View vw, int oi, int oj)
+        where TV : struct, IFloatVector<TV>
     {
         int s = vw.S, run = s * vw.C, hs = g.OH + 1, ws = g.OW + 1;
         bool down = oi + 1 < hs, right = oj + 1 < ws;
         long row = (long)g.W * vw.C;
-        for (int q = 0; q < vw.Cs; q += 8)
+        for (int q = 0; q < vw.Cs; q += TV.Count)
         {
-            var (o00, o01, o10, o11) = OutputQuad(m + q, ps);
+            var (o00, o01, o10, o11) = OutputQuad<TV>(m + q, ps);
             int chunk = q / run, within = q - chunk * run;
             // dx' pixel (i, j), channel q → dx row s·i + chunk, column s·j, float `within` of the run.
             float* p00 = dx + ((long)s * oi + chunk) * row + (long)s * oj * vw.C + within;
@@ -141,5 +145,5 @@ internal static unsafe partial class Conv2dStridedWinograd
         }
     }
 
-    private static void Add(float* p, Vector256<float> v) => (Vector256.Load(p) + v).Store(p);
+    private static void Add<TV>(float* p, TV v) where TV : struct, IFloatVector<TV> => (TV.Load(p) + v).Store(p);
 }

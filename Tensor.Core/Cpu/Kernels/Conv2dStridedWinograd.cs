@@ -63,6 +63,12 @@ internal static unsafe partial class Conv2dStridedWinograd
     /// </summary>
     public static bool ForwardPays => !GemmMicroKernel.Wide;
 
+    /// <summary>
+    /// Whether the transforms run 16 lanes wide: with <see cref="GemmMicroKernel.Wide"/> and channel runs (s·C of x',
+    /// and K) that are whole 512-bit vectors.
+    /// </summary>
+    private static bool WideTransforms(int run, int k) => GemmMicroKernel.Wide && run % 16 == 0 && k % 16 == 0;
+
     /// <summary>The sizes of the space-to-depth view: tiles, the image extent they read, channels of x'.</summary>
     private readonly record struct View(int S, int C, int Cs, int K, int TY, int TX, int HB, int WB, bool InPlace)
     {
@@ -161,7 +167,7 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int r = 0; r < n; r++)
             {
                 int t = b0 + r, i = t / vw.TX, j = t - i * vw.TX;
-                InputTile(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
+                InputTile<Float8>(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
             }
             for (int p = 0; p < Positions; p++)
             {
@@ -180,7 +186,8 @@ internal static unsafe partial class Conv2dStridedWinograd
     /// V[ξ, r, :] ← (Bᵀ d B)_ξ for the 3×3 tile of x' whose corner is x' pixel (<paramref name="i"/>,
     /// <paramref name="j"/>); positions <paramref name="ps"/> floats apart.
     /// </summary>
-    private static void InputTile(float* v, long ps, float* x, int row, in View vw, int i, int j)
+    private static void InputTile<TV>(float* v, long ps, float* x, int row, in View vw, int i, int j)
+        where TV : struct, IFloatVector<TV>
     {
         int s = vw.S, run = s * vw.C;
         long pixRow = (long)s * row, pixCol = run; // one x' pixel down / right
@@ -188,14 +195,14 @@ internal static unsafe partial class Conv2dStridedWinograd
         {
             float* d = x + ((long)s * i + a) * row + (long)s * j * vw.C;
             float* o = v + a * run;
-            for (int q = 0; q < run; q += 8)
+            for (int q = 0; q < run; q += TV.Count)
             {
                 float* e = d + q, w = o + q;
-                var d00 = Vector256.Load(e); var d01 = Vector256.Load(e + pixCol); var d02 = Vector256.Load(e + 2 * pixCol);
+                var d00 = TV.Load(e); var d01 = TV.Load(e + pixCol); var d02 = TV.Load(e + 2 * pixCol);
                 float* e1 = e + pixRow;
-                var d10 = Vector256.Load(e1); var d11 = Vector256.Load(e1 + pixCol); var d12 = Vector256.Load(e1 + 2 * pixCol);
+                var d10 = TV.Load(e1); var d11 = TV.Load(e1 + pixCol); var d12 = TV.Load(e1 + 2 * pixCol);
                 float* e2 = e1 + pixRow;
-                var d20 = Vector256.Load(e2); var d21 = Vector256.Load(e2 + pixCol); var d22 = Vector256.Load(e2 + 2 * pixCol);
+                var d20 = TV.Load(e2); var d21 = TV.Load(e2 + pixCol); var d22 = TV.Load(e2 + 2 * pixCol);
                 // t = Bᵀ d: rows (d0 − d1, d1, d2 − d1); then v = t B: columns (t0 − t1, t1, t2 − t1).
                 var t00 = d00 - d10; var t01 = d01 - d11; var t02 = d02 - d12;
                 var t20 = d20 - d10; var t21 = d21 - d11; var t22 = d22 - d12;
@@ -215,8 +222,8 @@ internal static unsafe partial class Conv2dStridedWinograd
         float* y00 = y + ((long)oy * g.OW + ox) * k, y10 = y00 + (long)g.OW * k;
         for (int q = 0; q < k; q += 8)
         {
-            var (o00, o01, o10, o11) = OutputQuad(m + q, ps);
-            var b = bias is null ? Vector256<float>.Zero : Vector256.Load(bias + q);
+            var (o00, o01, o10, o11) = OutputQuad<Float8>(m + q, ps);
+            var b = bias is null ? Float8.Create(0f) : Float8.Load(bias + q);
             Put(y00 + q, o00 + b, relu);
             if (right) Put(y00 + k + q, o01 + b, relu);
             if (down)
@@ -232,20 +239,20 @@ internal static unsafe partial class Conv2dStridedWinograd
     /// s = Aᵀ M per column (s0 = m0 + m1, s1 = m1 + m2, rows of M 3·ps apart), then y = s A.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) OutputQuad(float* a, long ps)
+    private static (TV, TV, TV, TV) OutputQuad<TV>(float* a, long ps) where TV : struct, IFloatVector<TV>
     {
-        var m00 = Vector256.Load(a); var m01 = Vector256.Load(a + ps); var m02 = Vector256.Load(a + 2 * ps);
-        var m10 = Vector256.Load(a + 3 * ps); var m11 = Vector256.Load(a + 4 * ps); var m12 = Vector256.Load(a + 5 * ps);
-        var m20 = Vector256.Load(a + 6 * ps); var m21 = Vector256.Load(a + 7 * ps); var m22 = Vector256.Load(a + 8 * ps);
+        var m00 = TV.Load(a); var m01 = TV.Load(a + ps); var m02 = TV.Load(a + 2 * ps);
+        var m10 = TV.Load(a + 3 * ps); var m11 = TV.Load(a + 4 * ps); var m12 = TV.Load(a + 5 * ps);
+        var m20 = TV.Load(a + 6 * ps); var m21 = TV.Load(a + 7 * ps); var m22 = TV.Load(a + 8 * ps);
         var s00 = m00 + m10; var s01 = m01 + m11; var s02 = m02 + m12;
         var s10 = m10 + m20; var s11 = m11 + m21; var s12 = m12 + m22;
         return (s00 + s01, s01 + s02, s10 + s11, s11 + s12);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(float* y, Vector256<float> o, bool relu)
+    private static void Put(float* y, Float8 o, bool relu)
     {
-        if (relu) o = Vector256.Max(o, Vector256<float>.Zero);
+        if (relu) o = Float8.Max(o, Float8.Create(0f));
         o.Store(y);
     }
 
@@ -324,6 +331,7 @@ internal static unsafe partial class Conv2dStridedWinograd
     {
         int cs = vw.Cs, k = vw.K;
         bool odd = g.OH % 2 != 0 || g.OW % 2 != 0;
+        bool wide = WideTransforms(vw.S * vw.C, k);
         int dyTiles = 4 * vw.Tiles * k;
         int scratch = (vw.InPlace ? 0 : vw.HB * vw.WB * vw.C) + (odd ? dyTiles : 0) + Positions * Block * (cs + k);
         float[] buf = ArrayPool<float>.Shared.Rent(scratch);
@@ -340,8 +348,16 @@ internal static unsafe partial class Conv2dStridedWinograd
                 for (int t = 0; t < vw.Tiles; t++)
                 {
                     int i = t / vw.TX, j = t - i * vw.TX;
-                    InputTile(v + fill * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
-                    GradTile(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
+                    if (wide)
+                    {
+                        InputTile<Float16>(v + fill * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
+                        GradTile<Float16>(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
+                    }
+                    else
+                    {
+                        InputTile<Float8>(v + fill * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
+                        GradTile<Float8>(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
+                    }
                     if (++fill == Block)
                     {
                         Conv2dWinogradWeightGrad.SumBlock(m, v, yt, cs, k, fill, Positions);
@@ -355,15 +371,15 @@ internal static unsafe partial class Conv2dStridedWinograd
     }
 
     /// <summary>Y[ξ, r, :] ← (G dy Gᵀ)_ξ for the 2×2 dY block at <paramref name="d"/>; positions ps apart.</summary>
-    private static void GradTile(float* y, long ps, float* d, int row, int k)
+    private static void GradTile<TV>(float* y, long ps, float* d, int row, int k) where TV : struct, IFloatVector<TV>
     {
-        for (int q = 0; q < k; q += 8)
+        for (int q = 0; q < k; q += TV.Count)
         {
             float* a = d + q;
-            var d00 = Vector256.Load(a);
-            var d01 = Vector256.Load(a + k);
-            var d10 = Vector256.Load(a + row);
-            var d11 = Vector256.Load(a + row + k);
+            var d00 = TV.Load(a);
+            var d01 = TV.Load(a + k);
+            var d10 = TV.Load(a + row);
+            var d11 = TV.Load(a + row + k);
             // G dy: rows (dy0, dy0 + dy1, dy1); then the same along the columns.
             var s0 = d00 + d10;
             var s1 = d01 + d11;
