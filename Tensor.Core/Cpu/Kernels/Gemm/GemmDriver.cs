@@ -280,10 +280,15 @@ internal static unsafe partial class GemmDriver
     {
         if (m == 1 && GemmMicroKernel.Wide)
         {
-            int full = j0 + (j1 - j0) / GemmMicroKernel.GemvBlock * GemmMicroKernel.GemvBlock;
-            for (int j = j0; j < full; j += GemmMicroKernel.GemvBlock)
-                GemmMicroKernel.GemvBlockWide(a, transA ? lda : 1, b + j, ldb, k, c + j, accumulate);
-            j0 = full;
+            const int block = GemmMicroKernel.GemvBlock;
+            nint aStep = transA ? lda : 1;
+            for (; j0 + block <= j1; j0 += block)
+                GemmMicroKernel.GemvBlockWide(a, aStep, b + j0, ldb, k, c + j0, accumulate, half: false);
+            if (j0 + block / 2 <= j1)
+            {
+                GemmMicroKernel.GemvBlockWide(a, aStep, b + j0, ldb, k, c + j0, accumulate, half: true);
+                j0 += block / 2;
+            }
             if (j0 == j1) return;
         }
         int w = j1 - j0;
