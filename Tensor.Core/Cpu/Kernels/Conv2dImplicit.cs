@@ -1,4 +1,3 @@
-using System.Buffers;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 using MoeScratch.Tensors.Cpu.Kernels.Gemm;
 
@@ -14,12 +13,15 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// <para>Why: an im2col row of a VALID conv is KH runs of KW·C contiguous floats of x, one per kernel row, W·C
 /// floats apart. The tile kernel walks those runs itself, so the im2col matrix (3.3 M floats, 13 MB at batch 32)
 /// is never written or read back; 6 consecutive output pixels overlap by (KW − stride)·C floats per run and share
-/// cache lines. Same micro-tile (<see cref="GemmMicroKernel.Kernel6x16Runs"/>) and B packing as the GEMM's
-/// unpacked-A path (<see cref="GemmMicroKernel.Kernel6x16RowA"/>); the whole patch is summed in one pass (no depth
-/// blocks), so for KK ≤ <see cref="GemmDriver.KC"/> results match the im2col path bit for bit and above it they
-/// differ by rounding only. A KK = 576 B panel (36 KiB) streams from L2 at two vector loads
-/// per twelve FMAs, which measured faster than the blocked GEMM on the im2col matrix (Nature conv 2: 0.705 ms
-/// for the whole conv against 0.723 ms for that GEMM alone).</para>
+/// cache lines. Same micro-tile as the GEMM's unpacked-A path (<see cref="GemmMicroKernel.Kernel6x16Runs"/>,
+/// <see cref="GemmMicroKernel.Kernel6x16RowA"/>); the whole patch is summed in one pass (no depth blocks), so for
+/// KK ≤ <see cref="GemmDriver.KC"/> results match the im2col path bit for bit with the 256-bit kernels (by rounding
+/// with the 512-bit ones, which split the depth differently) and above it they differ by rounding only. w is read in
+/// place too: with K ≤ 64 a panel's 16 columns are one cache line per tap, n floats apart, and the whole filter
+/// (≤ 147 KiB) stays in L2. Packing it per call (each thread its own copy) cost batch-1 acting more than the convs'
+/// arithmetic: profile forward --batch 1, Nature conv 2 0.020–0.021 → 0.018 ms, conv 3 0.015–0.016 → 0.011–0.013.
+/// Measured earlier with the packed panel: Nature conv 2 0.705 ms at batch 32 for the whole conv against 0.723 ms for
+/// the blocked GEMM on the im2col matrix alone.</para>
 /// <para>Threads: the M rows are split in two halves of whole 6-row tiles (each thread packs the small w itself).</para>
 /// </remarks>
 internal static unsafe class Conv2dImplicit
@@ -68,60 +70,47 @@ internal static unsafe class Conv2dImplicit
         Rows(y, x, w, bias, relu, accumulate, g, 0, (g.Batch * g.OutPixels + MR - 1) / MR);
 
     /// <summary>
-    /// Row tiles [t0, t1) of y: pack w once, then every full tile reads its six rows from x. bias: null for none.
+    /// Row tiles [t0, t1) of y: every tile reads its six rows from x and w in place (no packing). bias: null for none.
     /// </summary>
     private static void Rows(float* y, float* x, float* w, float* bias, bool relu, bool accumulate, in Conv2dGeometry g,
                              int t0, int t1)
     {
         int kk = g.PatchSize, n = g.Cout, m = g.Batch * g.OutPixels;
         int segLen = g.KW * g.C, rowLen = g.W * g.C;
-        float[] buf = ArrayPool<float>.Shared.Rent(kk * n + MR * kk);
-        fixed (float* pb = buf)
+        float** rows = stackalloc float*[MR];
+        float* tile = stackalloc float[MR * NR];
+        var cursor = new PixelCursor(x, g, t0 * MR);
+        for (int t = t0; t < t1; t++)
         {
-            float* packB = pb, packA = pb + kk * n;
-            GemmPacking.PackB(false, w, n, 0, 0, kk, n, packB);
-            float** rows = stackalloc float*[MR];
-            var cursor = new PixelCursor(x, g, t0 * MR);
-            for (int t = t0; t < t1; t++)
+            int r0 = t * MR, mr = Math.Min(MR, m - r0);
+            // ReLU epilogue over the tiles finished since the last one (one TensorPrimitives call per ReluTiles).
+            if (relu && t > t0 && (t - t0) % ReluTiles == 0) Relu(y, n, (t - ReluTiles) * MR, r0);
+            for (int i = 0; i < mr; i++) rows[i] = cursor.Next();
+            for (int i = mr; i < MR; i++) rows[i] = rows[0]; // a short last tile repeats row 0 (results dropped)
+            float* c = y + (long)r0 * n;
+            bool addC = bias is not null || accumulate;
+            if (bias is not null)
             {
-                int r0 = t * MR, mr = Math.Min(MR, m - r0);
-                // ReLU epilogue over the tiles finished since the last one (one TensorPrimitives call per ReluTiles).
-                if (relu && t > t0 && (t - t0) % ReluTiles == 0) Relu(y, n, (t - ReluTiles) * MR, r0);
-                for (int i = 0; i < mr; i++) rows[i] = cursor.Next();
-                float* c = y + (long)r0 * n;
-                bool addC = bias is not null || accumulate;
-                if (bias is not null)
-                {
-                    var biasRow = new ReadOnlySpan<float>(bias, n);
-                    for (int i = 0; i < mr; i++) biasRow.CopyTo(new Span<float>(c + (long)i * n, n));
-                }
-                if (mr == MR)
-                {
-                    for (int jr = 0; jr < n; jr += NR)
-                    {
-                        GemmMicroKernel.Kernel6x16Runs(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH,
-                                                       segLen, rowLen, packB + (long)jr * kk, c + jr, n, addC);
-                    }
-                    continue;
-                }
-                // Last, short tile: gather its rows into a zero-padded packed panel for the edge kernel.
-                new Span<float>(packA, MR * kk).Clear();
+                var biasRow = new ReadOnlySpan<float>(bias, n);
+                for (int i = 0; i < mr; i++) biasRow.CopyTo(new Span<float>(c + (long)i * n, n));
+            }
+            for (int jr = 0; jr < n; jr += NR)
+            {
+                // w [KK, K] is read in place: a panel's 16 columns at each tap are contiguous, n floats apart.
+                bool full = mr == MR;
+                GemmMicroKernel.Kernel6x16Runs(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH, segLen, rowLen,
+                                               w + jr, n, full ? c + jr : tile, full ? n : NR, full && addC);
+                if (full) continue;
                 for (int i = 0; i < mr; i++)
                 {
-                    for (int kh = 0; kh < g.KH; kh++)
-                    {
-                        float* src = rows[i] + (long)kh * rowLen;
-                        for (int q = 0; q < segLen; q++) packA[(kh * segLen + q) * MR + i] = src[q];
-                    }
-                }
-                for (int jr = 0; jr < n; jr += NR)
-                {
-                    GemmMicroKernel.KernelEdge(kk, packA, packB + (long)jr * kk, c + jr, n, mr, NR, addC);
+                    var src = new ReadOnlySpan<float>(tile + i * NR, NR);
+                    var dst = new Span<float>(c + (long)i * n + jr, NR);
+                    if (addC) TP.Add(dst, src, dst);
+                    else src.CopyTo(dst);
                 }
             }
-            if (relu && t1 > t0) Relu(y, n, (t0 + (t1 - t0 - 1) / ReluTiles * ReluTiles) * MR, Math.Min(m, t1 * MR));
         }
-        ArrayPool<float>.Shared.Return(buf);
+        if (relu && t1 > t0) Relu(y, n, (t0 + (t1 - t0 - 1) / ReluTiles * ReluTiles) * MR, Math.Min(m, t1 * MR));
     }
 
     /// <summary>Tiles per ReLU epilogue call: 8 tiles of 6 rows are 6–12 KiB at 32–64 channels, still in L1.</summary>

@@ -33,17 +33,18 @@ internal static unsafe partial class GemmMicroKernel
     /// <summary><see cref="Kernel6x16Runs"/> with 512-bit rows; even and odd steps of each run accumulate apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x16RunsWide(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
-                                           int runLen, long runStride, float* bp, float* c, int ldc, bool addC)
+                                           int runLen, long runStride, float* bp, nint bStep, float* c, int ldc,
+                                           bool addC)
     {
         Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
         Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
         for (int s = 0; s < runs; s++)
         {
             int p = 0;
-            for (; p + 1 < runLen; p += 2, bp += 2 * NR)
+            for (; p + 1 < runLen; p += 2, bp += 2 * bStep)
             {
                 var b0 = Vector512.Load(bp);
-                var b1 = Vector512.Load(bp + NR);
+                var b1 = Vector512.Load(bp + bStep);
                 e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p]), b0, e0);
                 e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, e1);
                 e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, e2);
@@ -67,7 +68,7 @@ internal static unsafe partial class GemmMicroKernel
                 e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p]), b0, e3);
                 e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[p]), b0, e4);
                 e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[p]), b0, e5);
-                bp += NR;
+                bp += bStep;
             }
             a0 += runStride; a1 += runStride; a2 += runStride; a3 += runStride; a4 += runStride; a5 += runStride;
         }

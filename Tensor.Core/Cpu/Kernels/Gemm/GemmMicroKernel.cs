@@ -110,28 +110,28 @@ internal static unsafe partial class GemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Kernel6x16RowA(int kc, float* a, long lda, float* bp, float* c, int ldc, bool addC) =>
-        Kernel6x16Runs(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, 1, kc, 0, bp, c, ldc, addC);
+        Kernel6x16Runs(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, 1, kc, 0, bp, NR, c, ldc, addC);
 
     /// <summary>
     /// Full 6×16 tile whose A rows are each <paramref name="runs"/> runs of <paramref name="runLen"/> contiguous
-    /// floats (run s of row i at a_i + s·runStride), B from a packed panel of runs·runLen steps. One run is
-    /// <see cref="Kernel6x16RowA"/>; a convolution's KH kernel rows, read straight from the image, are the implicit
-    /// GEMM of <see cref="Conv2dImplicit"/>.
+    /// floats (run s of row i at a_i + s·runStride), B's 16 columns of runs·runLen steps <paramref name="bStep"/> apart
+    /// (NR: a packed panel; a row stride: B read in place). One run is <see cref="Kernel6x16RowA"/>; a convolution's KH
+    /// kernel rows, read straight from the image, are the implicit GEMM of <see cref="Conv2dImplicit"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x16Runs(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
-                                      int runLen, long runStride, float* bp, float* c, int ldc, bool addC)
+                                      int runLen, long runStride, float* bp, nint bStep, float* c, int ldc, bool addC)
     {
         if (Wide)
         {
-            Kernel6x16RunsWide(a0, a1, a2, a3, a4, a5, runs, runLen, runStride, bp, c, ldc, addC);
+            Kernel6x16RunsWide(a0, a1, a2, a3, a4, a5, runs, runLen, runStride, bp, bStep, c, ldc, addC);
             return;
         }
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int s = 0; s < runs; s++)
         {
-            for (int p = 0; p < runLen; p++, bp += NR)
+            for (int p = 0; p < runLen; p++, bp += bStep)
             {
                 var b0 = Avx.LoadVector256(bp);
                 var b1 = Avx.LoadVector256(bp + 8);
