@@ -83,7 +83,7 @@ internal static class Conv2dKernels
             Conv2dWinograd.Forward(y, x, w, bias, g, relu); // 3×3 stride 1: 2.25× fewer FLOPs, bias and ReLU fused
             return;
         }
-        else if (Winograd && Conv2dStridedWinograd.CanForward(g) && Conv2dStridedWinograd.ForwardPays)
+        else if (Winograd && Conv2dStridedWinograd.CanForward(g))
         {
             Conv2dStridedWinograd.Forward(y, x, w, bias, g, relu); // kernel 2×stride (Nature 1, 2): 16/9× fewer FLOPs
             return;

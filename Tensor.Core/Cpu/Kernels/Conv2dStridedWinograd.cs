@@ -56,14 +56,6 @@ internal static unsafe partial class Conv2dStridedWinograd
     public const int MaxForwardFilterFloats = Positions * 64 * 32;
 
     /// <summary>
-    /// Whether the forward beats the direct (implicit GEMM) one: only with the 256-bit kernels. With
-    /// <see cref="GemmMicroKernel.Wide"/> the direct product runs twice as wide while this kernel's transforms do not,
-    /// and alternating builds measured dqn-forward-b32 2.03–2.18 ms with it against 1.80–1.89 without
-    /// (softmoe-train-b32 8.7–9.0 against 7.8–8.0).
-    /// </summary>
-    public static bool ForwardPays => !GemmMicroKernel.Wide;
-
-    /// <summary>
     /// Whether the transforms run 16 lanes wide: with <see cref="GemmMicroKernel.Wide"/> and channel runs (s·C of x',
     /// and K) that are whole 512-bit vectors.
     /// </summary>
@@ -161,13 +153,15 @@ internal static unsafe partial class Conv2dStridedWinograd
                                      in Conv2dGeometry g, in View vw, int t0, int t1, bool relu)
     {
         int cs = vw.Cs, k = vw.K;
+        bool wide = WideTransforms(vw.S * vw.C, k);
         for (int b0 = t0; b0 < t1; b0 += Group)
         {
             int n = Math.Min(Group, t1 - b0);
             for (int r = 0; r < n; r++)
             {
                 int t = b0 + r, i = t / vw.TX, j = t - i * vw.TX;
-                InputTile<Float8>(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
+                if (wide) InputTile<Float16>(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
+                else InputTile<Float8>(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
             }
             for (int p = 0; p < Positions; p++)
             {
@@ -177,7 +171,8 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int r = 0; r < n; r++)
             {
                 int t = b0 + r, i = t / vw.TX, j = t - i * vw.TX;
-                OutputTile(y, m + r * k, Group * k, bias, g, 2 * i, 2 * j, relu);
+                if (wide) OutputTile<Float16>(y, m + r * k, Group * k, bias, g, 2 * i, 2 * j, relu);
+                else OutputTile<Float8>(y, m + r * k, Group * k, bias, g, 2 * i, 2 * j, relu);
             }
         }
     }
@@ -214,16 +209,16 @@ internal static unsafe partial class Conv2dStridedWinograd
     }
 
     /// <summary>The 2×2 output pixels at (oy, ox) ← Aᵀ M A (+ bias, ReLU); pixels beyond OH/OW are not written.</summary>
-    private static void OutputTile(float* y, float* m, long ps, float* bias, in Conv2dGeometry g, int oy, int ox,
-                                   bool relu)
+    private static void OutputTile<TV>(float* y, float* m, long ps, float* bias, in Conv2dGeometry g, int oy, int ox,
+                                       bool relu) where TV : struct, IFloatVector<TV>
     {
         int k = g.Cout;
         bool down = oy + 1 < g.OH, right = ox + 1 < g.OW;
         float* y00 = y + ((long)oy * g.OW + ox) * k, y10 = y00 + (long)g.OW * k;
-        for (int q = 0; q < k; q += 8)
+        for (int q = 0; q < k; q += TV.Count)
         {
-            var (o00, o01, o10, o11) = OutputQuad<Float8>(m + q, ps);
-            var b = bias is null ? Float8.Create(0f) : Float8.Load(bias + q);
+            var (o00, o01, o10, o11) = OutputQuad<TV>(m + q, ps);
+            var b = bias is null ? TV.Create(0f) : TV.Load(bias + q);
             Put(y00 + q, o00 + b, relu);
             if (right) Put(y00 + k + q, o01 + b, relu);
             if (down)
@@ -250,9 +245,9 @@ internal static unsafe partial class Conv2dStridedWinograd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(float* y, Float8 o, bool relu)
+    private static void Put<TV>(float* y, TV o, bool relu) where TV : struct, IFloatVector<TV>
     {
-        if (relu) o = Float8.Max(o, Float8.Create(0f));
+        if (relu) o = TV.Max(o, TV.Create(0f));
         o.Store(y);
     }
 
