@@ -276,14 +276,13 @@ internal static unsafe partial class GemmDriver
 
     /// <summary>Columns [j0, j1) of C (+)= op(A) · B for m ≤ <see cref="SkinnyMaxM"/>: row axpys over B's rows.</summary>
     private static void SkinnyColumns(bool transA, int m, int j0, int j1, int k, float* a, int lda, float* b, int ldb,
-                                      float* c, int ldc, bool accumulate)
+                                      float* c, int ldc, bool accumulate, bool hiFirst)
     {
         if (m == 1 && GemmMicroKernel.Wide)
         {
             const int block = GemmMicroKernel.GemvBlock;
             nint aStep = transA ? lda : 1;
-            for (; j0 + block <= j1; j0 += block)
-                GemmMicroKernel.GemvBlockWide(a, aStep, b + j0, ldb, k, c + j0, accumulate, half: false);
+            for (; j0 + block <= j1; j0 += block) GemvHalves(a, aStep, b + j0, ldb, k, c + j0, accumulate, hiFirst);
             if (j0 + block / 2 <= j1)
             {
                 GemmMicroKernel.GemvBlockWide(a, aStep, b + j0, ldb, k, c + j0, accumulate, half: true);
@@ -309,24 +308,54 @@ internal static unsafe partial class GemmDriver
         }
     }
 
+    /// <summary>Skinny products so far: its parity picks which depth half <see cref="GemvHalves"/> streams first.</summary>
+    private static int skinnySweeps;
+
+    /// <summary>
+    /// c[0..256] (+)= a · B[:, 0..256] as two depth halves, each summed in registers (<see cref="GemmMicroKernel.GemvBlockWide"/>)
+    /// and added as c + (lo + hi) whatever order they ran in, so results do not depend on it. Successive calls alternate
+    /// the order: a thread streams 3.2 MB of the acting torso's weights per call, more than its 2 MiB L2, so in one
+    /// fixed order every line comes from L3 (shared with the host's other tenants); starting with the half streamed
+    /// last finds much of it still in L2.
+    /// </summary>
+    private static void GemvHalves(float* a, nint aStep, float* b, nint ldb, int k, float* c, bool accumulate,
+                                   bool hiFirst)
+    {
+        const int block = GemmMicroKernel.GemvBlock;
+        int h = k / 2;
+        float* lo = stackalloc float[block];
+        float* hi = stackalloc float[block];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            if ((pass == 0) == hiFirst)
+                GemmMicroKernel.GemvBlockWide(a + h * aStep, aStep, b + h * ldb, ldb, k - h, hi, accumulate: false, half: false);
+            else
+                GemmMicroKernel.GemvBlockWide(a, aStep, b, ldb, h, lo, accumulate: false, half: false);
+        }
+        var sum = new Span<float>(c, block);
+        TP.Add(new ReadOnlySpan<float>(lo, block), new ReadOnlySpan<float>(hi, block), accumulate ? new Span<float>(lo, block) : sum);
+        if (accumulate) TP.Add(sum, new ReadOnlySpan<float>(lo, block), sum);
+    }
+
     private static void Skinny(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
                                float* c, int ldc, bool accumulate)
     {
         if (!transB)
         {
+            bool hiFirst = (Interlocked.Increment(ref skinnySweeps) & 1) != 0;
             // Acting's dense layer (1 × 3136 · 3136 × 512) streams 6.4 MB of weights for 3.2 MFLOP: bandwidth-bound,
             // so two cores each stream half the columns.
             int threads = 2.0 * m * n * k >= SkinnyParallelMinFlops && n >= 2 * SkinnyColumnBlock
                 ? Math.Min(CpuThreads.Max, n / SkinnyColumnBlock) : 1;
             if (threads <= 1)
             {
-                SkinnyColumns(transA, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                SkinnyColumns(transA, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate, hiFirst);
                 return;
             }
             nint na = (nint)a, nb = (nint)b, nc = (nint)c;
             CpuThreads.ForRanges((n + 7) / 8, threads, (b0, b1) => // whole vectors per thread
                 SkinnyColumns(transA, m, b0 * 8, Math.Min(n, b1 * 8), k, (float*)na, lda, (float*)nb, ldb, (float*)nc, ldc,
-                              accumulate));
+                              accumulate, hiFirst));
             return;
         }
 

@@ -52,6 +52,26 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
         }
     }
 
+    /// <summary>
+    /// One row against many columns (batch-1 acting) alternates which depth half it streams first from call to call;
+    /// the halves are added in a fixed order, so repeated calls give the same bits.
+    /// </summary>
+    [Test]
+    public void Gemm_SingleRow_RepeatedCallsAreBitIdentical()
+    {
+        const int n = 512, k = 3136;
+        var rng = new System.Random(11);
+        float[] a = [.. Enumerable.Range(0, k).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
+        float[] b = [.. Enumerable.Range(0, k * n).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
+        float[] first = new float[n], again = new float[n];
+        MatMulKernels.Gemm(false, false, 1, n, k, a, k, b, n, first, n, accumulate: false);
+        for (int call = 0; call < 3; call++)
+        {
+            MatMulKernels.Gemm(false, false, 1, n, k, a, k, b, n, again, n, accumulate: false);
+            Assert.That(again, Is.EqualTo(first).AsCollection, $"call {call + 2}");
+        }
+    }
+
     [TestCase(6, 16, 8, 3)]
     [TestCase(13, 35, 70, 5)]
     [TestCase(3, 21, 9, 2)]
