@@ -106,10 +106,16 @@ internal static unsafe class Conv2dDirectWeightGrad
                 int taps = Math.Min(TR, kk - t0);
                 for (int jr = 0; jr < k; jr += NR)
                 {
-                    if (GemmMicroKernel.Wide)
-                        TileWide(src, offs + t0, dyImg + jr, k, g.OH, g.OW, colStep, rowStep, dw + (long)t0 * k + jr, k, taps);
+                    float* d = dyImg + jr, w = dw + (long)t0 * k + jr;
+                    if (GemmMicroKernel.Wide && k - jr >= 2 * NR)
+                    {
+                        TileWide2(src, offs + t0, d, k, g.OH, g.OW, colStep, rowStep, w, k, taps);
+                        jr += NR; // both panels done
+                    }
+                    else if (GemmMicroKernel.Wide)
+                        TileWide(src, offs + t0, d, k, g.OH, g.OW, colStep, rowStep, w, k, taps);
                     else
-                        Tile(src, offs + t0, dyImg + jr, k, g.OH, g.OW, colStep, rowStep, dw + (long)t0 * k + jr, k, taps);
+                        Tile(src, offs + t0, d, k, g.OH, g.OW, colStep, rowStep, w, k, taps);
                 }
             }
         }
@@ -211,6 +217,47 @@ internal static unsafe class Conv2dDirectWeightGrad
         if (taps > 3) WideTile.Store(dst + 3 * ldd, e3 + o3, addC: true);
         if (taps > 4) WideTile.Store(dst + 4 * ldd, e4 + o4, addC: true);
         if (taps > 5) WideTile.Store(dst + 5 * ldd, e5 + o5, addC: true);
+    }
+
+    /// <summary>
+    /// Two adjacent 16-channel panels of dY at once (512-bit): six taps × 32 channels in twelve accumulators, per pixel
+    /// two vector loads and six broadcasts (see <see cref="WideTile.Product2{TRows}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TileWide2(float* img, int* off, float* dy, int ldy, int oh, int ow, long colStep, long rowStep,
+                                  float* dst, int ldd, int taps)
+    {
+        Vector512<float> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default, l5 = default;
+        Vector512<float> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default, h5 = default;
+        long t0 = off[0], t1 = off[1], t2 = off[2], t3 = off[3], t4 = off[4], t5 = off[5];
+        for (int i = 0; i < oh; i++)
+        {
+            float* a = img + i * rowStep;
+            float* d = dy + (long)i * ow * ldy;
+            for (int j = 0; j < ow; j++, a += colStep, d += ldy)
+            {
+                var bl = Vector512.Load(d);
+                var bh = Vector512.Load(d + 16);
+                var x = Vector512.Create(a[t0]);
+                l0 = Avx512F.FusedMultiplyAdd(x, bl, l0); h0 = Avx512F.FusedMultiplyAdd(x, bh, h0);
+                x = Vector512.Create(a[t1]);
+                l1 = Avx512F.FusedMultiplyAdd(x, bl, l1); h1 = Avx512F.FusedMultiplyAdd(x, bh, h1);
+                x = Vector512.Create(a[t2]);
+                l2 = Avx512F.FusedMultiplyAdd(x, bl, l2); h2 = Avx512F.FusedMultiplyAdd(x, bh, h2);
+                x = Vector512.Create(a[t3]);
+                l3 = Avx512F.FusedMultiplyAdd(x, bl, l3); h3 = Avx512F.FusedMultiplyAdd(x, bh, h3);
+                x = Vector512.Create(a[t4]);
+                l4 = Avx512F.FusedMultiplyAdd(x, bl, l4); h4 = Avx512F.FusedMultiplyAdd(x, bh, h4);
+                x = Vector512.Create(a[t5]);
+                l5 = Avx512F.FusedMultiplyAdd(x, bl, l5); h5 = Avx512F.FusedMultiplyAdd(x, bh, h5);
+            }
+        }
+        WideTile.Store(dst, l0, addC: true); WideTile.Store(dst + 16, h0, addC: true);
+        if (taps > 1) { WideTile.Store(dst + ldd, l1, addC: true); WideTile.Store(dst + ldd + 16, h1, addC: true); }
+        if (taps > 2) { WideTile.Store(dst + 2 * ldd, l2, addC: true); WideTile.Store(dst + 2 * ldd + 16, h2, addC: true); }
+        if (taps > 3) { WideTile.Store(dst + 3 * ldd, l3, addC: true); WideTile.Store(dst + 3 * ldd + 16, h3, addC: true); }
+        if (taps > 4) { WideTile.Store(dst + 4 * ldd, l4, addC: true); WideTile.Store(dst + 4 * ldd + 16, h4, addC: true); }
+        if (taps > 5) { WideTile.Store(dst + 5 * ldd, l5, addC: true); WideTile.Store(dst + 5 * ldd + 16, h5, addC: true); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

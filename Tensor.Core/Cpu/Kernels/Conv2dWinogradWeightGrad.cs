@@ -152,10 +152,12 @@ internal static unsafe class Conv2dWinogradWeightGrad
     internal static void AccumulateProducts(float* v, int c, float* y, int k, int n, float* m)
     {
         int six = c / 12 * 12;
-        for (int jr = 0; jr < k; jr += Panel)
+        // With the 512-bit tile, two output panels at once where K allows (see WideTile.Product2).
+        bool pair = GemmMicroKernel.Wide && k % (2 * Panel) == 0;
+        for (int jr = 0; jr < k; jr += pair ? 2 * Panel : Panel)
         {
-            for (int i0 = 0; i0 < six; i0 += 6) Product<SixTileRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
-            for (int i0 = six; i0 < c; i0 += 4) Product<FourTileRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr);
+            for (int i0 = 0; i0 < six; i0 += 6) Product<SixTileRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr, pair);
+            for (int i0 = six; i0 < c; i0 += 4) Product<FourTileRows>(v + i0, c, y + jr, k, n, m + (long)i0 * k + jr, pair);
         }
     }
 
@@ -198,10 +200,17 @@ internal static unsafe class Conv2dWinogradWeightGrad
 
     /// <summary>
     /// m [rows, 16] (row stride k) += Σ_{t &lt; n} v[t, 0..rows]ᵀ · y[t, 0..16]: six (or four) input channels by one
-    /// 16-channel panel over n tiles (row strides c and k); the JIT compiles each row count without the test.
+    /// 16-channel panel (two with <paramref name="pair"/>, 512-bit only) over n tiles (row strides c and k); the JIT
+    /// compiles each row count without the test.
     /// </summary>
-    private static void Product<TRows>(float* v, int c, float* y, int k, int n, float* m) where TRows : ITileRows
+    private static void Product<TRows>(float* v, int c, float* y, int k, int n, float* m, bool pair)
+        where TRows : ITileRows
     {
+        if (pair)
+        {
+            WideTile.Product2<TRows>(v, 1, c, y, Panel, k, n, m, k, addC: true);
+            return;
+        }
         if (GemmMicroKernel.Wide)
         {
             WideTile.Product<TRows>(v, 1, c, y, k, n, m, k, addC: true);

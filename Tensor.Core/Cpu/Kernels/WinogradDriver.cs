@@ -454,7 +454,12 @@ internal static unsafe class WinogradDriver
     private static void GroupProduct<TRows>(float* v, int cin, float* u, int cout, float* m) where TRows : ITileRows
     {
         if (GemmMicroKernel.Wide)
-            for (int jr = 0; jr < cout; jr += Panel) WideTile.Product<TRows>(v, cin, 1, u + jr, cout, cin, m + jr, cout, false);
+        {
+            int jr = 0;
+            for (; jr + 2 * Panel <= cout; jr += 2 * Panel)
+                WideTile.Product2<TRows>(v, cin, 1, u + jr, Panel, cout, cin, m + jr, cout, false);
+            if (jr < cout) WideTile.Product<TRows>(v, cin, 1, u + jr, cout, cin, m + jr, cout, false);
+        }
         else
             for (int jr = 0; jr < cout; jr += Panel) Product<TRows>(v, cin, u + jr, cout, m + jr);
     }

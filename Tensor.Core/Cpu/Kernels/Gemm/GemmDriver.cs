@@ -158,19 +158,14 @@ internal static unsafe partial class GemmDriver
                     // a single pass over the rows, so pack it panel by panel into an L1-sized buffer right before
                     // use instead of writing (and re-reading) a kc×nc block that spills out of L2.
                     GemmPacking.PackA(transA, a, lda, i0, pc, i1 - i0, kc, packA);
-                    for (int jr = 0; jr < nc; jr += NR)
+                    for (int jr = 0; jr < nc; jr += ColumnStep)
                     {
-                        int nr = Math.Min(NR, nc - jr);
+                        int nr = Math.Min(ColumnStep, nc - jr);
                         GemmPacking.PackB(transB, b, ldb, pc, jc + jr, kc, nr, packB);
                         for (int ir = 0; ir < i1 - i0; ir += MR)
                         {
-                            int mr = Math.Min(MR, i1 - i0 - ir);
-                            float* cp = c + (long)(i0 + ir) * ldc + jc + jr;
-                            float* ap = packA + (long)ir * kc;
-                            if (mr == MR && nr == NR)
-                                GemmMicroKernel.Kernel6x16(kc, ap, packB, cp, ldc, addC);
-                            else
-                                GemmMicroKernel.KernelEdge(kc, ap, packB, cp, ldc, mr, nr, addC);
+                            Tile(kc, packA + (long)ir * kc, packB, c + (long)(i0 + ir) * ldc + jc + jr, ldc,
+                                 Math.Min(MR, i1 - i0 - ir), nr, addC);
                         }
                     }
                     continue;
@@ -185,19 +180,13 @@ internal static unsafe partial class GemmDriver
                 {
                     int mc = Math.Min(mc0, i1 - ic);
                     GemmPacking.PackA(transA, a, lda, ic, pc, mc, kc, packA);
-                    for (int jr = 0; jr < nc; jr += NR)
+                    for (int jr = 0; jr < nc; jr += ColumnStep)
                     {
-                        int nr = Math.Min(NR, nc - jr);
-                        float* bp = packB + (long)jr * kc;
+                        int nr = Math.Min(ColumnStep, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR)
                         {
-                            int mr = Math.Min(MR, mc - ir);
-                            float* cp = c + (long)(ic + ir) * ldc + jc + jr;
-                            float* ap = packA + (long)ir * kc;
-                            if (mr == MR && nr == NR)
-                                GemmMicroKernel.Kernel6x16(kc, ap, bp, cp, ldc, addC);
-                            else
-                                GemmMicroKernel.KernelEdge(kc, ap, bp, cp, ldc, mr, nr, addC);
+                            Tile(kc, packA + (long)ir * kc, packB + (long)jr * kc, c + (long)(ic + ir) * ldc + jc + jr,
+                                 ldc, Math.Min(MR, mc - ir), nr, addC);
                         }
                     }
                 }
@@ -206,9 +195,30 @@ internal static unsafe partial class GemmDriver
     }
 
     /// <summary>
-    /// m ≤ <see cref="SkinnyMaxM"/>: stream B once. Row-major B: C row i += A[i,p]·B row p (axpy per k step, the C rows
-    /// stay in L1). Transposed B: each C element is a dot of two contiguous rows.
+    /// Columns per step of the blocked loops: two packed panels with the 512-bit kernels
+    /// (<see cref="GemmMicroKernel.Kernel6x32Wide"/>), one otherwise.
     /// </summary>
+    private static int ColumnStep => GemmMicroKernel.Wide ? 2 * NR : NR;
+
+    /// <summary>
+    /// C[0..mr, 0..nr] (+)= packed A panel · packed B panels (consecutive, kc·NR floats apart), mr ≤ MR, nr ≤
+    /// <see cref="ColumnStep"/>: one 6×32 tile when both panels and all rows are full, else panel by panel.
+    /// </summary>
+    private static void Tile(int kc, float* ap, float* bp, float* cp, int ldc, int mr, int nr, bool addC)
+    {
+        if (mr == MR && nr == 2 * NR)
+        {
+            GemmMicroKernel.Kernel6x32Wide(kc, ap, bp, cp, ldc, addC);
+            return;
+        }
+        for (int j = 0; j < nr; j += NR)
+        {
+            int w = Math.Min(NR, nr - j);
+            if (mr == MR && w == NR) GemmMicroKernel.Kernel6x16(kc, ap, bp + (long)j * kc, cp + j, ldc, addC);
+            else GemmMicroKernel.KernelEdge(kc, ap, bp + (long)j * kc, cp + j, ldc, mr, w, addC);
+        }
+    }
+
     /// <summary>
     /// Widest column range (≤ 4 panels) for which A is read unpacked; see <see cref="GemmMicroKernel.Kernel6x16RowA"/>.
     /// Four panels: at Nature conv 2/3's n = 64 the six A rows stay in L1 across the panels, and skipping the A pack
@@ -230,7 +240,12 @@ internal static unsafe partial class GemmDriver
                 int nr = Math.Min(NR, nc - jr);
                 float* bp = packB + (long)jr * kc;
                 float* cp = c + (long)ir * ldc + jr;
-                if (mr == MR && nr == NR)
+                if (mr == MR && GemmMicroKernel.Wide && nc - jr >= 2 * NR)
+                {
+                    WideTile.Product2<SixTileRows>(a + (long)ir * lda, lda, 1, bp, (nint)kc * NR, NR, kc, cp, ldc, addC);
+                    jr += NR; // both panels done
+                }
+                else if (mr == MR && nr == NR)
                     GemmMicroKernel.Kernel6x16RowA(kc, a + (long)ir * lda, lda, bp, cp, ldc, addC);
                 else if (mr == MR)
                 {

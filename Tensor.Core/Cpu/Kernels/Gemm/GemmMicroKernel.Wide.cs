@@ -30,6 +30,14 @@ internal static unsafe partial class GemmMicroKernel
     private static void Kernel6x16Wide(int kc, float* ap, float* bp, float* c, int ldc, bool addC) =>
         WideTile.Product<SixTileRows>(ap, 1, MR, bp, NR, kc, c, ldc, addC);
 
+    /// <summary>
+    /// A full 6×32 tile from two consecutive packed B panels (the second <paramref name="kc"/>·NR floats after the
+    /// first), C columns 0..32; only with <see cref="Wide"/> (<see cref="WideTile.Product2{TRows}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel6x32Wide(int kc, float* ap, float* bp, float* c, int ldc, bool addC) =>
+        WideTile.Product2<SixTileRows>(ap, 1, MR, bp, (nint)kc * NR, NR, kc, c, ldc, addC);
+
     /// <summary><see cref="Kernel6x16Runs"/> with 512-bit rows; even and odd steps of each run accumulate apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x16RunsWide(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
@@ -79,6 +87,48 @@ internal static unsafe partial class GemmMicroKernel
         WideTile.Store(c + 3 * ldc, e3 + o3, addC);
         WideTile.Store(c + 4 * ldc, e4 + o4, addC);
         WideTile.Store(c + 5 * ldc, e5 + o5, addC);
+    }
+
+    /// <summary>
+    /// <see cref="Kernel6x16Runs"/> over two adjacent 16-column panels of B (the second 16 floats after the first at
+    /// every step), C columns 0..32: twelve accumulators without splitting the depth (see
+    /// <see cref="WideTile.Product2{TRows}"/>). Only with <see cref="Wide"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel6x32RunsWide(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
+                                          int runLen, long runStride, float* bp, nint bStep, float* c, int ldc,
+                                          bool addC)
+    {
+        Vector512<float> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default, l5 = default;
+        Vector512<float> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default, h5 = default;
+        for (int s = 0; s < runs; s++)
+        {
+            for (int p = 0; p < runLen; p++, bp += bStep)
+            {
+                var bl = Vector512.Load(bp);
+                var bh = Vector512.Load(bp + 16);
+                var x = Vector512.Create(a0[p]);
+                l0 = Avx512F.FusedMultiplyAdd(x, bl, l0); h0 = Avx512F.FusedMultiplyAdd(x, bh, h0);
+                x = Vector512.Create(a1[p]);
+                l1 = Avx512F.FusedMultiplyAdd(x, bl, l1); h1 = Avx512F.FusedMultiplyAdd(x, bh, h1);
+                x = Vector512.Create(a2[p]);
+                l2 = Avx512F.FusedMultiplyAdd(x, bl, l2); h2 = Avx512F.FusedMultiplyAdd(x, bh, h2);
+                x = Vector512.Create(a3[p]);
+                l3 = Avx512F.FusedMultiplyAdd(x, bl, l3); h3 = Avx512F.FusedMultiplyAdd(x, bh, h3);
+                x = Vector512.Create(a4[p]);
+                l4 = Avx512F.FusedMultiplyAdd(x, bl, l4); h4 = Avx512F.FusedMultiplyAdd(x, bh, h4);
+                x = Vector512.Create(a5[p]);
+                l5 = Avx512F.FusedMultiplyAdd(x, bl, l5); h5 = Avx512F.FusedMultiplyAdd(x, bh, h5);
+            }
+            a0 += runStride; a1 += runStride; a2 += runStride; a3 += runStride; a4 += runStride; a5 += runStride;
+        }
+
+        WideTile.Store(c, l0, addC); WideTile.Store(c + 16, h0, addC);
+        WideTile.Store(c + ldc, l1, addC); WideTile.Store(c + ldc + 16, h1, addC);
+        WideTile.Store(c + 2 * ldc, l2, addC); WideTile.Store(c + 2 * ldc + 16, h2, addC);
+        WideTile.Store(c + 3 * ldc, l3, addC); WideTile.Store(c + 3 * ldc + 16, h3, addC);
+        WideTile.Store(c + 4 * ldc, l4, addC); WideTile.Store(c + 4 * ldc + 16, h4, addC);
+        WideTile.Store(c + 5 * ldc, l5, addC); WideTile.Store(c + 5 * ldc + 16, h5, addC);
     }
 
     /// <summary>Columns of one <see cref="GemvBlockWide"/> call: sixteen 512-bit accumulators, or eight when half.</summary>

@@ -113,6 +113,72 @@ internal static unsafe class WideTile
         if (TRows.Count > 5) Store(c + 5 * ldc, e5 + o5, addC);
     }
 
+    /// <summary>
+    /// Two adjacent 16-column panels at once: c[r, 0..16] from b and c[r, 16..32] from b + <paramref name="bPanel"/>,
+    /// (+)= Σ_i a[r·aRow + i·aStep] · b[i·bStep + ·]. Twelve accumulators without splitting the depth, and per step two
+    /// vector loads and six broadcasts for twelve FMAs (the one-panel tile needs fourteen loads per twelve FMAs).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Product2<TRows>(float* a, nint aRow, nint aStep, float* b, nint bPanel, nint bStep, int depth,
+                                       float* c, nint ldc, bool addC) where TRows : ITileRows
+    {
+        Vector512<float> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default, l5 = default;
+        Vector512<float> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default, h5 = default;
+        nint r2 = 2 * aRow, r3 = 3 * aRow, r4 = 4 * aRow, r5 = 5 * aRow;
+        for (int i = 0; i < depth; i++, a += aStep, b += bStep)
+        {
+            var bl = Vector512.Load(b);
+            var bh = Vector512.Load(b + bPanel);
+            var x = Vector512.Create(a[0]);
+            l0 = Avx512F.FusedMultiplyAdd(x, bl, l0);
+            h0 = Avx512F.FusedMultiplyAdd(x, bh, h0);
+            if (TRows.Count > 1)
+            {
+                x = Vector512.Create(a[aRow]);
+                l1 = Avx512F.FusedMultiplyAdd(x, bl, l1);
+                h1 = Avx512F.FusedMultiplyAdd(x, bh, h1);
+            }
+            if (TRows.Count > 2)
+            {
+                x = Vector512.Create(a[r2]);
+                l2 = Avx512F.FusedMultiplyAdd(x, bl, l2);
+                h2 = Avx512F.FusedMultiplyAdd(x, bh, h2);
+            }
+            if (TRows.Count > 3)
+            {
+                x = Vector512.Create(a[r3]);
+                l3 = Avx512F.FusedMultiplyAdd(x, bl, l3);
+                h3 = Avx512F.FusedMultiplyAdd(x, bh, h3);
+            }
+            if (TRows.Count > 4)
+            {
+                x = Vector512.Create(a[r4]);
+                l4 = Avx512F.FusedMultiplyAdd(x, bl, l4);
+                h4 = Avx512F.FusedMultiplyAdd(x, bh, h4);
+            }
+            if (TRows.Count > 5)
+            {
+                x = Vector512.Create(a[r5]);
+                l5 = Avx512F.FusedMultiplyAdd(x, bl, l5);
+                h5 = Avx512F.FusedMultiplyAdd(x, bh, h5);
+            }
+        }
+
+        Store2(c, l0, h0, addC);
+        if (TRows.Count > 1) Store2(c + ldc, l1, h1, addC);
+        if (TRows.Count > 2) Store2(c + 2 * ldc, l2, h2, addC);
+        if (TRows.Count > 3) Store2(c + 3 * ldc, l3, h3, addC);
+        if (TRows.Count > 4) Store2(c + 4 * ldc, l4, h4, addC);
+        if (TRows.Count > 5) Store2(c + 5 * ldc, l5, h5, addC);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(float* row, Vector512<float> lo, Vector512<float> hi, bool addC)
+    {
+        Store(row, lo, addC);
+        Store(row + 16, hi, addC);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float* row, Vector512<float> v, bool addC)
     {
