@@ -20,33 +20,42 @@ internal static unsafe partial class GemmDriver
     /// <summary>
     /// C (+)= op(A) · B with both operands read where they are: a B panel's 16 columns at each depth step are contiguous
     /// in row-major B (step ldb), and op(A)'s rows are A's rows (step 1) or, transposed, its columns (step lda). Threads
-    /// take contiguous ranges of column panels; each sweeps all row tiles over its panel while the panel is in L1.
+    /// take contiguous ranges of panel pairs; each sweeps all row tiles over its pair while it is in L1.
     /// </summary>
     private static void InPlace(bool transA, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc,
                                 bool accumulate)
     {
-        int panels = n / NR;
+        int panels = n / NR, units = (panels + 1) / 2; // pairs of panels (WideTile.Product2), a last single one
         nint aRow = transA ? 1 : lda, aStep = transA ? lda : 1;
-        int threads = 2.0 * m * n * k >= ParallelMinFlops ? Math.Min(CpuThreads.Max, panels) : 1;
+        int threads = 2.0 * m * n * k >= ParallelMinFlops ? Math.Min(CpuThreads.Max, units) : 1;
         nint na = (nint)a, nb = (nint)b, nc = (nint)c;
-        CpuThreads.ForRanges(panels, threads, (p0, p1) =>
+        CpuThreads.ForRanges(units, threads, (u0, u1) =>
         {
-            for (int jp = p0; jp < p1; jp++)
+            for (int u = u0; u < u1; u++)
             {
-                float* bj = (float*)nb + jp * NR, cj = (float*)nc + jp * NR;
-                int i = 0;
-                for (; i + MR <= m; i += MR)
-                    WideTile.Product<SixTileRows>((float*)na + i * aRow, aRow, aStep, bj, ldb, k, cj + (long)i * ldc, ldc, accumulate);
-                float* ai = (float*)na + i * aRow, ci = cj + (long)i * ldc;
-                switch (m - i)
+                float* bj = (float*)nb + u * 2 * NR, cj = (float*)nc + u * 2 * NR;
+                bool pair = 2 * u + 1 < panels;
+                for (int i = 0; i < m; i += MR)
                 {
-                    case 1: WideTile.Product<OneTileRow>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate); break;
-                    case 2: WideTile.Product<TwoTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate); break;
-                    case 3: WideTile.Product<ThreeTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate); break;
-                    case 4: WideTile.Product<FourTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate); break;
-                    case 5: WideTile.Product<FiveTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate); break;
+                    float* ai = (float*)na + i * aRow, ci = cj + (long)i * ldc;
+                    switch (Math.Min(MR, m - i))
+                    {
+                        case 1: RowTile<OneTileRow>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
+                        case 2: RowTile<TwoTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
+                        case 3: RowTile<ThreeTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
+                        case 4: RowTile<FourTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
+                        case 5: RowTile<FiveTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
+                        default: RowTile<SixTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
+                    }
                 }
             }
         });
+    }
+
+    private static void RowTile<TRows>(float* a, nint aRow, nint aStep, float* b, nint ldb, int k, float* c, nint ldc,
+                                       bool accumulate, bool pair) where TRows : ITileRows
+    {
+        if (pair) WideTile.Product2<TRows>(a, aRow, aStep, b, NR, ldb, k, c, ldc, accumulate);
+        else WideTile.Product<TRows>(a, aRow, aStep, b, ldb, k, c, ldc, accumulate);
     }
 }

@@ -35,7 +35,7 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
         [
             [1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 40], [2, 33, 17], [4, 40, 40], [5, 40, 40], [6, 16, 1],
             [40, 40, 40], [65, 129, 257], [1, 512, 3136], [3, 512, 700], [32, 64, 300], [170, 20, 513], [1, 18, 512],
-            [3, 20, 100], [1, 200, 64], [1, 400, 50],
+            [3, 20, 100], [1, 200, 64], [1, 400, 50], [7, 48, 30], [13, 16, 21],
         ];
         foreach (var s in fixedShapes) seen.Add((s[0], s[1], s[2]));
         foreach (var (m, n, k) in seen) yield return new TestCaseData(m, n, k).SetName($"Gemm_{m}x{n}x{k}");
