@@ -27,6 +27,10 @@ internal unsafe interface IFloatVector<TSelf> where TSelf : struct, IFloatVector
 
     static abstract TSelf operator *(TSelf a, TSelf b);
 
+    static abstract TSelf operator /(TSelf a, TSelf b);
+
+    static abstract TSelf Sqrt(TSelf a);
+
     void Store(float* p);
 }
 
@@ -59,6 +63,12 @@ internal readonly unsafe struct Float8(Vector256<float> v) : IFloatVector<Float8
     public static Float8 operator *(Float8 a, Float8 b) => new(a.v * b.v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float8 operator /(Float8 a, Float8 b) => new(a.v / b.v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float8 Sqrt(Float8 a) => new(Vector256.Sqrt(a.v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(float* p) => v.Store(p);
 }
 
@@ -89,6 +99,12 @@ internal readonly unsafe struct Float16(Vector512<float> v) : IFloatVector<Float
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float16 operator *(Float16 a, Float16 b) => new(a.v * b.v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float16 operator /(Float16 a, Float16 b) => new(a.v / b.v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float16 Sqrt(Float16 a) => new(Vector512.Sqrt(a.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(float* p) => v.Store(p);

@@ -5,10 +5,10 @@ namespace MoeScratch.Tensors.Tests;
 
 /// <summary>
 /// The vectorized (and, for large tensors, thread-split) Adam update against its scalar reference: bitwise equal,
-/// with and without weight decay.
+/// with and without weight decay, at both vector widths.
 /// </summary>
 [NonParallelizable] // changes the process-wide CpuThreads.Max
-public class OptimKernelsTests
+public class OptimKernelsTests(bool wide) : VectorWidthFixture(wide)
 {
     [TestCase(37, 0f, 1)]
     [TestCase(64, 0.01f, 1)]
