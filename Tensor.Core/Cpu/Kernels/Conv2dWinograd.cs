@@ -100,18 +100,25 @@ internal static unsafe class Conv2dWinograd
     /// <summary>
     /// V[ξ, r, :] ← (Bᵀ d B)_ξ for the 4×4 tile d at <paramref name="d"/> (pixel stride <paramref name="c"/>, row stride
     /// <paramref name="row"/>); v points at the tile's row of position 0, positions are <paramref name="ps"/> apart.
-    /// Also the weight gradient's input transform (<see cref="Conv2dWinogradWeightGrad"/>).
+    /// Also the weight gradient's input transform (<see cref="Conv2dWinogradWeightGrad"/>). 16 lanes at a time under
+    /// AVX-512 when C allows (<see cref="WinogradDriver.WideTransform"/>), else 8; the same for the output transform.
     /// </summary>
     internal static void InputTile(float* v, float* d, int row, int c, long ps)
     {
-        for (int q = 0; q < c; q += 8)
+        if (WinogradDriver.WideTransform(c)) InputTile<Float16>(v, d, row, c, ps);
+        else InputTile<Float8>(v, d, row, c, ps);
+    }
+
+    private static void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>
+    {
+        for (int q = 0; q < c; q += TV.Count)
         {
             float* a = d + q;
             // t = Bᵀ d, one column j at a time: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3.
-            var t00 = Col(a, row, 0, c, out var t10, out var t20, out var t30);
-            var t01 = Col(a, row, 1, c, out var t11, out var t21, out var t31);
-            var t02 = Col(a, row, 2, c, out var t12, out var t22, out var t32);
-            var t03 = Col(a, row, 3, c, out var t13, out var t23, out var t33);
+            var t00 = Col(a, row, 0, c, out TV t10, out TV t20, out TV t30);
+            var t01 = Col(a, row, 1, c, out TV t11, out TV t21, out TV t31);
+            var t02 = Col(a, row, 2, c, out TV t12, out TV t22, out TV t32);
+            var t03 = Col(a, row, 3, c, out TV t13, out TV t23, out TV t33);
             float* o = v + q;
             Row(o, ps, t00, t01, t02, t03);
             Row(o + 4 * ps, ps, t10, t11, t12, t13);
@@ -121,14 +128,14 @@ internal static unsafe class Conv2dWinograd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Col(float* a, int row, int j, int c, out Vector256<float> t1,
-                                        out Vector256<float> t2, out Vector256<float> t3)
+    private static TV Col<TV>(float* a, int row, int j, int c, out TV t1, out TV t2, out TV t3)
+        where TV : struct, IFloatVector<TV>
     {
         float* p = a + j * c;
-        var d0 = Vector256.Load(p);
-        var d1 = Vector256.Load(p + row);
-        var d2 = Vector256.Load(p + 2 * row);
-        var d3 = Vector256.Load(p + 3 * row);
+        var d0 = TV.Load(p);
+        var d1 = TV.Load(p + row);
+        var d2 = TV.Load(p + 2 * row);
+        var d3 = TV.Load(p + 3 * row);
         t1 = d1 + d2;
         t2 = d2 - d1;
         t3 = d1 - d3;
@@ -137,8 +144,7 @@ internal static unsafe class Conv2dWinograd
 
     /// <summary>One row of t B: v0 = t0 − t2, v1 = t1 + t2, v2 = t2 − t1, v3 = t1 − t3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row(float* o, long ps, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2,
-                            Vector256<float> t3)
+    private static void Row<TV>(float* o, long ps, TV t0, TV t1, TV t2, TV t3) where TV : struct, IFloatVector<TV>
     {
         (t0 - t2).Store(o);
         (t1 + t2).Store(o + ps);
@@ -153,18 +159,25 @@ internal static unsafe class Conv2dWinograd
     private static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                    bool relu, bool accumulate)
     {
+        if (WinogradDriver.WideTransform(s.Cout)) OutputTile<Float16>(y, m, bias, s, ps, oy, ox, relu, accumulate);
+        else OutputTile<Float8>(y, m, bias, s, ps, oy, ox, relu, accumulate);
+    }
+
+    private static void OutputTile<TV>(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                       bool relu, bool accumulate) where TV : struct, IFloatVector<TV>
+    {
         int k = s.Cout;
         bool down = oy + 1 < s.OH, right = ox + 1 < s.OW;
         float* y00 = y + ((long)oy * s.OW + ox) * k, y10 = y00 + (long)s.OW * k;
-        for (int q = 0; q < k; q += 8)
+        for (int q = 0; q < k; q += TV.Count)
         {
             float* a = m + q;
             // s = Aᵀ M per column j: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (rows i of M are 4·ps apart).
-            var s00 = OutCol(a, ps, 0, out var s10);
-            var s01 = OutCol(a, ps, 1, out var s11);
-            var s02 = OutCol(a, ps, 2, out var s12);
-            var s03 = OutCol(a, ps, 3, out var s13);
-            var b = bias is null ? Vector256<float>.Zero : Vector256.Load(bias + q);
+            var s00 = OutCol(a, ps, 0, out TV s10);
+            var s01 = OutCol(a, ps, 1, out TV s11);
+            var s02 = OutCol(a, ps, 2, out TV s12);
+            var s03 = OutCol(a, ps, 3, out TV s13);
+            var b = bias is null ? TV.Create(0f) : TV.Load(bias + q);
             var o00 = s00 + s01 + s02 + b;
             var o01 = s01 - s02 - s03 + b;
             var o10 = s10 + s11 + s12 + b;
@@ -180,12 +193,12 @@ internal static unsafe class Conv2dWinograd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> OutCol(float* a, long ps, int j, out Vector256<float> s1)
+    private static TV OutCol<TV>(float* a, long ps, int j, out TV s1) where TV : struct, IFloatVector<TV>
     {
-        var m0 = Vector256.Load(a + j * ps);
-        var m1 = Vector256.Load(a + (4 + j) * ps);
-        var m2 = Vector256.Load(a + (8 + j) * ps);
-        var m3 = Vector256.Load(a + (12 + j) * ps);
+        var m0 = TV.Load(a + j * ps);
+        var m1 = TV.Load(a + (4 + j) * ps);
+        var m2 = TV.Load(a + (8 + j) * ps);
+        var m3 = TV.Load(a + (12 + j) * ps);
         s1 = m1 - m2 - m3;
         return m0 + m1 + m2;
     }

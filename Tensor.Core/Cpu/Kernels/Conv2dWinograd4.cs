@@ -178,15 +178,23 @@ internal static unsafe class Conv2dWinograd4
 
     /// <summary>
     /// V[ξ, ·] ← (Bᵀ d B)_ξ for the 6×6 tile d at <paramref name="d"/> (pixel stride <paramref name="c"/>, row stride
-    /// <paramref name="row"/>), ξ = 6·i + j; positions are <paramref name="ps"/> floats apart.
+    /// <paramref name="row"/>), ξ = 6·i + j; positions are <paramref name="ps"/> floats apart. 16 lanes at a time under
+    /// AVX-512 when C allows (<see cref="WinogradDriver.WideTransform"/>), else 8; the same for the other transforms.
     /// </summary>
     private static void InputTile(float* v, float* d, int row, int c, long ps)
     {
-        float* t = stackalloc float[Positions * 8]; // t = Bᵀ d for eight channels, [i, j, 8]
-        for (int q = 0; q < c; q += 8)
+        if (WinogradDriver.WideTransform(c)) InputTile<Float16>(v, d, row, c, ps);
+        else InputTile<Float8>(v, d, row, c, ps);
+    }
+
+    private static void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>
+    {
+        int w = TV.Count;
+        float* t = stackalloc float[Positions * 16]; // t = Bᵀ d for one vector of channels, [i, j, w]
+        for (int q = 0; q < c; q += w)
         {
-            for (int j = 0; j < 6; j++) Bt(d + j * c + q, row, t + j * 8, 6 * 8);
-            for (int i = 0; i < 6; i++) Bt(t + i * 6 * 8, 8, v + i * 6 * ps + q, ps);
+            for (int j = 0; j < 6; j++) Bt<TV>(d + j * c + q, row, t + j * w, 6 * w);
+            for (int i = 0; i < 6; i++) Bt<TV>(t + i * 6 * w, w, v + i * 6 * ps + q, ps);
         }
     }
 
@@ -195,20 +203,20 @@ internal static unsafe class Conv2dWinograd4
     /// factored so that rows 1–2 and 3–4 share their sums (4 FMAs and 8 adds instead of 20 multiply-adds).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Bt(float* s, long ss, float* o, long os)
+    private static void Bt<TV>(float* s, long ss, float* o, long os) where TV : struct, IFloatVector<TV>
     {
-        Load6(s, ss, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
-        var four = Vector256.Create(4f);
-        var minusFive = Vector256.Create(-5f);
-        var two = Vector256.Create(2f);
-        Fma.MultiplyAdd(four, d0, Fma.MultiplyAdd(minusFive, d2, d4)).Store(o);          // 4d0 − 5d2 + d4
-        Fma.MultiplyAddNegated(four, d1 + d2, d3 + d4).Store(o + os);                   // −4(d1 + d2) + d3 + d4
-        Fma.MultiplyAdd(four, d1 - d2, d4 - d3).Store(o + 2 * os);                      // 4(d1 − d2) − d3 + d4
+        Load6(s, ss, out TV d0, out TV d1, out TV d2, out TV d3, out TV d4, out TV d5);
+        var four = TV.Create(4f);
+        var minusFive = TV.Create(-5f);
+        var two = TV.Create(2f);
+        TV.MultiplyAdd(four, d0, TV.MultiplyAdd(minusFive, d2, d4)).Store(o);          // 4d0 − 5d2 + d4
+        TV.MultiplyAddNegated(four, d1 + d2, d3 + d4).Store(o + os);                   // −4(d1 + d2) + d3 + d4
+        TV.MultiplyAdd(four, d1 - d2, d4 - d3).Store(o + 2 * os);                      // 4(d1 − d2) − d3 + d4
         var odd = d3 - d1;
         var even = d4 - d2;
-        Fma.MultiplyAdd(two, odd, even).Store(o + 3 * os);                              // 2(d3 − d1) − d2 + d4
-        Fma.MultiplyAddNegated(two, odd, even).Store(o + 4 * os);                       // −2(d3 − d1) − d2 + d4
-        Fma.MultiplyAdd(four, d1, Fma.MultiplyAdd(minusFive, d3, d5)).Store(o + 5 * os); // 4d1 − 5d3 + d5
+        TV.MultiplyAdd(two, odd, even).Store(o + 3 * os);                              // 2(d3 − d1) − d2 + d4
+        TV.MultiplyAddNegated(two, odd, even).Store(o + 4 * os);                       // −2(d3 − d1) − d2 + d4
+        TV.MultiplyAdd(four, d1, TV.MultiplyAdd(minusFive, d3, d5)).Store(o + 5 * os); // 4d1 − 5d3 + d5
     }
 
     /// <summary>
@@ -219,22 +227,29 @@ internal static unsafe class Conv2dWinograd4
     private static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                    bool relu, bool accumulate)
     {
-        int k = s.Cout, rows = Math.Min(4, s.OH - oy), cols = Math.Min(4, s.OW - ox);
-        float* t = stackalloc float[4 * 6 * 8]; // t = Aᵀ M for eight channels, [r, j, 8]
-        for (int q = 0; q < k; q += 8)
+        if (WinogradDriver.WideTransform(s.Cout)) OutputTile<Float16>(y, m, bias, s, ps, oy, ox, relu, accumulate);
+        else OutputTile<Float8>(y, m, bias, s, ps, oy, ox, relu, accumulate);
+    }
+
+    private static void OutputTile<TV>(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                       bool relu, bool accumulate) where TV : struct, IFloatVector<TV>
+    {
+        int k = s.Cout, rows = Math.Min(4, s.OH - oy), cols = Math.Min(4, s.OW - ox), w = TV.Count;
+        float* t = stackalloc float[4 * 6 * 16]; // t = Aᵀ M for one vector of channels, [r, j, w]
+        for (int q = 0; q < k; q += w)
         {
             for (int j = 0; j < 6; j++)
             {
-                At(m + j * ps + q, 6 * ps, out var s0, out var s1, out var s2, out var s3);
-                s0.Store(t + j * 8);
-                s1.Store(t + (6 + j) * 8);
-                s2.Store(t + (12 + j) * 8);
-                s3.Store(t + (18 + j) * 8);
+                At(m + j * ps + q, 6 * ps, out TV s0, out TV s1, out TV s2, out TV s3);
+                s0.Store(t + j * w);
+                s1.Store(t + (6 + j) * w);
+                s2.Store(t + (12 + j) * w);
+                s3.Store(t + (18 + j) * w);
             }
-            var b = bias is null ? Vector256<float>.Zero : Vector256.Load(bias + q);
+            var b = bias is null ? TV.Create(0f) : TV.Load(bias + q);
             for (int r = 0; r < rows; r++)
             {
-                At(t + r * 6 * 8, 8, out var o0, out var o1, out var o2, out var o3);
+                At(t + r * 6 * w, w, out TV o0, out TV o1, out TV o2, out TV o3);
                 float* yr = y + ((long)(oy + r) * s.OW + ox) * k + q;
                 WinogradDriver.Put(yr, o0 + b, relu, accumulate);
                 if (cols > 1) WinogradDriver.Put(yr + k, o1 + b, relu, accumulate);
@@ -246,18 +261,18 @@ internal static unsafe class Conv2dWinograd4
 
     /// <summary>(o0..o3) ← Aᵀ s for six vectors s (stride <paramref name="ss"/>), sharing m1 ± m2, m3 ± m4.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void At(float* s, long ss, out Vector256<float> o0, out Vector256<float> o1,
-                           out Vector256<float> o2, out Vector256<float> o3)
+    private static void At<TV>(float* s, long ss, out TV o0, out TV o1, out TV o2, out TV o3)
+        where TV : struct, IFloatVector<TV>
     {
-        Load6(s, ss, out var m0, out var m1, out var m2, out var m3, out var m4, out var m5);
+        Load6(s, ss, out TV m0, out TV m1, out TV m2, out TV m3, out TV m4, out TV m5);
         var sum12 = m1 + m2;
         var dif12 = m1 - m2;
         var sum34 = m3 + m4;
         var dif34 = m3 - m4;
         o0 = m0 + sum12 + sum34;
-        o1 = Fma.MultiplyAdd(Vector256.Create(2f), dif34, dif12);
-        o2 = Fma.MultiplyAdd(Vector256.Create(4f), sum34, sum12);
-        o3 = Fma.MultiplyAdd(Vector256.Create(8f), dif34, dif12 + m5);
+        o1 = TV.MultiplyAdd(TV.Create(2f), dif34, dif12);
+        o2 = TV.MultiplyAdd(TV.Create(4f), sum34, sum12);
+        o3 = TV.MultiplyAdd(TV.Create(8f), dif34, dif12 + m5);
     }
 
     /// <summary>
@@ -266,11 +281,18 @@ internal static unsafe class Conv2dWinograd4
     /// </summary>
     private static void GradTile(float* v, float* d, int row, int c, long ps)
     {
-        float* t = stackalloc float[6 * 4 * 8]; // t = A dY for eight channels, [i, b, 8]
-        for (int q = 0; q < c; q += 8)
+        if (WinogradDriver.WideTransform(c)) GradTile<Float16>(v, d, row, c, ps);
+        else GradTile<Float8>(v, d, row, c, ps);
+    }
+
+    private static void GradTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>
+    {
+        int w = TV.Count;
+        float* t = stackalloc float[6 * 4 * 16]; // t = A dY for one vector of channels, [i, b, w]
+        for (int q = 0; q < c; q += w)
         {
-            for (int b = 0; b < 4; b++) Aw(d + b * c + q, row, t + b * 8, 4 * 8);
-            for (int i = 0; i < 6; i++) Aw(t + i * 4 * 8, 8, v + i * 6 * ps + q, ps);
+            for (int b = 0; b < 4; b++) Aw<TV>(d + b * c + q, row, t + b * w, 4 * w);
+            for (int i = 0; i < 6; i++) Aw<TV>(t + i * 4 * w, w, v + i * 6 * ps + q, ps);
         }
     }
 
@@ -279,16 +301,16 @@ internal static unsafe class Conv2dWinograd4
     /// rows (1,0,0,0), (1,1,1,1), (1,−1,1,−1), (1,2,4,8), (1,−2,4,−8), (0,0,0,1): rows 1–2 and 3–4 share their sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Aw(float* s, long ss, float* o, long os)
+    private static void Aw<TV>(float* s, long ss, float* o, long os) where TV : struct, IFloatVector<TV>
     {
-        var s0 = Vector256.Load(s);
-        var s1 = Vector256.Load(s + ss);
-        var s2 = Vector256.Load(s + 2 * ss);
-        var s3 = Vector256.Load(s + 3 * ss);
+        var s0 = TV.Load(s);
+        var s1 = TV.Load(s + ss);
+        var s2 = TV.Load(s + 2 * ss);
+        var s3 = TV.Load(s + 3 * ss);
         var even = s0 + s2;
         var odd = s1 + s3;
-        var even4 = Fma.MultiplyAdd(Vector256.Create(4f), s2, s0);                            // s0 + 4s2
-        var odd2 = Fma.MultiplyAdd(Vector256.Create(8f), s3, s1 + s1);                        // 2s1 + 8s3
+        var even4 = TV.MultiplyAdd(TV.Create(4f), s2, s0);                            // s0 + 4s2
+        var odd2 = TV.MultiplyAdd(TV.Create(8f), s3, s1 + s1);                        // 2s1 + 8s3
         s0.Store(o);
         (even + odd).Store(o + os);
         (even - odd).Store(o + 2 * os);
@@ -304,29 +326,36 @@ internal static unsafe class Conv2dWinograd4
     /// </summary>
     private static void ScatterTile(float* a, float* m, int row, int c, long ps)
     {
-        float* t = stackalloc float[Positions * 8]; // t = B M for eight channels, [r, j, 8]
-        for (int q = 0; q < c; q += 8)
+        if (WinogradDriver.WideTransform(c)) ScatterTile<Float16>(a, m, row, c, ps);
+        else ScatterTile<Float8>(a, m, row, c, ps);
+    }
+
+    private static void ScatterTile<TV>(float* a, float* m, int row, int c, long ps) where TV : struct, IFloatVector<TV>
+    {
+        int w = TV.Count;
+        float* t = stackalloc float[Positions * 16]; // t = B M for one vector of channels, [r, j, w]
+        for (int q = 0; q < c; q += w)
         {
             for (int j = 0; j < 6; j++)
             {
-                Bw(m + j * ps + q, 6 * ps, out var o0, out var o1, out var o2, out var o3, out var o4, out var o5);
-                o0.Store(t + j * 8);
-                o1.Store(t + (6 + j) * 8);
-                o2.Store(t + (12 + j) * 8);
-                o3.Store(t + (18 + j) * 8);
-                o4.Store(t + (24 + j) * 8);
-                o5.Store(t + (30 + j) * 8);
+                Bw(m + j * ps + q, 6 * ps, out TV o0, out TV o1, out TV o2, out TV o3, out TV o4, out TV o5);
+                o0.Store(t + j * w);
+                o1.Store(t + (6 + j) * w);
+                o2.Store(t + (12 + j) * w);
+                o3.Store(t + (18 + j) * w);
+                o4.Store(t + (24 + j) * w);
+                o5.Store(t + (30 + j) * w);
             }
             for (int r = 0; r < 6; r++)
             {
-                Bw(t + r * 6 * 8, 8, out var o0, out var o1, out var o2, out var o3, out var o4, out var o5);
+                Bw(t + r * 6 * w, w, out TV o0, out TV o1, out TV o2, out TV o3, out TV o4, out TV o5);
                 float* ar = a + (long)r * row + q;
-                (Vector256.Load(ar) + o0).Store(ar);
-                (Vector256.Load(ar + c) + o1).Store(ar + c);
-                (Vector256.Load(ar + 2 * c) + o2).Store(ar + 2 * c);
-                (Vector256.Load(ar + 3 * c) + o3).Store(ar + 3 * c);
-                (Vector256.Load(ar + 4 * c) + o4).Store(ar + 4 * c);
-                (Vector256.Load(ar + 5 * c) + o5).Store(ar + 5 * c);
+                (TV.Load(ar) + o0).Store(ar);
+                (TV.Load(ar + c) + o1).Store(ar + c);
+                (TV.Load(ar + 2 * c) + o2).Store(ar + 2 * c);
+                (TV.Load(ar + 3 * c) + o3).Store(ar + 3 * c);
+                (TV.Load(ar + 4 * c) + o4).Store(ar + 4 * c);
+                (TV.Load(ar + 5 * c) + o5).Store(ar + 5 * c);
             }
         }
     }
@@ -336,33 +365,31 @@ internal static unsafe class Conv2dWinograd4
     /// (0,−4,4,−2,2,4), (−5,−4,−4,−1,−1,0), (0,1,−1,2,−2,−5), (1,1,1,1,1,0), (0,0,0,0,0,1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Bw(float* s, long ss, out Vector256<float> o0, out Vector256<float> o1,
-                           out Vector256<float> o2, out Vector256<float> o3, out Vector256<float> o4,
-                           out Vector256<float> o5)
+    private static void Bw<TV>(float* s, long ss, out TV o0, out TV o1, out TV o2, out TV o3, out TV o4, out TV o5)
+        where TV : struct, IFloatVector<TV>
     {
-        Load6(s, ss, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
-        var four = Vector256.Create(4f);
+        Load6(s, ss, out TV d0, out TV d1, out TV d2, out TV d3, out TV d4, out TV d5);
+        var four = TV.Create(4f);
         var sum12 = d1 + d2;
         var sum34 = d3 + d4;
         o0 = d0 * four;
-        o1 = Fma.MultiplyAdd(four, d2 - d1 + d5, (d4 - d3) * Vector256.Create(2f));         // 4(d2 − d1 + d5) + 2(d4 − d3)
-        o2 = Fma.MultiplyAddNegated(four, sum12, Fma.MultiplyAdd(Vector256.Create(-5f), d0, -sum34));
-        o3 = Fma.MultiplyAdd(Vector256.Create(2f), d3 - d4, Fma.MultiplyAdd(Vector256.Create(-5f), d5, d1 - d2));
+        o1 = TV.MultiplyAdd(four, d2 - d1 + d5, (d4 - d3) * TV.Create(2f));         // 4(d2 − d1 + d5) + 2(d4 − d3)
+        o2 = TV.MultiplyAddNegated(four, sum12, TV.MultiplyAdd(TV.Create(-5f), d0, -sum34));
+        o3 = TV.MultiplyAdd(TV.Create(2f), d3 - d4, TV.MultiplyAdd(TV.Create(-5f), d5, d1 - d2));
         o4 = d0 + sum12 + sum34;
         o5 = d5;
     }
 
     /// <summary>Six vectors <paramref name="ss"/> floats apart: one column or row of a tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Load6(float* s, long ss, out Vector256<float> d0, out Vector256<float> d1,
-                              out Vector256<float> d2, out Vector256<float> d3, out Vector256<float> d4,
-                              out Vector256<float> d5)
+    private static void Load6<TV>(float* s, long ss, out TV d0, out TV d1, out TV d2, out TV d3, out TV d4, out TV d5)
+        where TV : struct, IFloatVector<TV>
     {
-        d0 = Vector256.Load(s);
-        d1 = Vector256.Load(s + ss);
-        d2 = Vector256.Load(s + 2 * ss);
-        d3 = Vector256.Load(s + 3 * ss);
-        d4 = Vector256.Load(s + 4 * ss);
-        d5 = Vector256.Load(s + 5 * ss);
+        d0 = TV.Load(s);
+        d1 = TV.Load(s + ss);
+        d2 = TV.Load(s + 2 * ss);
+        d3 = TV.Load(s + 3 * ss);
+        d4 = TV.Load(s + 4 * ss);
+        d5 = TV.Load(s + 5 * ss);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MoeScratch.Tensors.Cpu.Kernels;
 
@@ -30,6 +31,12 @@ internal unsafe interface IFloatVector<TSelf> where TSelf : struct, IFloatVector
     static abstract TSelf operator /(TSelf a, TSelf b);
 
     static abstract TSelf Sqrt(TSelf a);
+
+    /// <summary>a·b + c, one rounding.</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>c − a·b, one rounding.</summary>
+    static abstract TSelf MultiplyAddNegated(TSelf a, TSelf b, TSelf c);
 
     void Store(float* p);
 }
@@ -69,6 +76,12 @@ internal readonly unsafe struct Float8(Vector256<float> v) : IFloatVector<Float8
     public static Float8 Sqrt(Float8 a) => new(Vector256.Sqrt(a.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float8 MultiplyAdd(Float8 a, Float8 b, Float8 c) => new(Fma.MultiplyAdd(a.v, b.v, c.v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float8 MultiplyAddNegated(Float8 a, Float8 b, Float8 c) => new(Fma.MultiplyAddNegated(a.v, b.v, c.v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(float* p) => v.Store(p);
 }
 
@@ -105,6 +118,12 @@ internal readonly unsafe struct Float16(Vector512<float> v) : IFloatVector<Float
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float16 Sqrt(Float16 a) => new(Vector512.Sqrt(a.v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float16 MultiplyAdd(Float16 a, Float16 b, Float16 c) => new(Avx512F.FusedMultiplyAdd(a.v, b.v, c.v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float16 MultiplyAddNegated(Float16 a, Float16 b, Float16 c) => new(Avx512F.FusedMultiplyAddNegated(a.v, b.v, c.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(float* p) => v.Store(p);

@@ -501,12 +501,15 @@ internal static unsafe class WinogradDriver
         c50.Store(m + 5 * k); c51.Store(m + 5 * k + 8);
     }
 
-    /// <summary>One output pixel's eight channels: += the old value (input gradient), then the fused ReLU.</summary>
+    /// <summary>One output pixel's channels (one vector): += the old value (input gradient), then the fused ReLU.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Put(float* y, Vector256<float> o, bool relu, bool accumulate)
+    public static void Put<TV>(float* y, TV o, bool relu, bool accumulate) where TV : struct, IFloatVector<TV>
     {
-        if (accumulate) o += Vector256.Load(y);
-        if (relu) o = Vector256.Max(o, Vector256<float>.Zero);
+        if (accumulate) o += TV.Load(y);
+        if (relu) o = TV.Max(o, TV.Create(0f));
         o.Store(y);
     }
+
+    /// <summary>Whether a transform over <paramref name="channels"/> runs 16 lanes wide (AVX-512, whole vectors).</summary>
+    public static bool WideTransform(int channels) => GemmMicroKernel.Wide && channels % 16 == 0;
 }
