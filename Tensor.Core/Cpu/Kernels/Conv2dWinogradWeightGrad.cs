@@ -167,14 +167,20 @@ internal static unsafe class Conv2dWinogradWeightGrad
     /// </summary>
     private static void GradTile(float* y, long ps, float* d, int row, int k)
     {
-        var half = Vector256.Create(0.5f);
-        for (int q = 0; q < k; q += 8)
+        if (WinogradDriver.WideTransform(k)) GradTile<Float16>(y, ps, d, row, k);
+        else GradTile<Float8>(y, ps, d, row, k);
+    }
+
+    private static void GradTile<TV>(float* y, long ps, float* d, int row, int k) where TV : struct, IFloatVector<TV>
+    {
+        var half = TV.Create(0.5f);
+        for (int q = 0; q < k; q += TV.Count)
         {
             float* a = d + q;
-            var d00 = Vector256.Load(a);
-            var d01 = Vector256.Load(a + k);
-            var d10 = Vector256.Load(a + row);
-            var d11 = Vector256.Load(a + row + k);
+            var d00 = TV.Load(a);
+            var d01 = TV.Load(a + k);
+            var d10 = TV.Load(a + row);
+            var d11 = TV.Load(a + row + k);
             // Rows: r0 = dy0, r1 = (dy0 + dy1)/2, r2 = (dy0 − dy1)/2, r3 = −dy1, for both columns.
             var s0 = d00 + d10;
             var s1 = d01 + d11;
@@ -190,7 +196,7 @@ internal static unsafe class Conv2dWinogradWeightGrad
 
     /// <summary>One row of r G'ᵀ: (p, (p + q)/2, (p − q)/2, −q).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GradRow(float* o, long ps, Vector256<float> p, Vector256<float> q, Vector256<float> half)
+    private static void GradRow<TV>(float* o, long ps, TV p, TV q, TV half) where TV : struct, IFloatVector<TV>
     {
         p.Store(o);
         (half * (p + q)).Store(o + ps);
