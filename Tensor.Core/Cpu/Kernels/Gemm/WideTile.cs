@@ -41,8 +41,8 @@ internal readonly struct ThreeTileRows : ITileRows
 }
 
 /// <summary>
-/// The 512-bit register tile shared by the GEMM micro-kernel and the Winograd products when
-/// <see cref="GemmMicroKernel.Wide"/> is on: c[r, 0..16] (+)= Σ_{i &lt; depth} a[r·aRow + i·aStep] · b[i·bStep + 0..16]
+/// The 512-bit register tiles shared by the GEMM (packed and in place) and the Winograd products when
+/// <see cref="GemmMicroKernel.Wide"/> is on. <see cref="Product{TRows}"/>: c[r, 0..16] (+)= Σ_{i &lt; depth} a[r·aRow + i·aStep] · b[i·bStep + 0..16]
 /// for r &lt; TRows.Count (1 to 6), one zmm per row.
 /// </summary>
 /// <remarks>
