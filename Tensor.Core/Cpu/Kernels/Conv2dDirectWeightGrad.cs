@@ -103,167 +103,42 @@ internal static unsafe class Conv2dDirectWeightGrad
             }
             for (int t0 = 0; t0 < kk; t0 += TR)
             {
-                int taps = Math.Min(TR, kk - t0);
-                for (int jr = 0; jr < k; jr += NR)
-                {
-                    float* d = dyImg + jr, w = dw + (long)t0 * k + jr;
-                    if (GemmMicroKernel.Wide && k - jr >= 2 * NR)
-                    {
-                        TileWide2(src, offs + t0, d, k, g.OH, g.OW, colStep, rowStep, w, k, taps);
-                        jr += NR; // both panels done
-                    }
-                    else if (GemmMicroKernel.Wide)
-                        TileWide(src, offs + t0, d, k, g.OH, g.OW, colStep, rowStep, w, k, taps);
-                    else
-                        Tile(src, offs + t0, d, k, g.OH, g.OW, colStep, rowStep, w, k, taps);
-                }
+                TapTile(src, offs + t0, dyImg, g, colStep, rowStep, dw + (long)t0 * k, Math.Min(TR, kk - t0));
             }
         }
     }
 
     /// <summary>
-    /// dst[i, 0:16] += Σ over the image's OH×OW pixels of img[origin + off[i]] · dy[pixel, 0:16], i &lt; taps.
+    /// dst[i, :] += Σ over the image's OH×OW pixels of img[origin + off[i]] · dy[pixel, :] for the six taps i &lt; taps
+    /// (the rest repeat the last tap and are dropped) and every output channel: the implicit GEMM's runs tile
+    /// (<see cref="GemmMicroKernel.Kernel6x16Runs"/>, two panels at once under AVX-512) with the taps as its rows, the
+    /// image's output rows as its runs and A stepping from pixel to pixel. A short last tile sums into a stack tile.
     /// </summary>
-    /// <remarks>
-    /// The loop body is <see cref="GemmMicroKernel.Kernel6x16"/>'s with another A source (six tap offsets from the
-    /// pixel's origin instead of a packed panel). It is written out rather than shared: a shared step would take the
-    /// twelve accumulators by reference, and the JIT then keeps them in memory.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float* img, int* off, float* dy, int ldy, int oh, int ow, long colStep, long rowStep,
-                             float* dst, int ldd, int taps)
+    private static void TapTile(float* img, int* off, float* dy, in Conv2dGeometry g, long colStep, long rowStep,
+                                float* dst, int taps)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        long o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5];
-        for (int i = 0; i < oh; i++)
+        int k = g.Cout;
+        float* tile = stackalloc float[TR * 2 * NR];
+        float* a0 = img + off[0], a1 = img + off[1], a2 = img + off[2], a3 = img + off[3], a4 = img + off[4];
+        float* a5 = img + off[5];
+        for (int jr = 0; jr < k;)
         {
-            float* a = img + i * rowStep;
-            float* d = dy + (long)i * ow * ldy;
-            for (int j = 0; j < ow; j++, a += colStep, d += ldy)
+            int width = GemmMicroKernel.Wide && k - jr >= 2 * NR ? 2 * NR : NR;
+            bool full = taps == TR;
+            float* c = full ? dst + jr : tile;
+            int ldc = full ? k : 2 * NR;
+            if (width == NR)
+                GemmMicroKernel.Kernel6x16Runs(a0, a1, a2, a3, a4, a5, g.OH, g.OW, rowStep, (nint)colStep, dy + jr, k, c,
+                                               ldc, addC: full);
+            else
+                GemmMicroKernel.Kernel6x32RunsWide(a0, a1, a2, a3, a4, a5, g.OH, g.OW, rowStep, (nint)colStep, dy + jr, k,
+                                                   c, ldc, addC: full);
+            for (int i = 0; !full && i < taps; i++)
             {
-                var b0 = Avx.LoadVector256(d);
-                var b1 = Avx.LoadVector256(d + 8);
-                var v = Avx.BroadcastScalarToVector256(a + o0);
-                c00 = Fma.MultiplyAdd(v, b0, c00); c01 = Fma.MultiplyAdd(v, b1, c01);
-                v = Avx.BroadcastScalarToVector256(a + o1);
-                c10 = Fma.MultiplyAdd(v, b0, c10); c11 = Fma.MultiplyAdd(v, b1, c11);
-                v = Avx.BroadcastScalarToVector256(a + o2);
-                c20 = Fma.MultiplyAdd(v, b0, c20); c21 = Fma.MultiplyAdd(v, b1, c21);
-                v = Avx.BroadcastScalarToVector256(a + o3);
-                c30 = Fma.MultiplyAdd(v, b0, c30); c31 = Fma.MultiplyAdd(v, b1, c31);
-                v = Avx.BroadcastScalarToVector256(a + o4);
-                c40 = Fma.MultiplyAdd(v, b0, c40); c41 = Fma.MultiplyAdd(v, b1, c41);
-                v = Avx.BroadcastScalarToVector256(a + o5);
-                c50 = Fma.MultiplyAdd(v, b0, c50); c51 = Fma.MultiplyAdd(v, b1, c51);
+                var row = new Span<float>(dst + (long)i * k + jr, width);
+                TP.Add(row, new ReadOnlySpan<float>(tile + i * 2 * NR, width), row);
             }
+            jr += width;
         }
-        AddRow(dst, c00, c01);
-        if (taps > 1) AddRow(dst + ldd, c10, c11);
-        if (taps > 2) AddRow(dst + 2 * ldd, c20, c21);
-        if (taps > 3) AddRow(dst + 3 * ldd, c30, c31);
-        if (taps > 4) AddRow(dst + 4 * ldd, c40, c41);
-        if (taps > 5) AddRow(dst + 5 * ldd, c50, c51);
-    }
-
-    /// <summary>
-    /// <see cref="Tile"/> with one 512-bit vector per tap (<see cref="GemmMicroKernel.Wide"/>); pixels in pairs, the
-    /// even and odd ones in separate accumulators (twelve chains, see <see cref="WideTile"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileWide(float* img, int* off, float* dy, int ldy, int oh, int ow, long colStep, long rowStep,
-                                 float* dst, int ldd, int taps)
-    {
-        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
-        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
-        long t0 = off[0], t1 = off[1], t2 = off[2], t3 = off[3], t4 = off[4], t5 = off[5];
-        for (int i = 0; i < oh; i++)
-        {
-            float* a = img + i * rowStep;
-            float* d = dy + (long)i * ow * ldy;
-            int j = 0;
-            for (; j + 1 < ow; j += 2, a += 2 * colStep, d += 2 * ldy)
-            {
-                var b0 = Vector512.Load(d);
-                var b1 = Vector512.Load(d + ldy);
-                float* a1 = a + colStep;
-                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t0]), b0, e0);
-                o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t0]), b1, o0);
-                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t1]), b0, e1);
-                o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t1]), b1, o1);
-                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t2]), b0, e2);
-                o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t2]), b1, o2);
-                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t3]), b0, e3);
-                o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t3]), b1, o3);
-                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t4]), b0, e4);
-                o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t4]), b1, o4);
-                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t5]), b0, e5);
-                o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t5]), b1, o5);
-            }
-            if (j < ow)
-            {
-                var b0 = Vector512.Load(d);
-                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t0]), b0, e0);
-                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t1]), b0, e1);
-                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t2]), b0, e2);
-                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t3]), b0, e3);
-                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t4]), b0, e4);
-                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t5]), b0, e5);
-            }
-        }
-        WideTile.Store(dst, e0 + o0, addC: true);
-        if (taps > 1) WideTile.Store(dst + ldd, e1 + o1, addC: true);
-        if (taps > 2) WideTile.Store(dst + 2 * ldd, e2 + o2, addC: true);
-        if (taps > 3) WideTile.Store(dst + 3 * ldd, e3 + o3, addC: true);
-        if (taps > 4) WideTile.Store(dst + 4 * ldd, e4 + o4, addC: true);
-        if (taps > 5) WideTile.Store(dst + 5 * ldd, e5 + o5, addC: true);
-    }
-
-    /// <summary>
-    /// Two adjacent 16-channel panels of dY at once (512-bit): six taps × 32 channels in twelve accumulators, per pixel
-    /// two vector loads and six broadcasts (see <see cref="WideTile.Product2{TRows}"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileWide2(float* img, int* off, float* dy, int ldy, int oh, int ow, long colStep, long rowStep,
-                                  float* dst, int ldd, int taps)
-    {
-        Vector512<float> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default, l5 = default;
-        Vector512<float> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default, h5 = default;
-        long t0 = off[0], t1 = off[1], t2 = off[2], t3 = off[3], t4 = off[4], t5 = off[5];
-        for (int i = 0; i < oh; i++)
-        {
-            float* a = img + i * rowStep;
-            float* d = dy + (long)i * ow * ldy;
-            for (int j = 0; j < ow; j++, a += colStep, d += ldy)
-            {
-                var bl = Vector512.Load(d);
-                var bh = Vector512.Load(d + 16);
-                var x = Vector512.Create(a[t0]);
-                l0 = Avx512F.FusedMultiplyAdd(x, bl, l0); h0 = Avx512F.FusedMultiplyAdd(x, bh, h0);
-                x = Vector512.Create(a[t1]);
-                l1 = Avx512F.FusedMultiplyAdd(x, bl, l1); h1 = Avx512F.FusedMultiplyAdd(x, bh, h1);
-                x = Vector512.Create(a[t2]);
-                l2 = Avx512F.FusedMultiplyAdd(x, bl, l2); h2 = Avx512F.FusedMultiplyAdd(x, bh, h2);
-                x = Vector512.Create(a[t3]);
-                l3 = Avx512F.FusedMultiplyAdd(x, bl, l3); h3 = Avx512F.FusedMultiplyAdd(x, bh, h3);
-                x = Vector512.Create(a[t4]);
-                l4 = Avx512F.FusedMultiplyAdd(x, bl, l4); h4 = Avx512F.FusedMultiplyAdd(x, bh, h4);
-                x = Vector512.Create(a[t5]);
-                l5 = Avx512F.FusedMultiplyAdd(x, bl, l5); h5 = Avx512F.FusedMultiplyAdd(x, bh, h5);
-            }
-        }
-        WideTile.Store(dst, l0, addC: true); WideTile.Store(dst + 16, h0, addC: true);
-        if (taps > 1) { WideTile.Store(dst + ldd, l1, addC: true); WideTile.Store(dst + ldd + 16, h1, addC: true); }
-        if (taps > 2) { WideTile.Store(dst + 2 * ldd, l2, addC: true); WideTile.Store(dst + 2 * ldd + 16, h2, addC: true); }
-        if (taps > 3) { WideTile.Store(dst + 3 * ldd, l3, addC: true); WideTile.Store(dst + 3 * ldd + 16, h3, addC: true); }
-        if (taps > 4) { WideTile.Store(dst + 4 * ldd, l4, addC: true); WideTile.Store(dst + 4 * ldd + 16, h4, addC: true); }
-        if (taps > 5) { WideTile.Store(dst + 5 * ldd, l5, addC: true); WideTile.Store(dst + 5 * ldd + 16, h5, addC: true); }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow(float* row, Vector256<float> lo, Vector256<float> hi)
-    {
-        Avx.Store(row, Avx.Add(lo, Avx.LoadVector256(row)));
-        Avx.Store(row + 8, Avx.Add(hi, Avx.LoadVector256(row + 8)));
     }
 }

@@ -104,10 +104,10 @@ internal static unsafe class Conv2dImplicit
                 int ldd = full ? n : 2 * NR;
                 if (width == NR)
                     GemmMicroKernel.Kernel6x16Runs(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH, segLen,
-                                                   rowLen, w + jr, n, dst, ldd, full && addC);
+                                                   rowLen, 1, w + jr, n, dst, ldd, full && addC);
                 else
                     GemmMicroKernel.Kernel6x32RunsWide(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH, segLen,
-                                                       rowLen, w + jr, n, dst, ldd, full && addC);
+                                                       rowLen, 1, w + jr, n, dst, ldd, full && addC);
                 for (int i = 0; !full && i < mr; i++)
                 {
                     var src = new ReadOnlySpan<float>(tile + i * 2 * NR, width);

@@ -43,41 +43,42 @@ internal static unsafe partial class GemmMicroKernel
     /// <summary><see cref="Kernel6x16Runs"/> with 512-bit rows; even and odd steps of each run accumulate apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x16RunsWide(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
-                                           int runLen, long runStride, float* bp, nint bStep, float* c, int ldc,
-                                           bool addC)
+                                           int runLen, long runStride, nint aStep, float* bp, nint bStep, float* c,
+                                           int ldc, bool addC)
     {
         Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
         Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
         for (int s = 0; s < runs; s++)
         {
             int p = 0;
-            for (; p + 1 < runLen; p += 2, bp += 2 * bStep)
+            nint o = 0;
+            for (; p + 1 < runLen; p += 2, o += 2 * aStep, bp += 2 * bStep)
             {
                 var b0 = Vector512.Load(bp);
                 var b1 = Vector512.Load(bp + bStep);
-                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p]), b0, e0);
-                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, e1);
-                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, e2);
-                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p]), b0, e3);
-                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[p]), b0, e4);
-                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[p]), b0, e5);
-                o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p + 1]), b1, o0);
-                o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p + 1]), b1, o1);
-                o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p + 1]), b1, o2);
-                o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p + 1]), b1, o3);
-                o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[p + 1]), b1, o4);
-                o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[p + 1]), b1, o5);
+                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[o]), b0, e0);
+                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[o]), b0, e1);
+                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[o]), b0, e2);
+                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[o]), b0, e3);
+                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[o]), b0, e4);
+                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[o]), b0, e5);
+                o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[o + aStep]), b1, o0);
+                o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[o + aStep]), b1, o1);
+                o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[o + aStep]), b1, o2);
+                o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[o + aStep]), b1, o3);
+                o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[o + aStep]), b1, o4);
+                o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[o + aStep]), b1, o5);
             }
 
             if (p < runLen)
             {
                 var b0 = Vector512.Load(bp);
-                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p]), b0, e0);
-                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, e1);
-                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, e2);
-                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p]), b0, e3);
-                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[p]), b0, e4);
-                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[p]), b0, e5);
+                e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[o]), b0, e0);
+                e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[o]), b0, e1);
+                e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[o]), b0, e2);
+                e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[o]), b0, e3);
+                e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[o]), b0, e4);
+                e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[o]), b0, e5);
                 bp += bStep;
             }
             a0 += runStride; a1 += runStride; a2 += runStride; a3 += runStride; a4 += runStride; a5 += runStride;
@@ -98,28 +99,29 @@ internal static unsafe partial class GemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x32RunsWide(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
-                                          int runLen, long runStride, float* bp, nint bStep, float* c, int ldc,
-                                          bool addC)
+                                          int runLen, long runStride, nint aStep, float* bp, nint bStep, float* c,
+                                          int ldc, bool addC)
     {
         Vector512<float> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default, l5 = default;
         Vector512<float> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default, h5 = default;
         for (int s = 0; s < runs; s++)
         {
-            for (int p = 0; p < runLen; p++, bp += bStep)
+            nint o = 0;
+            for (int p = 0; p < runLen; p++, o += aStep, bp += bStep)
             {
                 var bl = Vector512.Load(bp);
                 var bh = Vector512.Load(bp + 16);
-                var x = Vector512.Create(a0[p]);
+                var x = Vector512.Create(a0[o]);
                 l0 = Avx512F.FusedMultiplyAdd(x, bl, l0); h0 = Avx512F.FusedMultiplyAdd(x, bh, h0);
-                x = Vector512.Create(a1[p]);
+                x = Vector512.Create(a1[o]);
                 l1 = Avx512F.FusedMultiplyAdd(x, bl, l1); h1 = Avx512F.FusedMultiplyAdd(x, bh, h1);
-                x = Vector512.Create(a2[p]);
+                x = Vector512.Create(a2[o]);
                 l2 = Avx512F.FusedMultiplyAdd(x, bl, l2); h2 = Avx512F.FusedMultiplyAdd(x, bh, h2);
-                x = Vector512.Create(a3[p]);
+                x = Vector512.Create(a3[o]);
                 l3 = Avx512F.FusedMultiplyAdd(x, bl, l3); h3 = Avx512F.FusedMultiplyAdd(x, bh, h3);
-                x = Vector512.Create(a4[p]);
+                x = Vector512.Create(a4[o]);
                 l4 = Avx512F.FusedMultiplyAdd(x, bl, l4); h4 = Avx512F.FusedMultiplyAdd(x, bh, h4);
-                x = Vector512.Create(a5[p]);
+                x = Vector512.Create(a5[o]);
                 l5 = Avx512F.FusedMultiplyAdd(x, bl, l5); h5 = Avx512F.FusedMultiplyAdd(x, bh, h5);
             }
             a0 += runStride; a1 += runStride; a2 += runStride; a3 += runStride; a4 += runStride; a5 += runStride;

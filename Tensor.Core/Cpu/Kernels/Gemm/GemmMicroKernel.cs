@@ -110,42 +110,46 @@ internal static unsafe partial class GemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Kernel6x16RowA(int kc, float* a, long lda, float* bp, float* c, int ldc, bool addC) =>
-        Kernel6x16Runs(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, 1, kc, 0, bp, NR, c, ldc, addC);
+        Kernel6x16Runs(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, 1, kc, 0, 1, bp, NR, c, ldc, addC);
 
     /// <summary>
-    /// Full 6×16 tile whose A rows are each <paramref name="runs"/> runs of <paramref name="runLen"/> contiguous
-    /// floats (run s of row i at a_i + s·runStride), B's 16 columns of runs·runLen steps <paramref name="bStep"/> apart
-    /// (NR: a packed panel; a row stride: B read in place). One run is <see cref="Kernel6x16RowA"/>; a convolution's KH
-    /// kernel rows, read straight from the image, are the implicit GEMM of <see cref="Conv2dImplicit"/>.
+    /// Full 6×16 tile whose A rows are each <paramref name="runs"/> runs of <paramref name="runLen"/> floats
+    /// <paramref name="aStep"/> apart (run s of row i at a_i + s·runStride), B's 16 columns of runs·runLen steps
+    /// <paramref name="bStep"/> apart (NR: a packed panel; a row stride: B read in place). One run is
+    /// <see cref="Kernel6x16RowA"/>; a convolution's KH kernel rows, read straight from the image, are the implicit
+    /// GEMM of <see cref="Conv2dImplicit"/>; six taps over an image's output rows (A stepping from pixel to pixel) are
+    /// the direct weight gradient's tile (<see cref="Conv2dDirectWeightGrad"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x16Runs(float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, int runs,
-                                      int runLen, long runStride, float* bp, nint bStep, float* c, int ldc, bool addC)
+                                      int runLen, long runStride, nint aStep, float* bp, nint bStep, float* c, int ldc,
+                                      bool addC)
     {
         if (Wide)
         {
-            Kernel6x16RunsWide(a0, a1, a2, a3, a4, a5, runs, runLen, runStride, bp, bStep, c, ldc, addC);
+            Kernel6x16RunsWide(a0, a1, a2, a3, a4, a5, runs, runLen, runStride, aStep, bp, bStep, c, ldc, addC);
             return;
         }
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int s = 0; s < runs; s++)
         {
-            for (int p = 0; p < runLen; p++, bp += bStep)
+            nint o = 0;
+            for (int p = 0; p < runLen; p++, o += aStep, bp += bStep)
             {
                 var b0 = Avx.LoadVector256(bp);
                 var b1 = Avx.LoadVector256(bp + 8);
-                var x = Avx.BroadcastScalarToVector256(a0 + p);
+                var x = Avx.BroadcastScalarToVector256(a0 + o);
                 c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-                x = Avx.BroadcastScalarToVector256(a1 + p);
+                x = Avx.BroadcastScalarToVector256(a1 + o);
                 c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-                x = Avx.BroadcastScalarToVector256(a2 + p);
+                x = Avx.BroadcastScalarToVector256(a2 + o);
                 c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-                x = Avx.BroadcastScalarToVector256(a3 + p);
+                x = Avx.BroadcastScalarToVector256(a3 + o);
                 c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-                x = Avx.BroadcastScalarToVector256(a4 + p);
+                x = Avx.BroadcastScalarToVector256(a4 + o);
                 c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-                x = Avx.BroadcastScalarToVector256(a5 + p);
+                x = Avx.BroadcastScalarToVector256(a5 + o);
                 c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
             }
             a0 += runStride; a1 += runStride; a2 += runStride; a3 += runStride; a4 += runStride; a5 += runStride;
