@@ -1,7 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using MoeScratch.Tensors.Cpu.Kernels.Gemm;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -9,8 +6,8 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 
 /// <summary>
 /// Convolution weight gradient without im2col or packing: dw[tap, o] += Σ_pixels x[origin + offset(tap)] · dy[pixel, o],
-/// six taps × sixteen output channels per register tile, one image at a time (zero-bordered into a per-thread buffer
-/// when the conv is padded).
+/// six taps × 16 output channels per register tile (× 32 under AVX-512), one image at a time (zero-bordered into a
+/// per-thread buffer when the conv is padded). The tile is the implicit GEMM's (<see cref="GemmMicroKernel.RunsRows"/>).
 /// </summary>
 /// <remarks>
 /// <para>Glossary as in <see cref="Conv2dKernels"/>. Buffers: dy [B, OH, OW, K], x [B, H, W, C], dw [KK, K]
@@ -19,7 +16,8 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// <para>Why: dW is a product whose depth is every output pixel of the batch (56,448 at IMPALA's first stack) and whose
 /// outputs are tiny (144 taps × 16 channels). As a GEMM it packs the whole im2col matrix (or dYᵀ and an im2col panel
 /// per depth block) to feed 16 output channels, and ran at 45–95 GFLOP/s. Here each pixel costs two vector loads of
-/// dY, six broadcasts straight out of the image and twelve FMAs; an image's x (≤ 124 KiB bordered) and dY (≤ 113 KiB)
+/// dY, six broadcasts straight out of the image and twelve FMAs (256-bit; with AVX-512 the same loads feed 32
+/// channels); an image's x (≤ 124 KiB bordered) and dY (≤ 113 KiB)
 /// stay in L2 while all tap tiles sweep them.</para>
 /// <para>Threads: images are split across workers, each summing into a private dW (<see cref="ImagePartials"/>), so
 /// results do not depend on timing (they differ from the GEMM path by rounding).</para>
@@ -111,34 +109,11 @@ internal static unsafe class Conv2dDirectWeightGrad
     /// <summary>
     /// dst[i, :] += Σ over the image's OH×OW pixels of img[origin + off[i]] · dy[pixel, :] for the six taps i &lt; taps
     /// (the rest repeat the last tap and are dropped) and every output channel: the implicit GEMM's runs tile
-    /// (<see cref="GemmMicroKernel.Kernel6x16Runs"/>, two panels at once under AVX-512) with the taps as its rows, the
-    /// image's output rows as its runs and A stepping from pixel to pixel. A short last tile sums into a stack tile.
+    /// (<see cref="GemmMicroKernel.RunsRows"/>) with the taps as its rows, the image's output rows as its runs and A
+    /// stepping from pixel to pixel.
     /// </summary>
     private static void TapTile(float* img, int* off, float* dy, in Conv2dGeometry g, long colStep, long rowStep,
-                                float* dst, int taps)
-    {
-        int k = g.Cout;
-        float* tile = stackalloc float[TR * 2 * NR];
-        float* a0 = img + off[0], a1 = img + off[1], a2 = img + off[2], a3 = img + off[3], a4 = img + off[4];
-        float* a5 = img + off[5];
-        for (int jr = 0; jr < k;)
-        {
-            int width = GemmMicroKernel.Wide && k - jr >= 2 * NR ? 2 * NR : NR;
-            bool full = taps == TR;
-            float* c = full ? dst + jr : tile;
-            int ldc = full ? k : 2 * NR;
-            if (width == NR)
-                GemmMicroKernel.Kernel6x16Runs(a0, a1, a2, a3, a4, a5, g.OH, g.OW, rowStep, (nint)colStep, dy + jr, k, c,
-                                               ldc, addC: full);
-            else
-                GemmMicroKernel.Kernel6x32RunsWide(a0, a1, a2, a3, a4, a5, g.OH, g.OW, rowStep, (nint)colStep, dy + jr, k,
-                                                   c, ldc, addC: full);
-            for (int i = 0; !full && i < taps; i++)
-            {
-                var row = new Span<float>(dst + (long)i * k + jr, width);
-                TP.Add(row, new ReadOnlySpan<float>(tile + i * 2 * NR, width), row);
-            }
-            jr += width;
-        }
-    }
+                                float* dst, int taps) =>
+        GemmMicroKernel.RunsRows(img + off[0], img + off[1], img + off[2], img + off[3], img + off[4], img + off[5], g.OH,
+                                 g.OW, rowStep, (nint)colStep, dy, g.Cout, g.Cout, dst, g.Cout, taps, addC: true);
 }

@@ -78,7 +78,6 @@ internal static unsafe class Conv2dImplicit
         int kk = g.PatchSize, n = g.Cout, m = g.Batch * g.OutPixels;
         int segLen = g.KW * g.C, rowLen = g.W * g.C;
         float** rows = stackalloc float*[MR];
-        float* tile = stackalloc float[MR * 2 * NR];
         var cursor = new PixelCursor(x, g, t0 * MR);
         for (int t = t0; t < t1; t++)
         {
@@ -94,29 +93,9 @@ internal static unsafe class Conv2dImplicit
                 var biasRow = new ReadOnlySpan<float>(bias, n);
                 for (int i = 0; i < mr; i++) biasRow.CopyTo(new Span<float>(c + (long)i * n, n));
             }
-            for (int jr = 0; jr < n;)
-            {
-                // w [KK, K] is read in place: a panel's 16 columns at each tap are contiguous, n floats apart. Two
-                // panels at a time with the 512-bit kernels.
-                int width = GemmMicroKernel.Wide && n - jr >= 2 * NR ? 2 * NR : NR;
-                bool full = mr == MR;
-                float* dst = full ? c + jr : tile;
-                int ldd = full ? n : 2 * NR;
-                if (width == NR)
-                    GemmMicroKernel.Kernel6x16Runs(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH, segLen,
-                                                   rowLen, 1, w + jr, n, dst, ldd, full && addC);
-                else
-                    GemmMicroKernel.Kernel6x32RunsWide(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH, segLen,
-                                                       rowLen, 1, w + jr, n, dst, ldd, full && addC);
-                for (int i = 0; !full && i < mr; i++)
-                {
-                    var src = new ReadOnlySpan<float>(tile + i * 2 * NR, width);
-                    var row = new Span<float>(c + (long)i * n + jr, width);
-                    if (addC) TP.Add(row, src, row);
-                    else src.CopyTo(row);
-                }
-                jr += width;
-            }
+            // w [KK, K] is read in place: a panel's 16 columns at each tap are contiguous, n floats apart.
+            GemmMicroKernel.RunsRows(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], g.KH, segLen, rowLen, 1, w, n, n,
+                                     c, n, mr, addC);
         }
         if (relu && t1 > t0) Relu(y, n, (t0 + (t1 - t0 - 1) / ReluTiles * ReluTiles) * MR, Math.Min(m, t1 * MR));
     }
