@@ -39,6 +39,7 @@ internal static unsafe partial class Conv2dStridedWinograd
         float[] u = ArrayPool<float>.Shared.Rent(Positions * ustride);
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
         int scratch = dv.HB * dv.WB * k + Positions * Group * (k + cs);
+        bool wide = WinogradDriver.WideTransform(vw.S * vw.C, k);
         try
         {
             TransformFlippedFilter(u, w, vw, ustride);
@@ -58,8 +59,9 @@ internal static unsafe partial class Conv2dStridedWinograd
                         {
                             Conv2dPadded.PadImage(bordered, (float*)ndy + (long)b * geo.OutPixels * k, geo.OH, geo.OW, k,
                                                   1, 1, dv.HB, dv.WB);
-                            InputGradTiles((float*)ndx + (long)b * geo.H * geo.W * geo.C, bordered, v, m, (float*)nu,
-                                           ustride, geo, vw, dv);
+                            float* dxb = (float*)ndx + (long)b * geo.H * geo.W * geo.C;
+                            if (wide) InputGradTiles<Float16>(dxb, bordered, v, m, (float*)nu, ustride, geo, vw, dv);
+                            else InputGradTiles<Float8>(dxb, bordered, v, m, (float*)nu, ustride, geo, vw, dv);
                         }
                     }
                     ArrayPool<float>.Shared.Return(buf);
@@ -90,19 +92,18 @@ internal static unsafe partial class Conv2dStridedWinograd
     /// 288 KiB filter streams from L2 once per group; running the products position-outer over five groups, so each
     /// position's slice stayed in L1, measured the same: 0.72–0.75 ms.)
     /// </summary>
-    private static void InputGradTiles(float* dx, float* dyb, float* v, float* m, float* u, int ustride,
+    private static void InputGradTiles<TV>(float* dx, float* dyb, float* v, float* m, float* u, int ustride,
                                        in Conv2dGeometry g, in View vw, in View dv)
+        where TV : struct, IFloatVector<TV>
     {
         int k = vw.K, cs = vw.Cs, tiles = dv.TY * dv.TX;
-        bool wide = WideTransforms(vw.S * vw.C, k);
         for (int t0 = 0; t0 < tiles; t0 += Group)
         {
             int n = Math.Min(Group, tiles - t0);
             for (int r = 0; r < n; r++)
             {
                 int t = t0 + r, i = t / dv.TX, j = t - i * dv.TX;
-                if (wide) InputTile<Float16>(v + r * k, Group * k, dyb, dv.WB * k, dv, 2 * i, 2 * j);
-                else InputTile<Float8>(v + r * k, Group * k, dyb, dv.WB * k, dv, 2 * i, 2 * j);
+                InputTile<TV>(v + r * k, Group * k, dyb, dv.WB * k, dv, 2 * i, 2 * j);
             }
             for (int p = 0; p < Positions; p++)
             {
@@ -112,8 +113,7 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int r = 0; r < n; r++)
             {
                 int t = t0 + r, i = t / dv.TX, j = t - i * dv.TX;
-                if (wide) DepthToSpaceTile<Float16>(dx, m + r * cs, Group * cs, g, vw, 2 * i, 2 * j);
-                else DepthToSpaceTile<Float8>(dx, m + r * cs, Group * cs, g, vw, 2 * i, 2 * j);
+                DepthToSpaceTile<TV>(dx, m + r * cs, Group * cs, g, vw, 2 * i, 2 * j);
             }
         }
     }

@@ -55,12 +55,6 @@ internal static unsafe partial class Conv2dStridedWinograd
     /// </summary>
     public const int MaxForwardFilterFloats = Positions * 64 * 32;
 
-    /// <summary>
-    /// Whether the transforms run 16 lanes wide: with <see cref="GemmMicroKernel.Wide"/> and channel runs (s·C of x',
-    /// and K) that are whole 512-bit vectors.
-    /// </summary>
-    private static bool WideTransforms(int run, int k) => GemmMicroKernel.Wide && run % 16 == 0 && k % 16 == 0;
-
     /// <summary>The sizes of the space-to-depth view: tiles, the image extent they read, channels of x'.</summary>
     private readonly record struct View(int S, int C, int Cs, int K, int TY, int TX, int HB, int WB, bool InPlace)
     {
@@ -84,6 +78,7 @@ internal static unsafe partial class Conv2dStridedWinograd
         // Fewer images than threads (batch-1 acting): each image's groups of tiles are split.
         int parts = Math.Clamp(threads / Math.Max(1, g.Batch), 1, (vw.Tiles + Group - 1) / Group);
         int units = g.Batch * parts;
+        bool wide = WinogradDriver.WideTransform(vw.S * vw.C, vw.K);
         int scratch = (vw.InPlace ? 0 : vw.HB * vw.WB * vw.C) + Positions * Group * (vw.Cs + vw.K);
         try
         {
@@ -105,8 +100,9 @@ internal static unsafe partial class Conv2dStridedWinograd
                             int b = unit / parts, part = unit - b * parts;
                             float* src = Source((float*)nx, img, geo, vw, b, part == 0 || unit == lo, out int row);
                             int t0 = (int)((long)vw.Tiles * part / parts), t1 = (int)((long)vw.Tiles * (part + 1) / parts);
-                            ForwardTiles((float*)ny + (long)b * geo.OutPixels * vw.K, src, row, v, m, (float*)nu,
-                                         (float*)nb, geo, vw, t0, t1, relu);
+                            float* yb = (float*)ny + (long)b * geo.OutPixels * vw.K;
+                            if (wide) ForwardTiles<Float16>(yb, src, row, v, m, (float*)nu, (float*)nb, geo, vw, t0, t1, relu);
+                            else ForwardTiles<Float8>(yb, src, row, v, m, (float*)nu, (float*)nb, geo, vw, t0, t1, relu);
                         }
                     }
                     ArrayPool<float>.Shared.Return(buf);
@@ -149,19 +145,18 @@ internal static unsafe partial class Conv2dStridedWinograd
     /// tiles' V (9 × 6 × Cs floats, 14 KiB at conv 1) stay in L1: with 48-tile blocks V spilled to L2 and the input
     /// transform's stores took a quarter of the conv (0.23 of 0.86 ms at batch 32).
     /// </summary>
-    private static void ForwardTiles(float* y, float* x, int row, float* v, float* m, float* u, float* bias,
+    private static void ForwardTiles<TV>(float* y, float* x, int row, float* v, float* m, float* u, float* bias,
                                      in Conv2dGeometry g, in View vw, int t0, int t1, bool relu)
+        where TV : struct, IFloatVector<TV>
     {
         int cs = vw.Cs, k = vw.K;
-        bool wide = WideTransforms(vw.S * vw.C, k);
         for (int b0 = t0; b0 < t1; b0 += Group)
         {
             int n = Math.Min(Group, t1 - b0);
             for (int r = 0; r < n; r++)
             {
                 int t = b0 + r, i = t / vw.TX, j = t - i * vw.TX;
-                if (wide) InputTile<Float16>(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
-                else InputTile<Float8>(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
+                InputTile<TV>(v + r * cs, Group * cs, x, row, vw, 2 * i, 2 * j);
             }
             for (int p = 0; p < Positions; p++)
             {
@@ -171,8 +166,7 @@ internal static unsafe partial class Conv2dStridedWinograd
             for (int r = 0; r < n; r++)
             {
                 int t = b0 + r, i = t / vw.TX, j = t - i * vw.TX;
-                if (wide) OutputTile<Float16>(y, m + r * k, Group * k, bias, g, 2 * i, 2 * j, relu);
-                else OutputTile<Float8>(y, m + r * k, Group * k, bias, g, 2 * i, 2 * j, relu);
+                OutputTile<TV>(y, m + r * k, Group * k, bias, g, 2 * i, 2 * j, relu);
             }
         }
     }
@@ -307,13 +301,19 @@ internal static unsafe partial class Conv2dStridedWinograd
         bool withBias = !dBias.IsEmpty;
         int size = mSize + (withBias ? vw.K : 0);
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? Math.Min(CpuThreads.Max, g.Batch) : 1;
+        bool wide = WinogradDriver.WideTransform(vw.S * vw.C, vw.K);
         float[] total;
         fixed (float* pdy = dy, px = x)
         {
             nint ndy = (nint)pdy, nx = (nint)px;
             var geo = g;
             total = ImagePartials.Sum(g.Batch, threads, size, (sum, lo, hi) =>
-                WeightGradImages(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, vw, lo, hi));
+            {
+                if (wide)
+                    WeightGradImages<Float16>(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, vw, lo, hi);
+                else
+                    WeightGradImages<Float8>(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, vw, lo, hi);
+            });
         }
         WeightOutputTransform(dw, total.AsSpan(0, mSize), vw);
         if (withBias) TP.Add(dBias, total.AsSpan(mSize, vw.K), dBias);
@@ -321,12 +321,11 @@ internal static unsafe partial class Conv2dStridedWinograd
     }
 
     /// <summary>Images [b0, b1) summed into m [9, Cs, K] and dBias [K] (null: none).</summary>
-    private static void WeightGradImages(float* m, float* dBias, float* dy, float* x, in Conv2dGeometry g, in View vw,
-                                         int b0, int b1)
+    private static void WeightGradImages<TV>(float* m, float* dBias, float* dy, float* x, in Conv2dGeometry g,
+                                             in View vw, int b0, int b1) where TV : struct, IFloatVector<TV>
     {
         int cs = vw.Cs, k = vw.K;
         bool odd = g.OH % 2 != 0 || g.OW % 2 != 0;
-        bool wide = WideTransforms(vw.S * vw.C, k);
         int dyTiles = 4 * vw.Tiles * k;
         int scratch = (vw.InPlace ? 0 : vw.HB * vw.WB * vw.C) + (odd ? dyTiles : 0) + Positions * Block * (cs + k);
         float[] buf = ArrayPool<float>.Shared.Rent(scratch);
@@ -343,16 +342,8 @@ internal static unsafe partial class Conv2dStridedWinograd
                 for (int t = 0; t < vw.Tiles; t++)
                 {
                     int i = t / vw.TX, j = t - i * vw.TX;
-                    if (wide)
-                    {
-                        InputTile<Float16>(v + fill * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
-                        GradTile<Float16>(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
-                    }
-                    else
-                    {
-                        InputTile<Float8>(v + fill * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
-                        GradTile<Float8>(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
-                    }
+                    InputTile<TV>(v + fill * cs, Block * cs, src, row, vw, 2 * i, 2 * j);
+                    GradTile<TV>(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
                     if (++fill == Block)
                     {
                         Conv2dWinogradWeightGrad.SumBlock(m, v, yt, cs, k, fill, Positions);

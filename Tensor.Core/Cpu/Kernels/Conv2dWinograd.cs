@@ -89,27 +89,21 @@ internal static unsafe class Conv2dWinograd
             f2.Store(o + 3 * os);
         }
 
-        public static void InputTile(float* v, float* d, int row, int c, long ps) =>
-            Conv2dWinograd.InputTile(v, d, row, c, ps);
+        public static void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV> =>
+            Conv2dWinograd.InputTile<TV>(v, d, row, c, ps);
 
-        public static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
-                                      bool relu, bool accumulate) =>
-            Conv2dWinograd.OutputTile(y, m, bias, s, ps, oy, ox, relu, accumulate);
+        public static void OutputTile<TV>(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                          bool relu, bool accumulate) where TV : struct, IFloatVector<TV> =>
+            Conv2dWinograd.OutputTile<TV>(y, m, bias, s, ps, oy, ox, relu, accumulate);
     }
 
     /// <summary>
     /// V[ξ, r, :] ← (Bᵀ d B)_ξ for the 4×4 tile d at <paramref name="d"/> (pixel stride <paramref name="c"/>, row stride
     /// <paramref name="row"/>); v points at the tile's row of position 0, positions are <paramref name="ps"/> apart.
-    /// Also the weight gradient's input transform (<see cref="Conv2dWinogradWeightGrad"/>). 16 lanes at a time under
-    /// AVX-512 when C allows (<see cref="WinogradDriver.WideTransform"/>), else 8; the same for the output transform.
+    /// Also the weight gradient's input transform (<see cref="Conv2dWinogradWeightGrad"/>). TV: 8 or 16 lanes, as the
+    /// caller picked for the whole conv (<see cref="WinogradDriver.WideTransform"/>); the same for the output transform.
     /// </summary>
-    internal static void InputTile(float* v, float* d, int row, int c, long ps)
-    {
-        if (WinogradDriver.WideTransform(c)) InputTile<Float16>(v, d, row, c, ps);
-        else InputTile<Float8>(v, d, row, c, ps);
-    }
-
-    private static void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>
+    internal static void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>
     {
         for (int q = 0; q < c; q += TV.Count)
         {
@@ -156,13 +150,6 @@ internal static unsafe class Conv2dWinograd
     /// The 2×2 output pixels at (<paramref name="oy"/>, <paramref name="ox"/>) ← Aᵀ M A (+ bias, ReLU) from one tile's
     /// 16 rows of m (positions <paramref name="ps"/> apart); pixels beyond OH/OW (odd sizes) are not written.
     /// </summary>
-    private static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
-                                   bool relu, bool accumulate)
-    {
-        if (WinogradDriver.WideTransform(s.Cout)) OutputTile<Float16>(y, m, bias, s, ps, oy, ox, relu, accumulate);
-        else OutputTile<Float8>(y, m, bias, s, ps, oy, ox, relu, accumulate);
-    }
-
     private static void OutputTile<TV>(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                        bool relu, bool accumulate) where TV : struct, IFloatVector<TV>
     {

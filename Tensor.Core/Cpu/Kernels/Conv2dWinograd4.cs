@@ -144,11 +144,12 @@ internal static unsafe class Conv2dWinograd4
     /// <summary>F(4×4, 3×3)'s transforms for <see cref="WinogradDriver"/>.</summary>
     private readonly struct Tiles : IWinogradAdjoint
     {
-        public static void GradTile(float* v, float* d, int row, int c, long ps) =>
-            Conv2dWinograd4.GradTile(v, d, row, c, ps);
+        public static void GradTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV> =>
+            Conv2dWinograd4.GradTile<TV>(v, d, row, c, ps);
 
-        public static void ScatterTile(float* a, float* m, int row, int c, long ps) =>
-            Conv2dWinograd4.ScatterTile(a, m, row, c, ps);
+        public static void ScatterTile<TV>(float* a, float* m, int row, int c, long ps)
+            where TV : struct, IFloatVector<TV> =>
+            Conv2dWinograd4.ScatterTile<TV>(a, m, row, c, ps);
 
         public static int Out => 4;
 
@@ -168,25 +169,19 @@ internal static unsafe class Conv2dWinograd4
             f2.Store(o + 5 * os);
         }
 
-        public static void InputTile(float* v, float* d, int row, int c, long ps) =>
-            Conv2dWinograd4.InputTile(v, d, row, c, ps);
+        public static void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV> =>
+            Conv2dWinograd4.InputTile<TV>(v, d, row, c, ps);
 
-        public static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
-                                      bool relu, bool accumulate) =>
-            Conv2dWinograd4.OutputTile(y, m, bias, s, ps, oy, ox, relu, accumulate);
+        public static void OutputTile<TV>(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                          bool relu, bool accumulate) where TV : struct, IFloatVector<TV> =>
+            Conv2dWinograd4.OutputTile<TV>(y, m, bias, s, ps, oy, ox, relu, accumulate);
     }
 
     /// <summary>
     /// V[ξ, ·] ← (Bᵀ d B)_ξ for the 6×6 tile d at <paramref name="d"/> (pixel stride <paramref name="c"/>, row stride
-    /// <paramref name="row"/>), ξ = 6·i + j; positions are <paramref name="ps"/> floats apart. 16 lanes at a time under
-    /// AVX-512 when C allows (<see cref="WinogradDriver.WideTransform"/>), else 8; the same for the other transforms.
+    /// <paramref name="row"/>), ξ = 6·i + j; positions are <paramref name="ps"/> floats apart. TV: 8 or 16 lanes, as the
+    /// driver picked for the whole conv (<see cref="WinogradDriver.WideTransform"/>); the same for the other transforms.
     /// </summary>
-    private static void InputTile(float* v, float* d, int row, int c, long ps)
-    {
-        if (WinogradDriver.WideTransform(c)) InputTile<Float16>(v, d, row, c, ps);
-        else InputTile<Float8>(v, d, row, c, ps);
-    }
-
     private static void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>
     {
         int w = TV.Count;
@@ -224,13 +219,6 @@ internal static unsafe class Conv2dWinograd4
     /// 36 rows of m (positions <paramref name="ps"/> apart); pixels beyond OH/OW (sizes not a multiple of 4) are not
     /// written.
     /// </summary>
-    private static void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
-                                   bool relu, bool accumulate)
-    {
-        if (WinogradDriver.WideTransform(s.Cout)) OutputTile<Float16>(y, m, bias, s, ps, oy, ox, relu, accumulate);
-        else OutputTile<Float8>(y, m, bias, s, ps, oy, ox, relu, accumulate);
-    }
-
     private static void OutputTile<TV>(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
                                        bool relu, bool accumulate) where TV : struct, IFloatVector<TV>
     {
@@ -279,12 +267,6 @@ internal static unsafe class Conv2dWinograd4
     /// V[ξ, ·] ← (A dY Aᵀ)_ξ for the 4×4 dY tile at <paramref name="d"/> (pixel stride <paramref name="c"/>, row
     /// stride <paramref name="row"/>): the transpose of the output transform Aᵀ M A.
     /// </summary>
-    private static void GradTile(float* v, float* d, int row, int c, long ps)
-    {
-        if (WinogradDriver.WideTransform(c)) GradTile<Float16>(v, d, row, c, ps);
-        else GradTile<Float8>(v, d, row, c, ps);
-    }
-
     private static void GradTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>
     {
         int w = TV.Count;
@@ -324,12 +306,6 @@ internal static unsafe class Conv2dWinograd4
     /// += B M Bᵀ from one tile's 36 rows of m (positions <paramref name="ps"/> apart): the transpose of the input
     /// transform Bᵀ d B.
     /// </summary>
-    private static void ScatterTile(float* a, float* m, int row, int c, long ps)
-    {
-        if (WinogradDriver.WideTransform(c)) ScatterTile<Float16>(a, m, row, c, ps);
-        else ScatterTile<Float8>(a, m, row, c, ps);
-    }
-
     private static void ScatterTile<TV>(float* a, float* m, int row, int c, long ps) where TV : struct, IFloatVector<TV>
     {
         int w = TV.Count;

@@ -67,16 +67,21 @@ internal static unsafe class Conv2dWinogradWeightGrad
         {
             nint ndy = (nint)pdy, nx = (nint)px;
             var geo = g;
+            bool wide = WinogradDriver.WideTransform(c, k);
             total = ImagePartials.Sum(g.Batch, threads, size, (sum, lo, hi) =>
-                Images(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, lo, hi));
+            {
+                if (wide) Images<Float16>(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, lo, hi);
+                else Images<Float8>(sum, withBias ? sum + mSize : null, (float*)ndy, (float*)nx, geo, lo, hi);
+            });
         }
         OutputTransform(dw, total.AsSpan(0, mSize), c, k);
         if (withBias) TP.Add(dBias, total.AsSpan(mSize, k), dBias);
         ArrayPool<float>.Shared.Return(total);
     }
 
-    /// <summary>Images [b0, b1) summed into m [16, C, K] and dBias [K] (null: none).</summary>
-    private static void Images(float* m, float* dBias, float* dy, float* x, in Conv2dGeometry g, int b0, int b1)
+    /// <summary>Images [b0, b1) summed into m [16, C, K] and dBias [K] (null: none); transforms TV wide.</summary>
+    private static void Images<TV>(float* m, float* dBias, float* dy, float* x, in Conv2dGeometry g, int b0, int b1)
+        where TV : struct, IFloatVector<TV>
     {
         int c = g.C, k = g.Cout, ty = (g.OH + 1) / 2, tx = (g.OW + 1) / 2, tiles = ty * tx;
         int hb = 2 * ty + 2, wb = 2 * tx + 2;
@@ -96,8 +101,8 @@ internal static unsafe class Conv2dWinogradWeightGrad
                 for (int t = 0; t < tiles; t++)
                 {
                     int i = t / tx, j = t - i * tx;
-                    Conv2dWinograd.InputTile(v + fill * c, xb + ((long)2 * i * wb + 2 * j) * c, wb * c, c, Block * c);
-                    GradTile(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
+                    Conv2dWinograd.InputTile<TV>(v + fill * c, xb + ((long)2 * i * wb + 2 * j) * c, wb * c, c, Block * c);
+                    GradTile<TV>(yt + fill * k, Block * k, dyImg + (long)2 * i * dyRow + 2 * j * k, dyRow, k);
                     if (++fill == Block)
                     {
                         SumBlock(m, v, yt, c, k, fill);
@@ -165,12 +170,6 @@ internal static unsafe class Conv2dWinogradWeightGrad
     /// Y[ξ, r, :] ← (G' dy G'ᵀ)_ξ for the 2×2 dY block at <paramref name="d"/> (pixel stride k, row stride
     /// <paramref name="row"/>), G' = [[1,0],[½,½],[½,−½],[0,−1]] (see the remarks); positions <paramref name="ps"/> apart.
     /// </summary>
-    private static void GradTile(float* y, long ps, float* d, int row, int k)
-    {
-        if (WinogradDriver.WideTransform(k)) GradTile<Float16>(y, ps, d, row, k);
-        else GradTile<Float8>(y, ps, d, row, k);
-    }
-
     private static void GradTile<TV>(float* y, long ps, float* d, int row, int k) where TV : struct, IFloatVector<TV>
     {
         var half = TV.Create(0.5f);

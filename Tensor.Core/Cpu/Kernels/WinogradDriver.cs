@@ -27,14 +27,14 @@ internal unsafe interface IWinogradTransform
     /// stride <paramref name="row"/>); v points at this tile's row of position 0, positions are
     /// <paramref name="ps"/> floats apart.
     /// </summary>
-    static abstract void InputTile(float* v, float* d, int row, int c, long ps);
+    static abstract void InputTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>;
 
     /// <summary>
     /// The m×m output pixels at (<paramref name="oy"/>, <paramref name="ox"/>) ← Aᵀ M A (+ bias, ReLU) from one tile's
     /// rows of m (positions <paramref name="ps"/> floats apart); pixels beyond OH/OW are not written.
     /// </summary>
-    static abstract void OutputTile(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
-                                    bool relu, bool accumulate);
+    static abstract void OutputTile<TV>(float* y, float* m, float* bias, in WinogradImage s, long ps, int oy, int ox,
+                                        bool relu, bool accumulate) where TV : struct, IFloatVector<TV>;
 }
 
 /// <summary>
@@ -47,13 +47,13 @@ internal unsafe interface IWinogradAdjoint : IWinogradTransform
     /// V[ξ, ·] ← (A dY Aᵀ)_ξ for the m×m dY tile at <paramref name="d"/> (pixel stride <paramref name="c"/>, row
     /// stride <paramref name="row"/>); positions <paramref name="ps"/> floats apart.
     /// </summary>
-    static abstract void GradTile(float* v, float* d, int row, int c, long ps);
+    static abstract void GradTile<TV>(float* v, float* d, int row, int c, long ps) where TV : struct, IFloatVector<TV>;
 
     /// <summary>
     /// The (m + 2)² pixels at <paramref name="a"/> (pixel stride <paramref name="c"/>, row stride
     /// <paramref name="row"/>) += B M Bᵀ from one tile's rows of m (positions <paramref name="ps"/> floats apart).
     /// </summary>
-    static abstract void ScatterTile(float* a, float* m, int row, int c, long ps);
+    static abstract void ScatterTile<TV>(float* a, float* m, int row, int c, long ps) where TV : struct, IFloatVector<TV>;
 }
 
 /// <summary>The sizes of one image's conv: input h×wd×cin, output oh×ow×cout, bordered hb×wb.</summary>
@@ -225,6 +225,7 @@ internal static unsafe class WinogradDriver
     {
         int mt = T.Out, ty = (oh + mt - 1) / mt, tx = (ow + mt - 1) / mt, hb = mt * ty + 2, wb = mt * tx + 2;
         var shape = new WinogradImage(h, wd, cin, cout, top, left, oh, ow, hb, wb);
+        bool wide = WideTransform(cin, cout);
         int positions = Positions<T>(), perImage = ty * tx, groups = (perImage + Group - 1) / Group;
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? CpuThreads.Max : 1;
         // Fewer images than threads (batch-1 acting): each image's groups are split, every part bordering it itself.
@@ -259,8 +260,9 @@ internal static unsafe class WinogradDriver
                     new Span<float>(v, (int)vFloats).Clear(); // rows of a short last group stay finite
                     for (int t0 = First(lo), t1 = First(hi); t0 < t1; t0 += Group)
                     {
-                        Tiles<T>(ctx, (float*)nd, (float*)ns, pbuf, ph, v, m, (float*)nu, (float*)nb, t0,
-                                 Math.Min(Group, t1 - t0));
+                        int n = Math.Min(Group, t1 - t0);
+                        if (wide) Tiles<T, Float16>(ctx, (float*)nd, (float*)ns, pbuf, ph, v, m, (float*)nu, (float*)nb, t0, n);
+                        else Tiles<T, Float8>(ctx, (float*)nd, (float*)ns, pbuf, ph, v, m, (float*)nu, (float*)nb, t0, n);
                     }
                 }
                 ArrayPool<int>.Shared.Return(held);
@@ -279,6 +281,7 @@ internal static unsafe class WinogradDriver
     {
         int mt = T.Out, ty = (g.OH + mt - 1) / mt, tx = (g.OW + mt - 1) / mt, hb = mt * ty + 2, wb = mt * tx + 2;
         int k = g.Cout, c = g.C, positions = Positions<T>(), perImage = ty * tx;
+        bool wide = WideTransform(k, c);
         // The forward's sizes: tiles cover OH×OW; the "input" of each tile is the dY tile (K channels), its output
         // the bordered dx tile (C channels).
         var shape = new WinogradImage(g.OH, g.OW, k, c, g.PadTop, g.PadLeft, g.OH, g.OW, hb, wb);
@@ -310,8 +313,12 @@ internal static unsafe class WinogradDriver
                         for (; next <= last; next++)
                             Conv2dPadded.PadImage(dyb + next % slots * dyFloats, (float*)ndy + next * imageDy,
                                                   oh, ow, k, 0, 0, mt * ty, mt * tx);
-                        AdjointTiles<T>(shape, perImage, slots, dyFloats, accFloats, dyb, acc, v, m, (float*)nu, t0,
-                                        n);
+                        if (wide)
+                            AdjointTiles<T, Float16>(shape, perImage, slots, dyFloats, accFloats, dyb, acc, v, m, (float*)nu,
+                                                     t0, n);
+                        else
+                            AdjointTiles<T, Float8>(shape, perImage, slots, dyFloats, accFloats, dyb, acc, v, m, (float*)nu,
+                                                    t0, n);
                         // Images whose last tile is done: their interior into dx, the slot cleared for image + slots.
                         for (int b = t0 / perImage; b < hi && (b + 1) * perImage <= t0 + n; b++)
                         {
@@ -335,9 +342,9 @@ internal static unsafe class WinogradDriver
     /// Tiles [t0, t0 + n), n ≤ 6, of a worker's images: V ← A dY Aᵀ per tile, M ← V · Uᵀ per position and panel,
     /// then dd = B M Bᵀ added into each tile's image accumulator.
     /// </summary>
-    private static void AdjointTiles<T>(in WinogradImage s, int perImage, int slots, long dyFloats, long accFloats,
-                                        float* dyb, float* acc, float* v, float* m, float* u, int t0, int n)
-        where T : IWinogradAdjoint
+    private static void AdjointTiles<T, TV>(in WinogradImage s, int perImage, int slots, long dyFloats, long accFloats,
+                                            float* dyb, float* acc, float* v, float* m, float* u, int t0, int n)
+        where T : IWinogradAdjoint where TV : struct, IFloatVector<TV>
     {
         int mt = T.Out, tx = (s.OW + mt - 1) / mt, rowDy = mt * tx * s.Cin;
         long vs = (long)Group * s.Cin, ms = (long)Group * s.Cout;
@@ -347,14 +354,14 @@ internal static unsafe class WinogradDriver
         {
             float* d = dyb + at[4 * r + 1] * dyFloats + (long)mt * at[4 * r + 2] * rowDy +
                        (long)mt * at[4 * r + 3] * s.Cin;
-            T.GradTile(v + r * s.Cin, d, rowDy, s.Cin, vs);
+            T.GradTile<TV>(v + r * s.Cin, d, rowDy, s.Cin, vs);
         }
         Products<T>(v, m, u, s.Cin, s.Cout, n);
         for (int r = 0; r < n; r++)
         {
             float* a = acc + at[4 * r + 1] * accFloats +
                        ((long)mt * at[4 * r + 2] * s.WB + mt * at[4 * r + 3]) * s.Cout;
-            T.ScatterTile(a, m + r * s.Cout, s.WB * s.Cout, s.Cout, ms);
+            T.ScatterTile<TV>(a, m + r * s.Cout, s.WB * s.Cout, s.Cout, ms);
         }
     }
 
@@ -371,8 +378,9 @@ internal static unsafe class WinogradDriver
     /// 64×64 channels, where U is 576 KiB (Nature conv 3, F(4×4), batch 32, ms for 1/2/4/8 groups: forward
     /// 0.219/0.219/0.286/0.408, flipped input gradient 0.448/0.461/0.601/0.814): the block's V and M leave L1.
     /// </summary>
-    private static void Tiles<T>(in GroupContext c, float* y, float* x, float* bordered, int* held, float* v,
-                                 float* m, float* u, float* bias, int t0, int n) where T : IWinogradTransform
+    private static void Tiles<T, TV>(in GroupContext c, float* y, float* x, float* bordered, int* held, float* v,
+                                     float* m, float* u, float* bias, int t0, int n)
+        where T : IWinogradTransform where TV : struct, IFloatVector<TV>
     {
         WinogradImage s = c.S;
         int mt = T.Out, tx = (s.OW + mt - 1) / mt;
@@ -390,13 +398,13 @@ internal static unsafe class WinogradDriver
         for (int r = 0; r < n; r++)
         {
             float* xb = bordered + at[4 * r + 1] * c.SlotFloats;
-            T.InputTile(v + r * s.Cin, xb + ((long)mt * at[4 * r + 2] * s.WB + mt * at[4 * r + 3]) * s.Cin,
+            T.InputTile<TV>(v + r * s.Cin, xb + ((long)mt * at[4 * r + 2] * s.WB + mt * at[4 * r + 3]) * s.Cin,
                         s.WB * s.Cin, s.Cin, vs);
         }
         Products<T>(v, m, u, s.Cin, s.Cout, n);
         for (int r = 0; r < n; r++)
         {
-            T.OutputTile(y + at[4 * r] * c.ImageOut, m + r * s.Cout, bias, s, ms, mt * at[4 * r + 2],
+            T.OutputTile<TV>(y + at[4 * r] * c.ImageOut, m + r * s.Cout, bias, s, ms, mt * at[4 * r + 2],
                          mt * at[4 * r + 3], c.Relu, c.Accumulate);
         }
     }
@@ -510,6 +518,11 @@ internal static unsafe class WinogradDriver
         o.Store(y);
     }
 
-    /// <summary>Whether a transform over <paramref name="channels"/> runs 16 lanes wide (AVX-512, whole vectors).</summary>
-    public static bool WideTransform(int channels) => GemmMicroKernel.Wide && channels % 16 == 0;
+    /// <summary>
+    /// Whether a conv's transforms run 16 lanes wide (<see cref="Float16"/>, else <see cref="Float8"/>): with the 512-bit
+    /// kernels and both channel runs the transforms step over (input and output) whole 512-bit vectors. Picked once per
+    /// conv call.
+    /// </summary>
+    public static bool WideTransform(int channelsIn, int channelsOut) =>
+        GemmMicroKernel.Wide && channelsIn % 16 == 0 && channelsOut % 16 == 0;
 }
