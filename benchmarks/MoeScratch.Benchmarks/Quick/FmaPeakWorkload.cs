@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using MoeScratch.Tensors.Cpu.Kernels;
 
 namespace MoeScratch.Benchmarks.Quick;
 
@@ -22,30 +23,8 @@ public sealed class FmaPeakWorkload : FmaPeakWorkloadBase
     /// <inheritdoc/>
     protected override int Lanes => 8;
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    protected override float Kernel(long iters, float seed)
-    {
-        var m = Vector256.Create(0.99999994f);
-        var c = Vector256.Create(1e-7f);
-        var a0 = Vector256.Create(seed + 0.01f); var a1 = Vector256.Create(seed + 0.02f);
-        var a2 = Vector256.Create(seed + 0.03f); var a3 = Vector256.Create(seed + 0.04f);
-        var a4 = Vector256.Create(seed + 0.05f); var a5 = Vector256.Create(seed + 0.06f);
-        var a6 = Vector256.Create(seed + 0.07f); var a7 = Vector256.Create(seed + 0.08f);
-        var a8 = Vector256.Create(seed + 0.09f); var a9 = Vector256.Create(seed + 0.10f);
-        var a10 = Vector256.Create(seed + 0.11f); var a11 = Vector256.Create(seed + 0.12f);
-        for (long i = 0; i < iters; i++)
-        {
-            a0 = Fma.MultiplyAdd(a0, m, c); a1 = Fma.MultiplyAdd(a1, m, c);
-            a2 = Fma.MultiplyAdd(a2, m, c); a3 = Fma.MultiplyAdd(a3, m, c);
-            a4 = Fma.MultiplyAdd(a4, m, c); a5 = Fma.MultiplyAdd(a5, m, c);
-            a6 = Fma.MultiplyAdd(a6, m, c); a7 = Fma.MultiplyAdd(a7, m, c);
-            a8 = Fma.MultiplyAdd(a8, m, c); a9 = Fma.MultiplyAdd(a9, m, c);
-            a10 = Fma.MultiplyAdd(a10, m, c); a11 = Fma.MultiplyAdd(a11, m, c);
-        }
-
-        var s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
-        return Vector256.Sum(s);
-    }
+    /// <inheritdoc/>
+    protected override float Kernel(long iters, float seed) => Loop<Float8>(iters, seed);
 }
 
 /// <summary>
@@ -65,30 +44,8 @@ public sealed class FmaPeak512Workload : FmaPeakWorkloadBase
     /// <inheritdoc/>
     protected override int Lanes => 16;
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    protected override float Kernel(long iters, float seed)
-    {
-        var m = Vector512.Create(0.99999994f);
-        var c = Vector512.Create(1e-7f);
-        var a0 = Vector512.Create(seed + 0.01f); var a1 = Vector512.Create(seed + 0.02f);
-        var a2 = Vector512.Create(seed + 0.03f); var a3 = Vector512.Create(seed + 0.04f);
-        var a4 = Vector512.Create(seed + 0.05f); var a5 = Vector512.Create(seed + 0.06f);
-        var a6 = Vector512.Create(seed + 0.07f); var a7 = Vector512.Create(seed + 0.08f);
-        var a8 = Vector512.Create(seed + 0.09f); var a9 = Vector512.Create(seed + 0.10f);
-        var a10 = Vector512.Create(seed + 0.11f); var a11 = Vector512.Create(seed + 0.12f);
-        for (long i = 0; i < iters; i++)
-        {
-            a0 = Avx512F.FusedMultiplyAdd(a0, m, c); a1 = Avx512F.FusedMultiplyAdd(a1, m, c);
-            a2 = Avx512F.FusedMultiplyAdd(a2, m, c); a3 = Avx512F.FusedMultiplyAdd(a3, m, c);
-            a4 = Avx512F.FusedMultiplyAdd(a4, m, c); a5 = Avx512F.FusedMultiplyAdd(a5, m, c);
-            a6 = Avx512F.FusedMultiplyAdd(a6, m, c); a7 = Avx512F.FusedMultiplyAdd(a7, m, c);
-            a8 = Avx512F.FusedMultiplyAdd(a8, m, c); a9 = Avx512F.FusedMultiplyAdd(a9, m, c);
-            a10 = Avx512F.FusedMultiplyAdd(a10, m, c); a11 = Avx512F.FusedMultiplyAdd(a11, m, c);
-        }
-
-        var s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
-        return Vector512.Sum(s);
-    }
+    /// <inheritdoc/>
+    protected override float Kernel(long iters, float seed) => Loop<Float16>(iters, seed);
 }
 
 /// <summary>Threads, barrier and FLOP count shared by the two FMA peak loops.</summary>
@@ -139,6 +96,35 @@ public abstract class FmaPeakWorkloadBase : IQuickWorkload
     /// <inheritdoc/>
     public string ExtraFields(double medianMs) => "";
 
-    /// <summary>The register-only loop: <paramref name="iters"/> trips of 12 independent FMAs.</summary>
+    /// <summary>The register-only loop at this workload's width (<see cref="Loop{TV}"/>).</summary>
     protected abstract float Kernel(long iters, float seed);
+
+    /// <summary>
+    /// <paramref name="iters"/> trips of 12 independent FMAs (a·m + c, the anchor's loop) on TV-wide vectors; returns
+    /// one lane of their sum so the JIT cannot drop the work. Compiled separately per width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private protected static unsafe float Loop<TV>(long iters, float seed) where TV : struct, IFloatVector<TV>
+    {
+        var m = TV.Create(0.99999994f);
+        var c = TV.Create(1e-7f);
+        TV a0 = TV.Create(seed + 0.01f), a1 = TV.Create(seed + 0.02f), a2 = TV.Create(seed + 0.03f);
+        TV a3 = TV.Create(seed + 0.04f), a4 = TV.Create(seed + 0.05f), a5 = TV.Create(seed + 0.06f);
+        TV a6 = TV.Create(seed + 0.07f), a7 = TV.Create(seed + 0.08f), a8 = TV.Create(seed + 0.09f);
+        TV a9 = TV.Create(seed + 0.10f), a10 = TV.Create(seed + 0.11f), a11 = TV.Create(seed + 0.12f);
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = TV.MultiplyAdd(a0, m, c); a1 = TV.MultiplyAdd(a1, m, c);
+            a2 = TV.MultiplyAdd(a2, m, c); a3 = TV.MultiplyAdd(a3, m, c);
+            a4 = TV.MultiplyAdd(a4, m, c); a5 = TV.MultiplyAdd(a5, m, c);
+            a6 = TV.MultiplyAdd(a6, m, c); a7 = TV.MultiplyAdd(a7, m, c);
+            a8 = TV.MultiplyAdd(a8, m, c); a9 = TV.MultiplyAdd(a9, m, c);
+            a10 = TV.MultiplyAdd(a10, m, c); a11 = TV.MultiplyAdd(a11, m, c);
+        }
+
+        var s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
+        float* lanes = stackalloc float[16];
+        s.Store(lanes);
+        return lanes[0];
+    }
 }
