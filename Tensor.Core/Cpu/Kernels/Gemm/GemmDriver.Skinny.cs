@@ -80,6 +80,7 @@ internal static unsafe partial class GemmDriver
     /// fixed order every line comes from L3 (shared with the host's other tenants); starting with the half streamed
     /// last finds much of it still in L2.
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // lo and hi are written whole before they are read
     private static void GemvHalves(float* a, nint aStep, float* b, nint ldb, int k, float* c, bool accumulate,
                                    bool hiFirst)
     {
