@@ -11,8 +11,8 @@ namespace MoeScratch.Benchmarks.Quick;
 /// </summary>
 public static class ConvProfile
 {
-    /// <summary>Prints one line per shape and part.</summary>
-    public static void Run()
+    /// <summary>Prints one line per shape and part, at <paramref name="batch"/> images (1: acting's convs).</summary>
+    public static void Run(int batch = 32)
     {
         var shapes = new (string Name, int H, int C, int K, int Cout, int S, Padding P)[]
         {
@@ -24,22 +24,22 @@ public static class ConvProfile
         var ic = CultureInfo.InvariantCulture;
         foreach (var s in shapes)
         {
-            var g = Conv2dGeometry.Create("profile", new Shape(32, s.H, s.H, s.C), s.K, s.K, s.Cout, s.S, s.S, s.P);
+            var g = Conv2dGeometry.Create("profile", new Shape(batch, s.H, s.H, s.C), s.K, s.K, s.Cout, s.S, s.S, s.P);
             var rng = new Random(1);
-            float[] x = Rand(32 * s.H * s.H * s.C, rng), w = Rand(g.KH * g.KW * g.C * g.Cout, rng), bias = Rand(g.Cout, rng);
-            float[] y = new float[32 * g.OutPixels * g.Cout], dy = Rand(y.Length, rng), dx = new float[x.Length];
+            float[] x = Rand(batch * s.H * s.H * s.C, rng), w = Rand(g.KH * g.KW * g.C * g.Cout, rng), bias = Rand(g.Cout, rng);
+            float[] y = new float[batch * g.OutPixels * g.Cout], dy = Rand(y.Length, rng), dx = new float[x.Length];
             float[] dw = new float[w.Length], dwT = new float[w.Length], db = new float[g.Cout];
-            float[] col = new float[32 * g.OutPixels * g.PatchSize];
-            int m = 32 * g.OutPixels, kk = g.PatchSize, k = g.Cout;
+            float[] col = new float[batch * g.OutPixels * g.PatchSize];
+            int m = batch * g.OutPixels, kk = g.PatchSize, k = g.Cout;
             var parts = new List<(string, Action)>
             {
                 ("fwd", () => Conv2dKernels.Forward(y, x, w, bias, g)),
-                ("im2col", () => Conv2dKernels.Im2Col(col, x, g, 0, 32)),
+                ("im2col", () => Conv2dKernels.Im2Col(col, x, g, 0, batch)),
                 ("fwd-gemm", () => MatMulKernels.Gemm(false, false, m, k, kk, col, kk, w, k, y, k, false)),
                 ("bias", () => Conv2dKernels.AddRowVector(y, bias, m, k)),
                 ("bwd-input", () => Conv2dKernels.BackwardInput(dx, dy, w, g)),
                 ("dx-gemm", () => MatMulKernels.Gemm(false, true, m, kk, k, dy, k, w, k, col, kk, false)),
-                ("col2im", () => Conv2dKernels.Col2Im(dx, col, g, 0, 32)),
+                ("col2im", () => Conv2dKernels.Col2Im(dx, col, g, 0, batch)),
                 ("bwd-weight", () => Conv2dKernels.BackwardWeight(dw, db, dy, x, g)),
                 ("dw-gemm", () => MatMulKernels.Gemm(true, false, kk, k, m, col, kk, dy, k, dw, k, true)),
                 // What BackwardWeight runs for Cout ≤ SwappedWeightGradMaxCout: dWᵀ = dyᵀ·col.
@@ -91,7 +91,8 @@ public static class ConvProfile
             // Round-robin over the parts, min per part: alternatives (fwd vs fwd-padded, …) see the same load.
             var best = new double[parts.Count];
             Array.Fill(best, double.MaxValue);
-            for (int round = 0; round < 15; round++)
+            // Small batches: more rounds, so that the min is taken over a comparable span of time.
+            for (int round = 0, rounds = Math.Max(15, 480 / batch); round < rounds; round++)
             {
                 for (int pi = 0; pi < parts.Count; pi++)
                 {

@@ -19,7 +19,7 @@ public static class ProfileRunner
         if (args.Length == 0)
         {
             Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|forward-impala|moe|conv|" +
-                                    "gemm> [--threads n] [--iters n] [--ops] [--batch n (forward, forward-softmoe)]");
+                                    "gemm> [--threads n] [--iters n] [--ops] [--batch n (forward, forward-softmoe, conv)]");
             return 2;
         }
         int threads = 2, iters = 30, batch = 32;
@@ -58,7 +58,7 @@ public static class ProfileRunner
         if (args[0] == "conv")
         {
             CpuThreads.Max = threads;
-            ConvProfile.Run();
+            ConvProfile.Run(batch);
             return 0;
         }
         var w = QuickRunner.Discover().OfType<TrainStepWorkload>().FirstOrDefault(x => x.Name == args[0]);
