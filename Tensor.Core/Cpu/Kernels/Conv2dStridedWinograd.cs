@@ -73,45 +73,45 @@ internal static unsafe partial class Conv2dStridedWinograd
                                in Conv2dGeometry g, bool relu)
     {
         var vw = View.Of(g);
-        float[] u = ArrayPool<float>.Shared.Rent(Positions * WinogradDriver.FilterStride(vw.Cs, vw.K));
+        int ustep = WinogradDriver.FilterStride(vw.Cs, vw.K); // positions off 4 KiB sets
         int threads = g.ForwardFlops >= GemmDriver.ParallelMinFlops ? CpuThreads.Max : 1;
         // Fewer images than threads (batch-1 acting): each image's groups of tiles are split.
         int parts = Math.Clamp(threads / Math.Max(1, g.Batch), 1, (vw.Tiles + Group - 1) / Group);
         int units = g.Batch * parts;
         bool wide = WinogradDriver.WideTransform(vw.S * vw.C, vw.K);
         int scratch = (vw.InPlace ? 0 : vw.HB * vw.WB * vw.C) + Positions * Group * (vw.Cs + vw.K);
-        try
+        fixed (float* py = y, px = x, pw = w, pb = bias)
         {
-            TransformFilter(u, w, vw, WinogradDriver.FilterStride(vw.Cs, vw.K)); // positions off 4 KiB sets
-            fixed (float* py = y, px = x, pu = u, pb = bias)
+            nint ny = (nint)py, nx = (nint)px, nw = (nint)pw, nb = bias.IsEmpty ? 0 : (nint)pb;
+            int wlen = w.Length;
+            var geo = g;
+            CpuThreads.ForRanges(units, Math.Min(threads, units), (lo, hi) =>
             {
-                nint ny = (nint)py, nx = (nint)px, nu = (nint)pu, nb = bias.IsEmpty ? 0 : (nint)pb;
-                var geo = g;
-                CpuThreads.ForRanges(units, Math.Min(threads, units), (lo, hi) =>
+                // Each thread transforms the filter into its own U (1–2 µs at conv 1), at the same time as the others:
+                // one U written by the caller made every other core fetch its 72 KB from the caller's cache on every
+                // call, which at batch 1 cost more than the transform when the two cores sit far apart (see
+                // CpuBackend.UploadBytes).
+                float[] u = ArrayPool<float>.Shared.Rent(Positions * ustep);
+                float[] buf = ArrayPool<float>.Shared.Rent(scratch);
+                TransformFilter(u, new ReadOnlySpan<float>((float*)nw, wlen), vw, ustep);
+                fixed (float* pbuf = buf, pu = u)
                 {
-                    float[] buf = ArrayPool<float>.Shared.Rent(scratch);
-                    fixed (float* pbuf = buf)
+                    float* img = vw.InPlace ? null : pbuf, v = pbuf + (vw.InPlace ? 0 : (long)vw.HB * vw.WB * vw.C);
+                    float* m = v + Positions * Group * vw.Cs;
+                    new Span<float>(v, Positions * Group * vw.Cs).Clear(); // a short last group reads finite rows
+                    for (int unit = lo; unit < hi; unit++)
                     {
-                        float* img = vw.InPlace ? null : pbuf, v = pbuf + (vw.InPlace ? 0 : (long)vw.HB * vw.WB * vw.C);
-                        float* m = v + Positions * Group * vw.Cs;
-                        new Span<float>(v, Positions * Group * vw.Cs).Clear(); // a short last group reads finite rows
-                        for (int unit = lo; unit < hi; unit++)
-                        {
-                            int b = unit / parts, part = unit - b * parts;
-                            float* src = Source((float*)nx, img, geo, vw, b, part == 0 || unit == lo, out int row);
-                            int t0 = (int)((long)vw.Tiles * part / parts), t1 = (int)((long)vw.Tiles * (part + 1) / parts);
-                            float* yb = (float*)ny + (long)b * geo.OutPixels * vw.K;
-                            if (wide) ForwardTiles<Float16>(yb, src, row, v, m, (float*)nu, (float*)nb, geo, vw, t0, t1, relu);
-                            else ForwardTiles<Float8>(yb, src, row, v, m, (float*)nu, (float*)nb, geo, vw, t0, t1, relu);
-                        }
+                        int b = unit / parts, part = unit - b * parts;
+                        float* src = Source((float*)nx, img, geo, vw, b, part == 0 || unit == lo, out int row);
+                        int t0 = (int)((long)vw.Tiles * part / parts), t1 = (int)((long)vw.Tiles * (part + 1) / parts);
+                        float* yb = (float*)ny + (long)b * geo.OutPixels * vw.K;
+                        if (wide) ForwardTiles<Float16>(yb, src, row, v, m, pu, (float*)nb, geo, vw, t0, t1, relu);
+                        else ForwardTiles<Float8>(yb, src, row, v, m, pu, (float*)nb, geo, vw, t0, t1, relu);
                     }
-                    ArrayPool<float>.Shared.Return(buf);
-                });
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(u);
+                }
+                ArrayPool<float>.Shared.Return(buf);
+                ArrayPool<float>.Shared.Return(u);
+            });
         }
     }
 
