@@ -88,7 +88,7 @@ public sealed partial class CpuBackend : IBackend
 
     /// <inheritdoc/>
     public void UploadBytes(Storage dst, ReadOnlySpan<byte> src, float scale) =>
-        ElementwiseKernels.BytesToFloat(((CpuStorage)dst).Array.AsSpan(0, src.Length), src, scale);
+        ElementwiseSplit.BytesToFloat(((CpuStorage)dst).Array.AsSpan(0, src.Length), src, scale);
 
     /// <inheritdoc/>
     public void Fill(Tensor dst, float value) =>

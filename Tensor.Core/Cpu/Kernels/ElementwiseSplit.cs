@@ -46,4 +46,38 @@ internal static unsafe class ElementwiseSplit
             });
         }
     }
+
+    /// <summary>Bytes from which <see cref="BytesToFloat"/> is split: below a batch-1 Atari frame stack (28,224 bytes).</summary>
+    public const int BytesMinElements = 1 << 13;
+
+    /// <summary>
+    /// <see cref="ElementwiseKernels.BytesToFloat"/> in contiguous ranges, one per thread, from
+    /// <see cref="BytesMinElements"/> bytes: far below the float ops' threshold because of who reads the result next.
+    /// The first conv splits its image into the same halves (its tiles by rows, caller first), so each core converts
+    /// the rows it is about to read and finds them in its own cache. Converted on the calling thread alone, the other
+    /// core fetched its half of the 113 KB from the caller's cache on every batch-1 act: when the host placed the two
+    /// vCPUs far apart (phases of the shared machine), that took the upload from 0.002 to 0.010 ms and the first conv
+    /// from 0.013 to 0.025 (profile forward --batch 1); split, 0.004 and 0.015 in the same phase.
+    /// </summary>
+    public static void BytesToFloat(Span<float> y, ReadOnlySpan<byte> x, float scale)
+    {
+        int n = x.Length;
+        int threads = n >= BytesMinElements ? Math.Min(CpuThreads.Max, n / (BytesMinElements / 2)) : 1;
+        if (threads <= 1)
+        {
+            ElementwiseKernels.BytesToFloat(y, x, scale);
+            return;
+        }
+        int blocks = (n + 31) / 32; // whole 32-byte vectors per thread
+        fixed (float* py = y)
+        fixed (byte* px = x)
+        {
+            nint ny = (nint)py, nx = (nint)px;
+            CpuThreads.ForRanges(blocks, threads, (b0, b1) =>
+            {
+                int lo = b0 * 32, len = Math.Min(n, b1 * 32) - lo;
+                ElementwiseKernels.BytesToFloat(new Span<float>((float*)ny + lo, len), new ReadOnlySpan<byte>((byte*)nx + lo, len), scale);
+            });
+        }
+    }
 }

@@ -35,6 +35,25 @@ public class ElementwiseSplitTests
         }
     }
 
+    /// <summary>
+    /// Byte uploads split from <see cref="ElementwiseSplit.BytesMinElements"/> (a batch-1 frame stack, an odd size past
+    /// the threshold, one just below it): every element is k/255 exactly as the single-range conversion gives it.
+    /// </summary>
+    [TestCase(4 * 84 * 84)]
+    [TestCase(ElementwiseSplit.BytesMinElements + 37)]
+    [TestCase(ElementwiseSplit.BytesMinElements - 1)]
+    public void ByteUploadMatchesTheWholeRangeConversion(int n)
+    {
+        var rng = new System.Random(n);
+        byte[] bytes = new byte[n];
+        rng.NextBytes(bytes);
+        float[] expected = new float[n];
+        ElementwiseKernels.BytesToFloat(expected, bytes, 1f / 255f);
+        Tensor? t = null;
+        OnTwoThreads(() => t = Tensor.FromBytes(bytes, new Shape(n)));
+        Assert.That(t!.ToArray(), Is.EqualTo(expected).AsCollection);
+    }
+
     [TestCase(UnaryOp.Relu)]
     [TestCase(UnaryOp.Exp)]
     [TestCase(UnaryOp.Tanh)]
