@@ -47,7 +47,7 @@ internal static unsafe class ElementwiseSplit
         }
     }
 
-    /// <summary>Bytes from which <see cref="BytesToFloat"/> is split: below a batch-1 Atari frame stack (28,224 bytes).</summary>
+    /// <summary>Bytes from which <see cref="BytesToFloat"/> is split: below a batch-1 Atari frame stack (28,224).</summary>
     public const int BytesMinElements = 1 << 13;
 
     /// <summary>
@@ -76,7 +76,8 @@ internal static unsafe class ElementwiseSplit
             CpuThreads.ForRanges(blocks, threads, (b0, b1) =>
             {
                 int lo = b0 * 32, len = Math.Min(n, b1 * 32) - lo;
-                ElementwiseKernels.BytesToFloat(new Span<float>((float*)ny + lo, len), new ReadOnlySpan<byte>((byte*)nx + lo, len), scale);
+                ElementwiseKernels.BytesToFloat(new Span<float>((float*)ny + lo, len),
+                                                new ReadOnlySpan<byte>((byte*)nx + lo, len), scale);
             });
         }
     }
