@@ -90,7 +90,7 @@ internal static unsafe partial class Conv2dStridedWinograd
                 // Each thread transforms the filter into its own U (1–2 µs at conv 1), at the same time as the others:
                 // one U written by the caller made every other core fetch its 72 KB from the caller's cache on every
                 // call, which at batch 1 cost more than the transform when the two cores sit far apart (see
-                // CpuBackend.UploadBytes).
+                // ElementwiseSplit.BytesToFloat).
                 float[] u = ArrayPool<float>.Shared.Rent(Positions * ustep);
                 float[] buf = ArrayPool<float>.Shared.Rent(scratch);
                 TransformFilter(u, new ReadOnlySpan<float>((float*)nw, wlen), vw, ustep);
