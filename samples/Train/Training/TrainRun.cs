@@ -83,14 +83,28 @@ public static class TrainRun
                 mine.Progress = progress;
                 return runner.Run(ct);
             });
+        PhaseStats? final = FinalEvaluation(config, agentConfig, runner, result, output, ct);
         sink.Flush();
-        string summary = Finish(config, folder, result, mine, wall.Elapsed);
+        string summary = Finish(config, folder, result, mine, wall.Elapsed, final);
         output.WriteLine();
         output.WriteLine(summary);
         return new TrainOutcome(folder, result, summary);
     }
 
-    private static string Finish(TrainConfig config, string folder, RunResult result, TrainerSink sink, TimeSpan wall)
+    /// <summary>
+    /// The one evaluation after training (the Atari-100k protocol's 100 episodes at ε_eval, papers.md §5.5), logged as
+    /// evaluation episodes after the last iteration; <c>report</c> scores the run from them. It runs when this session
+    /// completed the last iteration, so resuming a finished run does not evaluate it twice.
+    /// </summary>
+    private static PhaseStats? FinalEvaluation(TrainConfig config, AgentConfig agent, Runner runner, RunResult result, TextWriter output, CancellationToken ct)
+    {
+        int episodes = TrainSetup.FinalEvalEpisodes(config);
+        if (episodes == 0 || result.Reason != StopReason.Completed || result.Iterations.Count == 0) return null;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final evaluation: {episodes} episodes at ε = {agent.EpsilonEval} …"));
+        return runner.Evaluate(episodes, ct);
+    }
+
+    private static string Finish(TrainConfig config, string folder, RunResult result, TrainerSink sink, TimeSpan wall, PhaseStats? final)
     {
         List<EpisodeRow> rows = MetricsCsv.Read(Path.Combine(folder, RunFolder.MetricsFile));
         double recent = MetricsCsv.RecentMean(rows, config.SummaryEpisodes);
@@ -105,8 +119,12 @@ public static class TrainRun
         string status = result.Reason == StopReason.Cancelled
             ? $"Interrupted after {result.TotalSteps:N0} of {config.TotalSteps:N0} steps; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with: train --resume {folder}."
             : string.Create(CultureInfo.InvariantCulture, $"Trained {result.TotalSteps:N0} steps over {result.IterationsCompleted} iterations.");
+        string evaluated = final is { } f
+            ? string.Create(CultureInfo.InvariantCulture, $"The final evaluation's {f.Episodes} episodes returned {f.MeanReturn:F2} on average. ")
+            : "";
         string summary = string.Create(CultureInfo.InvariantCulture,
             $"{status} The mean return of the last {recentCount} training episodes was {recent:F2}{versus}. " +
+            $"{evaluated}" +
             $"This session ran at {sink.StepsPerSecond:F0} agent steps/s (training included) and took {wall.TotalSeconds:F0} s of wall time. " +
             $"Files are in {folder}: config.json, metrics.csv, {(config.ProbeEvery > 0 ? RunFolder.AnalysisFile + ", " : "")}" +
             $"the TensorBoard event file, checkpoints/ and {RunFolder.LearningCurveFile}.");
