@@ -83,7 +83,7 @@ public static class TrainRun
                 mine.Progress = progress;
                 return runner.Run(ct);
             });
-        PhaseStats? final = FinalEvaluation(config, agentConfig, runner, result, output, ct);
+        PhaseStats? final = FinalEvaluation(config, agentConfig, runner, result, Path.Combine(folder, RunFolder.MetricsFile), output, ct);
         sink.Flush();
         string summary = Finish(config, folder, result, mine, wall.Elapsed, final);
         output.WriteLine();
@@ -92,16 +92,22 @@ public static class TrainRun
     }
 
     /// <summary>
-    /// The one evaluation after training (the Atari-100k protocol's 100 episodes at ε_eval, papers.md §5.5), logged as
-    /// evaluation episodes after the last iteration; <c>report</c> scores the run from them. It runs when this session
-    /// completed the last iteration, so resuming a finished run does not evaluate it twice.
+    /// The one evaluation after training (the Atari-100k protocol's 100 episodes at ε_eval; Dopamine's
+    /// <c>DataEfficientAtariRunner</c>), logged as evaluation episodes after the last iteration; <c>report</c> scores the
+    /// run from them. A checkpoint follows a complete evaluation, so a resumed run keeps it and is not evaluated twice;
+    /// an interrupted one is dropped with the rows after the last checkpoint and runs again on resume.
     /// </summary>
-    private static PhaseStats? FinalEvaluation(TrainConfig config, AgentConfig agent, Runner runner, RunResult result, TextWriter output, CancellationToken ct)
+    private static PhaseStats? FinalEvaluation(TrainConfig config, AgentConfig agent, Runner runner, RunResult result, string metricsPath,
+                                               TextWriter output, CancellationToken ct)
     {
         int episodes = TrainSetup.FinalEvalEpisodes(config);
-        if (episodes == 0 || result.Reason != StopReason.Completed || result.Iterations.Count == 0) return null;
+        if (episodes == 0 || result.Reason != StopReason.Completed) return null;
+        runner.Sink.Flush();
+        if (MetricsCsv.Read(metricsPath).Count(r => r.Phase == "eval" && r.Iteration >= config.Iterations) >= episodes) return null;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final evaluation: {episodes} episodes at ε = {agent.EpsilonEval} …"));
-        return runner.Evaluate(episodes, ct);
+        PhaseStats stats = runner.Evaluate(episodes, ct);
+        if (stats.Episodes == episodes) runner.Checkpointer?.Save(runner);
+        return stats;
     }
 
     private static string Finish(TrainConfig config, string folder, RunResult result, TrainerSink sink, TimeSpan wall, PhaseStats? final)
