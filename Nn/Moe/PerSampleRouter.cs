@@ -26,8 +26,9 @@ public static class PerSampleRouter
 
     /// <summary>
     /// Combine weights c [B, n] for tokens x [B, D]: softmax_slots(x·Φ), or with <paramref name="normalize"/>
-    /// softmax_slots(x̂ · Φ̂·scale) where x̂ and Φ̂ are L2-normalized along D as Soft MoE's, x/(‖x‖ + 1e-6) (§1.3: only the
-    /// logits see normalized vectors, and the scale multiplies Φ). Each row sums to 1.
+    /// softmax_slots(x̂ · Φ̂·scale) where x̂ and Φ̂ are L2-normalized along D as Soft MoE's, x/(‖x‖ + 1e-6)
+    /// (dopamine/labs/moes/architectures/softmoe.py: only the logits see normalized vectors, and the scale multiplies
+    /// Φ). Each row sums to 1.
     /// </summary>
     /// <exception cref="ArgumentException">x is not [B, D] with D = Φ's rows.</exception>
     public static Tensor Combine(Tensor token, Tensor phi, Tensor scale, bool normalize)

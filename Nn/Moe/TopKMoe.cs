@@ -128,7 +128,7 @@ public sealed class TopKMoe : MoeLayer
     private bool DrawsNoise => Training && Tensors.Autograd.GradMode.IsEnabled;
 
     /// <summary>
-    /// Σ weight·loss over the enabled §2.2 losses, or null when none is enabled (the released default). The load loss
+    /// Σ weight·loss over the enabled auxiliary losses (P1 Fig. 9), or null when none is enabled (the released default). The load loss
     /// needs noise, so it is left out of forwards that draw none (they train nothing).
     /// </summary>
     private Tensor? AuxLoss(Tensor logits, Tensor probs, Tensor top)

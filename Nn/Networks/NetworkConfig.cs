@@ -29,7 +29,7 @@ public enum EncoderPadding
 /// <summary>The replaceable middle of the network (papers.md §4.4, §4.5, §3.4).</summary>
 public enum TorsoKind
 {
-    /// <summary>Flatten → Dense(DenseWidth·WidthMultiplier) → ReLU (the baseline and scaled baseline, §4.4); DenseWidth 0:
+    /// <summary>Flatten → Dense(DenseWidth·WidthMultiplier) → ReLU (the baseline and P1 Fig. 1's scaled baseline); DenseWidth 0:
     /// flatten only.</summary>
     Baseline,
 
@@ -89,11 +89,11 @@ public sealed record NetworkConfig
     /// <summary>The middle of the network.</summary>
     public TorsoKind Torso { get; init; } = TorsoKind.Baseline;
 
-    /// <summary>Penultimate width = <see cref="DenseWidth"/> × this for Baseline, Tokenized* and Gap (the "scaled baseline", §4.4).</summary>
+    /// <summary>Penultimate width = <see cref="DenseWidth"/> × this for Baseline, Tokenized* and Gap (P1 Fig. 1's "scaled baseline").</summary>
     public int WidthMultiplier { get; init; } = 1;
 
     /// <summary>
-    /// Width of the dense torsos' hidden layer before the multiplier: 512 in both papers' Atari networks (§4.4); the
+    /// Width of the dense torsos' hidden layer before the multiplier: 512 in both papers' Atari networks (P1 Table 2); the
     /// MinAtar literature differs (the MinAtar paper: 128; Revisiting Rainbow: no hidden layer). 0 means no hidden layer
     /// (Baseline only: flatten straight into the head). MoE torsos size themselves with <see cref="ExpertHidden"/>.
     /// </summary>

@@ -26,7 +26,7 @@ public abstract class Torso : Module
 
 /// <summary>
 /// The baseline (and scaled baseline) torso: flatten → Dense(width) → ReLU, width = 512 × multiplier
-/// (papers.md §4.4). Noisy for the Full-Rainbow baseline (§4.6). Width 0 is flatten only, the MinAtar network of
+/// (P1 Table 2, Fig. 1). Noisy for the Full-Rainbow baseline (Dopamine's noisy penultimate layer). Width 0 is flatten only, the MinAtar network of
 /// Revisiting Rainbow (conv → flatten → head).
 /// </summary>
 public sealed class DenseTorso : Torso

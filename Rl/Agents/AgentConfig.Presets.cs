@@ -5,7 +5,7 @@ namespace MoeScratch.Rl.Agents;
 
 public sealed partial record AgentConfig
 {
-    /// <summary>Dopamine JAX DQN as in P1 (papers.md §5.2, P1 Table 2, labs/moes/configs/dqn.gin). The agent fields
+    /// <summary>Dopamine JAX DQN as in P1 (P1 Table 2, Dopamine labs/moes/configs/dqn.gin). The agent fields
     /// are the class defaults: lr 6.25e-5, eps 1.5e-4, batch 32, γ 0.99, n 1, min replay 20k, update period 4, target
     /// 8k, ε 0.01 / 0.001 over 250k, replay 1M, stack 4, MSE loss, uniform replay, no double/dueling/noisy. The network
     /// is dqn.gin's Nature CNN (<c>NatureDQNMoE</c>); dqn_impala.gin is the same agent on the Impala encoder.</summary>
@@ -103,10 +103,10 @@ public sealed partial record AgentConfig
         UpdatePeriod = 4, // §8.6
         LearningRate = 2.5e-4f, // §8.6
         AdamEpsilon = 3.125e-4f, // §8.6
-        // §8.6: one 16@3×3 SAME conv. Dense width 512 on purpose: the MinAtar study compares P1's networks, in which the
-        // Soft MoE replaces the 512-wide penultimate dense layer, so the dense baseline keeps P1's 512 (§4.4). The
-        // MinAtar paper (Young & Tian 2019) uses 128 and Revisiting Rainbow (Obando-Ceron & Castro 2021) no hidden
-        // layer (DenseWidth = 0); the trainer's --dense-width picks either.
+        // One 16@3×3 SAME conv (Revisiting Rainbow). Dense width 512 on purpose: the MinAtar study compares P1's
+        // networks, in which the Soft MoE replaces the 512-wide penultimate dense layer, so the dense baseline keeps
+        // P1's 512 (P1 Table 2). The MinAtar paper (Young & Tian 2019) uses 128 and Revisiting Rainbow (Obando-Ceron &
+        // Castro 2021) no hidden layer (DenseWidth = 0); the trainer's --dense-width picks either.
         Network = NetworkConfig.Baseline() with { Encoder = EncoderKind.MinAtar, DenseWidth = NetworkConfig.BaseWidth },
     };
 

@@ -14,8 +14,9 @@ namespace MoeScratch.Rl.Replay;
 /// <para><b>Zero padding.</b> Unlike Dopamine, no blank frames are written at episode starts; every slot carries
 /// an episode-start flag and the frames a stack would take from before that start are written as zeros.</para>
 /// <para><b>Valid indices.</b> An index (a storage slot) holding transition t can be sampled when (1) its stack
-/// does not reach past the oldest stored frame (nor past a frame added after <see cref="StartWithoutHistory"/>), (2) the slots t..t+n−1 of its n-step window are all written
-/// (the window does not cross the write cursor) until a terminal cuts it, (3) the window contains no truncated
+/// does not reach past the oldest stored frame (nor past a frame added after <see cref="StartWithoutHistory"/>),
+/// (2) the slots t..t+n−1 of its n-step window are all written (the window does not cross the write cursor) until a
+/// terminal cuts it, (3) the window contains no truncated
 /// episode end before a terminal (the return would cross the episode boundary and the next state after a
 /// truncation is not stored; Dopamine drops these tails too) and (4) without a terminal, the next state's frame
 /// t+n is written. Indices stay meaningful only until the next <see cref="Add"/> overwrites their slot: sample,

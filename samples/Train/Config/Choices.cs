@@ -6,10 +6,13 @@ namespace MoeScratch.Train.Config;
 /// </summary>
 public static class Choices
 {
-    /// <summary>Agent presets (Rl/Agents AgentConfig presets, papers.md §5), each for one family (<see cref="PresetCatalog"/>).</summary>
+    /// <summary>Agent presets (Rl/Agents/AgentConfig.Presets.cs), each for one family (<see cref="PresetCatalog"/>).</summary>
     public static IReadOnlyList<string> Presets => PresetCatalog.Names;
 
-    /// <summary>Encoders (papers.md §4.2–§4.3; MinAtar's one conv): Nature CNN, Impala ResNet, MinAtar.</summary>
+    /// <summary>
+    /// Encoders: Nature CNN and Impala ResNet (Dopamine jax/networks.py NatureDQNNetwork, ImpalaEncoder) and MinAtar's
+    /// one conv.
+    /// </summary>
     public static IReadOnlyList<string> Encoders { get; } = ["nature", "impala", "minatar"];
 
     /// <summary>Network torsos (papers.md §4.4, §1–§3): dense baseline, the three MoE layers, P2's tokenized

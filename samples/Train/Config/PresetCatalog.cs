@@ -4,7 +4,7 @@ namespace MoeScratch.Train.Config;
 /// <param name="Name">The <c>--preset</c> value.</param>
 /// <param name="Family">The environments it was tuned for; it runs on no other family.</param>
 /// <param name="Atari100k">
-/// Runs the Atari-100k protocol (papers.md §5.5; Dopamine's <c>labs/atari_100k</c> configs): no sticky actions, a lost
+/// Runs the Atari-100k protocol (P1 Table 1; Dopamine's <c>labs/atari_100k</c> configs): no sticky actions, a lost
 /// life is terminal, 100k agent steps, then one evaluation of 100 episodes at ε_eval that scores the run.
 /// </param>
 /// <param name="Source">Where its values come from.</param>

@@ -12,7 +12,7 @@ namespace MoeScratch.Train.Config;
 public sealed record TrainConfig
 {
     /// <summary>
-    /// Agent preset (hyperparameters of one paper, ecosystem.md §5.1 item 4). Unset, it is the environment family's
+    /// Agent preset (the hyperparameters of one paper config). Unset, it is the environment family's
     /// default (<see cref="PresetCatalog.DefaultFor"/>: <c>dqn</c> for <c>atari:</c>, <c>minatar-dqn</c> for
     /// <c>minatar:</c>); config.json of a run holds the preset in force.
     /// </summary>
@@ -77,7 +77,7 @@ public sealed record TrainConfig
 
     /// <summary>
     /// Total training agent steps (split into <see cref="Iterations"/> iterations). Unset, the Atari-100k presets train
-    /// their protocol's 100,000 steps (papers.md §5.5) and every other preset 20,000, which keeps the no-argument command
+    /// their protocol's 100,000 steps (P1 Table 1) and every other preset 20,000, which keeps the no-argument command
     /// to a few minutes on 2 cores: Soft MoE-4 (expert hidden 512) ran at 30–120 steps/s on MinAtar Breakout on the
     /// shared 2-core development machine, the dense baseline at about 180.
     /// </summary>
@@ -91,7 +91,7 @@ public sealed record TrainConfig
     [JsonInclude, JsonPropertyName("total_steps")]
     private long? TotalStepsSetting { get; init; }
 
-    /// <summary>The Atari-100k protocol's budget: 10 iterations of 10,000 agent steps (papers.md §5.5).</summary>
+    /// <summary>The Atari-100k protocol's budget: 10 iterations of 10,000 agent steps (Dopamine's DataEfficientAtariRunner).</summary>
     public const long Atari100kSteps = 100_000;
 
     /// <summary>Iterations (Dopamine's unit of checkpointing and evaluation; papers.md §5.1).</summary>
@@ -193,7 +193,8 @@ public sealed record TrainConfig
         Check(Choices.Presets.Contains(Preset), "preset", Preset, $"is not a preset; allowed: {string.Join(", ", Choices.Presets)}");
         Check(Choices.Networks.Contains(Network), "network", Network, $"is not a network; allowed: {string.Join(", ", Choices.Networks)}");
         Check(Choices.Tokenizers.Contains(Tokenizer), "tokenizer", Tokenizer, $"is not a tokenizer; allowed: {string.Join(", ", Choices.Tokenizers)}");
-        Check(Encoder is null || Choices.Encoders.Contains(Encoder), "encoder", Encoder, $"is not an encoder; allowed: {string.Join(", ", Choices.Encoders)}");
+        Check(Encoder is null || Choices.Encoders.Contains(Encoder), "encoder", Encoder,
+              $"is not an encoder; allowed: {string.Join(", ", Choices.Encoders)}");
         if (EnvSpec.TryParse(Env, out EnvSpec? env, out string? envError) is false) errors.Add($"--env: {envError}");
         else if (PresetCatalog.Find(Preset) is { } info && info.Family != env!.Kind)
         {
@@ -208,9 +209,11 @@ public sealed record TrainConfig
         Check(DenseWidth is null or >= 0, "dense-width", DenseWidth, "must be ≥ 0 (0 = no hidden layer)");
         Check(DenseWidth is null || !Choices.IsMoe(Network), "dense-width", DenseWidth,
               $"applies to dense networks only; size '{Network}' with --expert-hidden");
-        Check(DenseWidth is not 0 || Network == "baseline", "dense-width", DenseWidth, $"0 (no hidden layer) applies to the baseline network only, not '{Network}'");
+        Check(DenseWidth is not 0 || Network == "baseline", "dense-width", DenseWidth,
+              $"0 (no hidden layer) applies to the baseline network only, not '{Network}'");
         Check(StackSize is null or >= 1, "stack-size", StackSize, "must be ≥ 1");
-        Check(FinalEvalEpisodes is null or >= 0, "final-eval-episodes", FinalEvalEpisodes, "must be ≥ 0 (0 disables the final evaluation)");
+        Check(FinalEvalEpisodes is null or >= 0, "final-eval-episodes", FinalEvalEpisodes,
+              "must be ≥ 0 (0 disables the final evaluation)");
         Check(Experts >= 1, "experts", Experts, "must be ≥ 1");
         Check(WidthMultiplier >= 1, "width-multiplier", WidthMultiplier, "must be ≥ 1");
         Check(!Choices.IsMoe(Network) || WidthMultiplier == 1, "width-multiplier", WidthMultiplier,

@@ -47,7 +47,9 @@ public static class MarkdownReport
             sb.AppendLine();
             sb.AppendLine("| algorithm | task | seed | score | rule |");
             sb.AppendLine("|---|---|---:|---:|---|");
-            foreach (ScoreRow r in scores.OrderBy(r => r.Algorithm, StringComparer.Ordinal).ThenBy(r => r.Task, StringComparer.Ordinal).ThenBy(r => r.Seed))
+            var ordered = scores.OrderBy(r => r.Algorithm, StringComparer.Ordinal)
+                                .ThenBy(r => r.Task, StringComparer.Ordinal).ThenBy(r => r.Seed);
+            foreach (ScoreRow r in ordered)
                 sb.AppendLine(Inv($"| {r.Algorithm} | {r.Task} | {r.Seed} | {r.Score:0.###} | {r.Rule} |"));
         }
         if (plots.Count > 0)

@@ -83,7 +83,9 @@ public static class TrainRun
                 mine.Progress = progress;
                 return runner.Run(ct);
             });
-        PhaseStats? final = FinalEvaluation(config, agentConfig, runner, result, Path.Combine(folder, RunFolder.MetricsFile), output, ct);
+        mine.Progress = null; // the progress display has ended; the final evaluation reports its own line
+        string metrics = Path.Combine(folder, RunFolder.MetricsFile);
+        PhaseStats? final = FinalEvaluation(config, agentConfig, runner, result, metrics, output, ct);
         sink.Flush();
         string summary = Finish(config, folder, result, mine, wall.Elapsed, final);
         output.WriteLine();

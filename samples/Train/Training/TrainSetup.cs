@@ -27,11 +27,13 @@ internal static class TrainSetup
     /// <summary>
     /// The ALE settings of an Atari run: the preset's protocol (Atari-100k for der and drq-eps:
     /// <see cref="AtariOptions.Atari100k"/>; otherwise Dopamine's defaults, sticky actions 0.25 and life loss not
-    /// terminal, papers.md §5.2) under the config's overrides.
+    /// terminal, P1 Table 2) under the config's overrides.
     /// </summary>
     public static AtariOptions AtariSettings(TrainConfig c, string romPath, ulong seed)
     {
-        AtariOptions protocol = PresetCatalog.IsAtari100k(c.Preset) ? AtariOptions.Atari100k(romPath) : new AtariOptions { RomPath = romPath };
+        AtariOptions protocol = PresetCatalog.IsAtari100k(c.Preset)
+            ? AtariOptions.Atari100k(romPath)
+            : new AtariOptions { RomPath = romPath };
         return protocol with
         {
             Seed = seed,
@@ -40,8 +42,12 @@ internal static class TrainSetup
         };
     }
 
-    /// <summary>Episodes of the one evaluation after training: the config's, else 100 for the Atari-100k presets (papers.md §5.5).</summary>
-    public static int FinalEvalEpisodes(TrainConfig c) => c.FinalEvalEpisodes ?? (PresetCatalog.IsAtari100k(c.Preset) ? 100 : 0);
+    /// <summary>
+    /// Episodes of the one evaluation after training: the config's, else 100 for the Atari-100k presets (Dopamine's
+    /// DataEfficientAtariRunner, num_eval_episodes = 100) and 0 for the others.
+    /// </summary>
+    public static int FinalEvalEpisodes(TrainConfig c) =>
+        c.FinalEvalEpisodes ?? (PresetCatalog.IsAtari100k(c.Preset) ? 100 : 0);
 
     /// <summary>The agent preset by CLI name.</summary>
     public static AgentConfig Preset(string name) => name switch
@@ -115,7 +121,7 @@ internal static class TrainSetup
     /// that config.json shows the run as it ran and a resumed (possibly extended) run keeps it: preset, budget,
     /// encoder, dense width, stack, the agent fields, the Atari protocol and the final evaluation. When
     /// <c>--epsilon-decay-period</c> is not given, the preset's decay is capped at a fifth of the budget: the presets
-    /// decay over 250k steps, tuned for runs of millions of steps (papers.md §5.2), which would keep a short run almost
+    /// decay over 250k steps, tuned for runs of millions of steps (P1 Table 2), which would keep a short run almost
     /// random to its end. The replay capacity is capped at the budget (a larger buffer would never fill).
     /// </summary>
     public static TrainConfig ResolveDerived(TrainConfig c)
@@ -132,7 +138,8 @@ internal static class TrainSetup
             DenseWidth = network.IsMoe ? c.DenseWidth : network.DenseWidth,
             StackSize = c.StackSize ?? preset.StackSize,
             // Through the float's shortest text, so config.json shows 6.25E-05 rather than 6.2500001E-05.
-            LearningRate = c.LearningRate ?? double.Parse(preset.LearningRate.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            LearningRate = c.LearningRate
+                           ?? double.Parse(preset.LearningRate.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
             BatchSize = c.BatchSize ?? preset.BatchSize,
             MinReplayHistory = c.MinReplayHistory ?? preset.MinReplayHistory,
             TargetUpdatePeriod = c.TargetUpdatePeriod ?? preset.TargetUpdatePeriod,

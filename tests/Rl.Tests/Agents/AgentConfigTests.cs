@@ -107,7 +107,7 @@ public class AgentConfigTests
         Assert.That(JsonSerializer.Deserialize<AgentConfig>(json), Is.EqualTo(preset));
     }
 
-    // Issue 22.2: each preset's encoder is its paper config's (papers.md §5.2–§5.5); issue 16.5: the MinAtar presets keep
+    // Issue 22.2: each preset's encoder is its paper config's (P1 Tables 1–2, the Dopamine gin files); issue 16.5: the MinAtar presets keep
     // P1's 512-wide dense layer.
     [Test]
     public void Network_EachPresetUsesItsPaperConfigsEncoder()
