@@ -28,7 +28,6 @@ public sealed class AtariEnvironment : IStatefulEnvironment
     private int _lives;
     private int _episodeSteps;
     private bool _needsReset = true;
-    private bool _continueAfterLifeLoss;
 
     /// <summary>Creates the environment: validates the options and the ROM, configures ALE, loads the ROM.</summary>
     /// <exception cref="ArgumentException">Bad options, or a ROM whose MD5 is not supported.</exception>
@@ -92,7 +91,7 @@ public sealed class AtariEnvironment : IStatefulEnvironment
     /// <summary>The max-pooled full-resolution frame behind <see cref="Observation"/> (tests and diagnostics).</summary>
     internal ReadOnlySpan<byte> PooledFrame => _pooled;
 
-    /// <summary>Agent steps taken in the current episode (it runs on across life-loss pseudo-episodes).</summary>
+    /// <summary>Agent steps taken in the current game (life-loss terminals do not restart it).</summary>
     public int EpisodeSteps => _episodeSteps;
 
     /// <inheritdoc />
@@ -103,21 +102,11 @@ public sealed class AtariEnvironment : IStatefulEnvironment
             // ALE reads random_seed only at loadROM (§3), so re-seeding reloads the ROM.
             ConfigureAndLoad(s);
             _rng = new Rng(s);
-            _continueAfterLifeLoss = false;
         }
 
-        if (_continueAfterLifeLoss)
-        {
-            // Dopamine: a lost life ends the agent's episode, not the game; carry on from the current screen.
-            _continueAfterLifeLoss = false;
-        }
-        else
-        {
-            _ale.ResetGame();
-            _episodeSteps = 0;
-            RunNoops();
-        }
-
+        _ale.ResetGame();
+        _episodeSteps = 0;
+        RunNoops();
         _lives = _ale.Lives;
         // As in Dopamine's reset: the current screen and a zero frame, so the max is the current screen.
         _ale.GetScreenGrayscale(_frames[0]);
@@ -163,13 +152,14 @@ public sealed class AtariEnvironment : IStatefulEnvironment
             }
         }
 
+        // After a lost life the observation is this max-pooled pair, as Dopamine passes it to begin_episode; the game
+        // goes on with the next Step, and only game over or the cap needs a Reset.
         PoolAndResize(pool: skip > 1);
         _episodeSteps++;
-        bool agentTerminal = terminated || (_options.TerminalOnLifeLoss && lifeLost);
-        bool truncated = !agentTerminal && (_ale.IsTruncated || _episodeSteps >= _options.MaxEpisodeSteps);
-        _continueAfterLifeLoss = agentTerminal && !terminated;
-        _needsReset = agentTerminal || truncated;
-        return new StepResult(reward, agentTerminal, truncated, _lives);
+        bool lifeLossTerminal = _options.TerminalOnLifeLoss && lifeLost && !terminated;
+        bool truncated = !terminated && (_ale.IsTruncated || _episodeSteps >= _options.MaxEpisodeSteps);
+        _needsReset = terminated || truncated;
+        return new StepResult(reward, terminated, truncated, _lives, lifeLossTerminal);
     }
 
     /// <inheritdoc />
@@ -183,7 +173,6 @@ public sealed class AtariEnvironment : IStatefulEnvironment
             w.Write(_lives);
             w.Write(_episodeSteps);
             w.Write(_needsReset);
-            w.Write(_continueAfterLifeLoss);
             byte[] rng = _rng.SaveState();
             w.Write(rng.Length);
             w.Write(rng);
@@ -210,7 +199,7 @@ public sealed class AtariEnvironment : IStatefulEnvironment
             }
 
             int lives = r.ReadInt32(), steps = r.ReadInt32();
-            bool needsReset = r.ReadBoolean(), continueAfterLifeLoss = r.ReadBoolean();
+            bool needsReset = r.ReadBoolean();
             byte[] rng = r.ReadBytes(r.ReadInt32());
             byte[] frame0 = r.ReadBytes(_frames[0].Length), frame1 = r.ReadBytes(_frames[1].Length);
             int emulatorLength = r.ReadInt32();
@@ -230,7 +219,7 @@ public sealed class AtariEnvironment : IStatefulEnvironment
             }
 
             _rng.RestoreState(rng);
-            (_lives, _episodeSteps, _needsReset, _continueAfterLifeLoss) = (lives, steps, needsReset, continueAfterLifeLoss);
+            (_lives, _episodeSteps, _needsReset) = (lives, steps, needsReset);
             frame0.CopyTo(_frames[0], 0);
             frame1.CopyTo(_frames[1], 0);
             PoolAndResize(pool: _options.FrameSkip > 1);
@@ -244,7 +233,8 @@ public sealed class AtariEnvironment : IStatefulEnvironment
     /// <inheritdoc />
     public void Dispose() => _ale.Dispose();
 
-    private const uint StateMagic = 0x41544152; // "ATAR"
+    // "ATA2": the second layout (no life-loss continuation flag since life-loss terminals stopped needing a Reset).
+    private const uint StateMagic = 0x41544132;
 
     private void ConfigureAndLoad(ulong seed)
     {

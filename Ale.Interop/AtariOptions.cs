@@ -23,9 +23,9 @@ public sealed record AtariOptions
     public bool FullActionSet { get; init; }
 
     /// <summary>
-    /// Report a lost life as terminal to the agent (Atari-100k and Nature-DQN training, §7.5.7). The game continues:
-    /// the next <see cref="AtariEnvironment.Reset"/> does not reset ALE (Dopamine's convention). Machado et al. advise
-    /// against it, hence off by default.
+    /// Report a lost life as terminal to the agent (Atari-100k and Nature-DQN training; Dopamine's terminal_on_life_loss) through
+    /// <see cref="Rl.Envs.StepResult.LifeLossTerminal"/>; the game continues without a Reset, and the episode lasts
+    /// until game over (Dopamine's convention). Machado et al. advise against it, hence off by default.
     /// </summary>
     public bool TerminalOnLifeLoss { get; init; }
 

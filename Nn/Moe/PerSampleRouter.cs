@@ -26,8 +26,9 @@ public static class PerSampleRouter
 
     /// <summary>
     /// Combine weights c [B, n] for tokens x [B, D]: softmax_slots(x·Φ), or with <paramref name="normalize"/>
-    /// softmax_slots(x̂ · Φ̂·scale) where x̂ and Φ̂ are L2-normalized along D (§1.3: only the logits see normalized
-    /// vectors, and the scale multiplies Φ). Each row sums to 1.
+    /// softmax_slots(x̂ · Φ̂·scale) where x̂ and Φ̂ are L2-normalized along D as Soft MoE's, x/(‖x‖ + 1e-6)
+    /// (dopamine/labs/moes/architectures/softmoe.py: only the logits see normalized vectors, and the scale multiplies
+    /// Φ). Each row sums to 1.
     /// </summary>
     /// <exception cref="ArgumentException">x is not [B, D] with D = Φ's rows.</exception>
     public static Tensor Combine(Tensor token, Tensor phi, Tensor scale, bool normalize)
@@ -37,7 +38,7 @@ public static class PerSampleRouter
             throw new ArgumentException($"PerSampleRouter: tokens must be [B, {phi.Shape[0]}] for Φ {phi.Shape}, got {token.Shape}.");
         }
         var logits = normalize
-            ? Ops.MatMul(Ops.L2Normalize(token, 1), Ops.Mul(Ops.L2Normalize(phi, 0), scale))
+            ? Ops.MatMul(SoftMoe.L2NormalizeDopamine(token, 1), Ops.Mul(SoftMoe.L2NormalizeDopamine(phi, 0), scale))
             : Ops.MatMul(token, phi); // "bd,dn→bn"
         return Ops.Softmax(logits, -1);
     }

@@ -161,8 +161,9 @@ public sealed class SoftMoe : MoeLayer
 
     /// <summary>
     /// Dopamine's x/(‖x‖ + 1e-6) along <paramref name="axis"/> (§1.3; vmoe puts the epsilon inside the square root
-    /// instead). Σx² is floored at 1e-30 before the square root so an all-zero token (common after ReLU) has a
-    /// zero gradient instead of JAX's 0·∞ = NaN; the forward value is unchanged (1e-15 ≪ 1e-6).
+    /// instead), the one router normalization of every Soft MoE here (also <see cref="PerSampleRouter"/>'s). Σx² is
+    /// floored at 1e-30 before the square root so an all-zero token (common after ReLU) has a zero gradient instead of
+    /// JAX's 0·∞ = NaN; the forward value is unchanged (1e-15 ≪ 1e-6).
     /// </summary>
-    private static Tensor L2NormalizeDopamine(Tensor x, int axis) => Ops.L2NormalizeClamped(x, axis, 1e-30f, 1e-6f);
+    internal static Tensor L2NormalizeDopamine(Tensor x, int axis) => Ops.L2NormalizeClamped(x, axis, 1e-30f, 1e-6f);
 }

@@ -11,8 +11,8 @@ namespace MoeScratch.Nn.Moe;
 /// <remarks>
 /// <para>Forward, in the numbered steps of dopamine's <c>MoE</c> module (§2.1):</para>
 /// <list type="number">
-/// <item>Route: logits = X·W_r ("bmd,dn→bmn", Dense without bias, lecun_normal); in training optionally plus
-/// N(0, (NoiseStd/n)²); probabilities = softmax over experts; top-k per token.</item>
+/// <item>Route: logits = X·W_r ("bmd,dn→bmn", Dense without bias, lecun_normal); in training forwards that record
+/// gradients optionally plus N(0, (NoiseStd/n)²); probabilities = softmax over experts; top-k per token.</item>
 /// <item>Permute under capacity c = ceil(m·cf/n) per expert per observation, on the host (routing is discrete):
 /// first choices of all tokens in token-index order, then second choices, …; an expert that is full drops the
 /// token (first come first served, not by gate value). Unfilled slots are zero rows.</item>
@@ -90,7 +90,7 @@ public sealed class TopKMoe : MoeLayer
         // 1. Route.
         var logits = Router.Forward(tokens); // [B, m, n]
         var routed = logits;
-        if (Options.RouterNoise && Training)
+        if (Options.RouterNoise && DrawsNoise)
         {
             routed = Ops.Add(logits, Tensor.Normal(logits.Shape, 0f, Options.NoiseStd / n, _noiseRng!, logits.Backend));
         }
@@ -120,13 +120,23 @@ public sealed class TopKMoe : MoeLayer
         return new MoeOutput(y, probs, top, hidden, AuxLoss(logits, probs, top));
     }
 
-    /// <summary>Σ weight·loss over the enabled §2.2 losses, or null when none is enabled (the released default).</summary>
+    /// <summary>
+    /// Router and load-loss noise are drawn only on training forwards that record gradients (the ones whose loss is
+    /// minimised), so acting and target passes, which run under <see cref="Tensor.NoGrad"/>, leave the noise stream
+    /// where it was and route on clean logits.
+    /// </summary>
+    private bool DrawsNoise => Training && Tensors.Autograd.GradMode.IsEnabled;
+
+    /// <summary>
+    /// Σ weight·loss over the enabled auxiliary losses (P1 Fig. 9), or null when none is enabled (the released default). The load loss
+    /// needs noise, so it is left out of forwards that draw none (they train nothing).
+    /// </summary>
     private Tensor? AuxLoss(Tensor logits, Tensor probs, Tensor top)
     {
         Tensor? total = null;
         void Add(Tensor term) => total = total is null ? term : Ops.Add(total, term);
         if (Options.ImportanceLoss) Add(Ops.Scale(MoeAuxLosses.ImportanceLoss(probs), Options.ImportanceWeight));
-        if (Options.LoadLoss)
+        if (Options.LoadLoss && DrawsNoise)
         {
             float sigma = Options.LoadNoiseStd / NumExperts;
             var noisy = Ops.Add(logits, Tensor.Normal(logits.Shape, 0f, sigma, _noiseRng!, logits.Backend));

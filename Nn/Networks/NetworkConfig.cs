@@ -29,7 +29,8 @@ public enum EncoderPadding
 /// <summary>The replaceable middle of the network (papers.md §4.4, §4.5, §3.4).</summary>
 public enum TorsoKind
 {
-    /// <summary>Flatten → Dense(512·WidthMultiplier) → ReLU (the baseline and scaled baseline, §4.4).</summary>
+    /// <summary>Flatten → Dense(DenseWidth·WidthMultiplier) → ReLU (the baseline and P1 Fig. 1's scaled baseline); DenseWidth 0:
+    /// flatten only.</summary>
     Baseline,
 
     /// <summary>Tokenize → Soft MoE → flatten (§1).</summary>
@@ -88,8 +89,15 @@ public sealed record NetworkConfig
     /// <summary>The middle of the network.</summary>
     public TorsoKind Torso { get; init; } = TorsoKind.Baseline;
 
-    /// <summary>Penultimate width = 512 × this for Baseline, Tokenized* and Gap (the "scaled baseline", §4.4).</summary>
+    /// <summary>Penultimate width = <see cref="DenseWidth"/> × this for Baseline, Tokenized* and Gap (P1 Fig. 1's "scaled baseline").</summary>
     public int WidthMultiplier { get; init; } = 1;
+
+    /// <summary>
+    /// Width of the dense torsos' hidden layer before the multiplier: 512 in both papers' Atari networks (P1 Table 2); the
+    /// MinAtar literature differs (the MinAtar paper: 128; Revisiting Rainbow: no hidden layer). 0 means no hidden layer
+    /// (Baseline only: flatten straight into the head). MoE torsos size themselves with <see cref="ExpertHidden"/>.
+    /// </summary>
+    public int DenseWidth { get; init; } = BaseWidth;
 
     /// <summary>Number of experts n (MoE torsos only).</summary>
     public int NumExperts { get; init; } = 1;
@@ -136,8 +144,8 @@ public sealed record NetworkConfig
     /// <summary>True for the three MoE torsos.</summary>
     public bool IsMoe => Torso is TorsoKind.SoftMoe or TorsoKind.Top1Moe or TorsoKind.ExpertChoice;
 
-    /// <summary>Penultimate width of non-MoE torsos: 512 × <see cref="WidthMultiplier"/>.</summary>
-    public int PenultimateWidth => BaseWidth * WidthMultiplier;
+    /// <summary>Penultimate width of non-MoE torsos: <see cref="DenseWidth"/> × <see cref="WidthMultiplier"/> (0: none).</summary>
+    public int PenultimateWidth => DenseWidth * WidthMultiplier;
 
     /// <summary>The P1 baseline: flatten → Dense(512) → ReLU (§4.4).</summary>
     public static NetworkConfig Baseline() => new();
@@ -197,6 +205,8 @@ public sealed record NetworkConfig
         if (ImpalaScale != 1 && Encoder != EncoderKind.Impala) Fail($"ImpalaScale {ImpalaScale} applies only to the Impala encoder, not {Encoder}; leave it at 1.");
         if (Encoder == EncoderKind.Impala && EncoderPadding != EncoderPadding.Same) Fail("the Impala encoder is always SAME-padded (§4.3); set EncoderPadding = Same.");
         if (WidthMultiplier < 1) Fail($"WidthMultiplier must be >= 1, got {WidthMultiplier}.");
+        if (DenseWidth < 0) Fail($"DenseWidth must be >= 0 (0 = no hidden layer), got {DenseWidth}.");
+        if (DenseWidth == 0 && Torso != TorsoKind.Baseline) Fail($"DenseWidth 0 (no hidden layer) applies to the Baseline torso only, not {Torso}.");
         if (NumExperts < 1) Fail($"NumExperts must be >= 1, got {NumExperts}.");
         if (ExpertHidden < 1) Fail($"ExpertHidden must be >= 1, got {ExpertHidden} (SoftMoeDividedHidden(n) needs n <= 512).");
         if (PatchSize < 1) Fail($"PatchSize must be >= 1, got {PatchSize}.");
@@ -220,6 +230,7 @@ public sealed record NetworkConfig
         else
         {
             if (WidthMultiplier != 1) Fail($"WidthMultiplier = {WidthMultiplier} applies to dense torsos, not {Torso}; scale an MoE with NumExperts or ExpertHidden.");
+            if (DenseWidth != BaseWidth) Fail($"DenseWidth = {DenseWidth} applies to dense torsos, not {Torso}; an MoE's width is ExpertHidden.");
             if (Torso != TorsoKind.SoftMoe && softOnly) Fail($"SoftMoeNormalize, RandomPhi, SlotsPerExpert and SlotFraction are Soft MoE options, but Torso is {Torso}.");
             if (LoadBalancing && Torso != TorsoKind.Top1Moe) Fail($"LoadBalancing (importance + load losses) is a Top-1 MoE option, but Torso is {Torso}.");
             if (ExpertVariant != ExpertVariant.Regular && Torso != TorsoKind.SoftMoe) Fail($"ExpertVariant {ExpertVariant} is defined for Soft MoE only (P1 §5.3), not {Torso}.");

@@ -26,30 +26,37 @@ public abstract class Torso : Module
 
 /// <summary>
 /// The baseline (and scaled baseline) torso: flatten → Dense(width) → ReLU, width = 512 × multiplier
-/// (papers.md §4.4). Noisy for the Full-Rainbow baseline (§4.6).
+/// (P1 Table 2, Fig. 1). Noisy for the Full-Rainbow baseline (Dopamine's noisy penultimate layer). Width 0 is flatten only, the MinAtar network of
+/// Revisiting Rainbow (conv → flatten → head).
 /// </summary>
 public sealed class DenseTorso : Torso
 {
-    private readonly Layer _dense;
+    private readonly Layer? _dense;
 
     /// <summary>Creates the torso for a flattened input of <paramref name="inFeatures"/>.</summary>
+    /// <exception cref="ArgumentException">A negative width, or a noisy torso without a noise stream.</exception>
     public DenseTorso(int inFeatures, int width, Rng rng, bool noisy = false, Rng? noiseRng = null)
     {
-        if (noisy && noiseRng is null) throw new ArgumentException("DenseTorso: a noisy torso needs a noise Rng.");
+        if (width < 0) throw new ArgumentException($"DenseTorso: width must be >= 0 (0 = no hidden layer), got {width}.");
+        if (noisy && width > 0 && noiseRng is null) throw new ArgumentException("DenseTorso: a noisy torso needs a noise Rng.");
         Width = width;
-        _dense = RegisterModule<Layer>("dense", noisy ? new NoisyLinear(inFeatures, width, rng, noiseRng!) : new Linear(inFeatures, width, rng));
+        if (width > 0)
+        {
+            _dense = RegisterModule<Layer>("dense", noisy ? new NoisyLinear(inFeatures, width, rng, noiseRng!) : new Linear(inFeatures, width, rng));
+        }
     }
 
-    /// <summary>Hidden width.</summary>
+    /// <summary>Hidden width (0: no hidden layer).</summary>
     public int Width { get; }
 
     /// <inheritdoc/>
     public override TorsoOutput Forward(Tensor encoded)
     {
+        if (_dense is null) return new TorsoOutput(encoded.Flatten(1), null, null);
         var h = Ops.Relu(_dense.Forward(encoded.Flatten(1)));
         return new TorsoOutput(h, null, h);
     }
 
     /// <inheritdoc/>
-    public override int OutputFeatures(Shape encoded) => Width;
+    public override int OutputFeatures(Shape encoded) => Width > 0 ? Width : encoded.Count / encoded[0];
 }

@@ -3,33 +3,39 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Tokenizers;
 
 /// <summary>
-/// Shuffled (P2, papers.md §3.3): PerConv tokens [B, h·w, d] taken in the order of one fixed random permutation
-/// of the h·w positions. The permutation is drawn once from the init Rng (Fisher–Yates) and registered as the
-/// buffer "permutation" so a checkpoint restores the very same order; it keeps token count and size but
-/// destroys spatial structure.
+/// Shuffled (P2 §5.1, "Don't flatten, tokenize!"): one fixed random permutation of all h·w·d entries of the encoder
+/// output, then the PerConv reshape to [B, h·w, d]. A token therefore holds d entries drawn from many positions and
+/// channels: token count and size stay PerConv's, spatial structure is gone.
 /// </summary>
+/// <remarks>
+/// Permuting whole tokens (positions) instead would change nothing: Soft MoE is equivariant to token order (dispatch
+/// sums over tokens, combine is per token) and the flattened output feeds a freshly initialised dense head, so the
+/// network would have exactly PerConv's function class and initial distribution. The permutation is drawn once from
+/// the init Rng (Fisher–Yates) and registered as the buffer "permutation" so a checkpoint restores the very same
+/// order.
+/// </remarks>
 public sealed class ShuffledTokenizer : Tokenizer
 {
-    private readonly int[] _order;
-
-    /// <summary>Creates the tokenizer for an h×w encoder map.</summary>
-    public ShuffledTokenizer(int height, int width, Rng rng)
+    /// <summary>Creates the tokenizer for an h×w×d encoder output.</summary>
+    /// <exception cref="ArgumentException">A size is not positive.</exception>
+    public ShuffledTokenizer(int height, int width, int depth, Rng rng)
     {
-        if (height <= 0 || width <= 0)
+        if (height <= 0 || width <= 0 || depth <= 0)
         {
-            throw new ArgumentException($"ShuffledTokenizer: the map must be non-empty, got {height}×{width}.");
+            throw new ArgumentException($"ShuffledTokenizer: the encoder output must be non-empty, got {height}×{width}×{depth}.");
         }
         Height = height;
         Width = width;
-        int n = height * width;
-        _order = new int[n];
-        for (int i = 0; i < n; i++) _order[i] = i;
+        Depth = depth;
+        int n = height * width * depth;
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
         for (int i = n - 1; i > 0; i--)
         {
             int j = rng.NextInt(i + 1);
-            (_order[i], _order[j]) = (_order[j], _order[i]);
+            (order[i], order[j]) = (order[j], order[i]);
         }
-        Permutation = RegisterBuffer("permutation", Tensor.FromArray(_order.Select(v => (float)v).ToArray()));
+        Permutation = RegisterBuffer("permutation", Tensor.FromArray(order.Select(v => (float)v).ToArray()));
     }
 
     /// <summary>Map height h this tokenizer was built for.</summary>
@@ -38,7 +44,13 @@ public sealed class ShuffledTokenizer : Tokenizer
     /// <summary>Map width w this tokenizer was built for.</summary>
     public int Width { get; }
 
-    /// <summary>Token t of the output is PerConv token Permutation[t] [h·w] (float-coded indices).</summary>
+    /// <summary>Channels d this tokenizer was built for.</summary>
+    public int Depth { get; }
+
+    /// <summary>
+    /// Entry k of the shuffled row-major [h·w·d] vector is the encoder output's row-major entry Permutation[k]
+    /// (float-coded indices); token t holds shuffled entries t·d … t·d + d − 1.
+    /// </summary>
     public Tensor Permutation { get; }
 
     /// <inheritdoc/>
@@ -48,10 +60,11 @@ public sealed class ShuffledTokenizer : Tokenizer
     public override (int Tokens, int Dim) TokenShape(Shape encoded)
     {
         var (_, h, w, d) = Dims4(encoded);
-        if (h != Height || w != Width)
+        if (h != Height || w != Width || d != Depth)
         {
-            throw new ArgumentException($"ShuffledTokenizer: built for a {Height}×{Width} map (its permutation has " +
-                                        $"{Height * Width} positions) but got {encoded}; build it for this encoder.");
+            throw new ArgumentException($"ShuffledTokenizer: built for a {Height}×{Width}×{Depth} encoder output (its " +
+                                        $"permutation has {Height * Width * Depth} entries) but got {encoded}; build it " +
+                                        "for this encoder.");
         }
         return (h * w, d);
     }
@@ -60,7 +73,8 @@ public sealed class ShuffledTokenizer : Tokenizer
     public override Tensor Forward(Tensor x)
     {
         var (m, d) = TokenShape(x.Shape);
-        // The buffer (not _order) is used so that a loaded checkpoint's permutation takes effect.
-        return Ops.IndexSelect(x.Reshape(x.Shape[0], m, d), 1, Permutation);
+        int b = x.Shape[0];
+        // The buffer is used (not a cached int[]) so that a loaded checkpoint's permutation takes effect.
+        return Ops.IndexSelect(x.Reshape(b, m * d), 1, Permutation).Reshape(b, m, d);
     }
 }

@@ -20,6 +20,6 @@ public enum Tokenization
     /// <summary>Spatial patches average-pooled, window = stride = patch, VALID (§3.2 option B).</summary>
     PerPatchAvgPool,
 
-    /// <summary>PerConv after one fixed random permutation of the h·w positions (P2, §3.3).</summary>
+    /// <summary>PerConv layout [h·w, d] after one fixed random permutation of all h·w·d entries (P2 §5.1).</summary>
     Shuffled,
 }

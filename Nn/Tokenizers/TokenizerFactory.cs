@@ -25,7 +25,7 @@ public static class TokenizerFactory
             Tokenization.PerSamp => new PerSampTokenizer(),
             Tokenization.PerPatch => new PatchEmbeddingTokenizer(encoded[3], patchSize, embeddingSize, rng),
             Tokenization.PerPatchAvgPool => new PatchAvgPoolTokenizer(patchSize),
-            Tokenization.Shuffled => new ShuffledTokenizer(encoded[1], encoded[2], rng),
+            Tokenization.Shuffled => new ShuffledTokenizer(encoded[1], encoded[2], encoded[3], rng),
             _ => throw new ArgumentException($"TokenizerFactory: unknown tokenization {kind}."),
         };
         _ = t.TokenShape(encoded); // validates patch size against the map up front

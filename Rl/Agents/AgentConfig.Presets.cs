@@ -5,10 +5,14 @@ namespace MoeScratch.Rl.Agents;
 
 public sealed partial record AgentConfig
 {
-    /// <summary>Dopamine JAX DQN as in P1 (papers.md §5.2, P1 Table 2, labs/moes/configs/dqn.gin). All fields are
-    /// the class defaults: lr 6.25e-5, eps 1.5e-4, batch 32, γ 0.99, n 1, min replay 20k, update period 4, target
-    /// 8k, ε 0.01 / 0.001 over 250k, replay 1M, MSE loss, uniform replay, no double/dueling/noisy.</summary>
-    public static AgentConfig Dqn => new();
+    /// <summary>Dopamine JAX DQN as in P1 (P1 Table 2, Dopamine labs/moes/configs/dqn.gin). The agent fields
+    /// are the class defaults: lr 6.25e-5, eps 1.5e-4, batch 32, γ 0.99, n 1, min replay 20k, update period 4, target
+    /// 8k, ε 0.01 / 0.001 over 250k, replay 1M, stack 4, MSE loss, uniform replay, no double/dueling/noisy. The network
+    /// is dqn.gin's Nature CNN (<c>NatureDQNMoE</c>); dqn_impala.gin is the same agent on the Impala encoder.</summary>
+    public static AgentConfig Dqn => new()
+    {
+        Network = NetworkConfig.Baseline() with { Encoder = EncoderKind.NatureCnn }, // dqn.gin: NatureDQNMoE
+    };
 
     /// <summary>Dopamine's JaxRainbowAgent (papers.md §5.4): DQN plus n = 3, C51 (51 atoms, v_max 10) and
     /// prioritized replay; ε-greedy; no noisy nets, dueling or double DQN.</summary>
@@ -20,17 +24,20 @@ public sealed partial record AgentConfig
     };
 
     /// <summary>Dopamine Full Rainbow as used in P1 (papers.md §5.3): Rainbow-lite plus noisy nets, dueling and
-    /// double DQN; ε = 0 through the noisy head.</summary>
+    /// double DQN; ε = 0 through the noisy head; the Impala encoder (full_rainbow.gin encoder_type='IMPALA').</summary>
     public static AgentConfig FullRainbow => RainbowLite with
     {
+        Network = NetworkConfig.Baseline(), // full_rainbow.gin: encoder_type='IMPALA' (P1 §2.1 "mostly Impala")
         Head = HeadOptions.FullRainbow, // §5.3 C51 51 atoms vmax 10, noisy, dueling
         DoubleDqn = true, // §5.3 double DQN
     };
 
     /// <summary>Data-efficient Rainbow (papers.md §5.5, DER.gin): n 10, min replay 1600, update period 1, target
-    /// 2000, ε decay 2000, lr 1e-4, eps 1.5e-4, C51 dueling noisy double, prioritized.</summary>
+    /// 2000, ε decay 2000, lr 1e-4, eps 1.5e-4, C51 dueling noisy double, prioritized, Nature CNN.</summary>
     public static AgentConfig Der => FullRainbow with
     {
+        // labs/moes/configs/DER.gin: encoder_type='CNN' (P1 Fig. 12 reports Impala runs: pass --encoder impala).
+        Network = NetworkConfig.Baseline() with { Encoder = EncoderKind.NatureCnn },
         UpdateHorizon = 10, // §5.5 n-step 10
         MinReplayHistory = 1_600, // §5.5
         UpdatePeriod = 1, // §5.5 RR = 1
@@ -41,7 +48,8 @@ public sealed partial record AgentConfig
     };
 
     /// <summary>DrQ(ε) (papers.md §5.5, DrQ_eps.gin): n 10, min replay 1600, update period 1, target period 1,
-    /// ε 0.01 over 5000, lr 1e-4, non-distributional dueling double DQN, Huber, uniform, augmentation on.</summary>
+    /// ε 0.01 over 5000, lr 1e-4, non-distributional dueling double DQN, Huber, uniform, augmentation on; the Nature
+    /// CNN of <see cref="Dqn"/> (atari_100k's default network).</summary>
     public static AgentConfig DrqEpsilon => Dqn with
     {
         UpdateHorizon = 10, // §5.5
@@ -95,9 +103,11 @@ public sealed partial record AgentConfig
         UpdatePeriod = 4, // §8.6
         LearningRate = 2.5e-4f, // §8.6
         AdamEpsilon = 3.125e-4f, // §8.6
-        // §8.6: one 16@3×3 SAME conv. NetworkConfig's dense torso then has 512 units; the MinAtar paper uses FC-128
-        // and Revisiting Rainbow no hidden layer (override Network to match either).
-        Network = NetworkConfig.Baseline() with { Encoder = EncoderKind.MinAtar },
+        // One 16@3×3 SAME conv (Revisiting Rainbow). Dense width 512 on purpose: the MinAtar study compares P1's
+        // networks, in which the Soft MoE replaces the 512-wide penultimate dense layer, so the dense baseline keeps
+        // P1's 512 (P1 Table 2). The MinAtar paper (Young & Tian 2019) uses 128 and Revisiting Rainbow (Obando-Ceron &
+        // Castro 2021) no hidden layer (DenseWidth = 0); the trainer's --dense-width picks either.
+        Network = NetworkConfig.Baseline() with { Encoder = EncoderKind.MinAtar, DenseWidth = NetworkConfig.BaseWidth },
     };
 
     /// <summary>MinAtar Rainbow of Revisiting Rainbow (environments.md §8.6): lr 1e-4, eps 3.125e-4, n 3, 51 atoms,

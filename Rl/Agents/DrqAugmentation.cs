@@ -4,11 +4,15 @@ namespace MoeScratch.Rl.Agents;
 
 /// <summary>
 /// DrQ image augmentation as Dopamine's Atari-100k agents apply it (google/dopamine
-/// <c>dopamine/labs/atari_100k/atari_100k_rainbow_agent.py</c> <c>drq_image_aug</c>; papers.md §5.5): pad each
-/// image by 4 pixels with edge replication, crop a random H×W window back out (offsets 0..8 on each axis,
-/// one draw per image), then scale the intensity by 1 + 0.05·clip(N(0, 1), −2, 2), one draw per image.
-/// States and next states of a batch are augmented independently (two calls).
+/// <c>dopamine/labs/atari_100k/atari_100k_rainbow_agent.py</c> <c>drq_image_aug</c>): pad each image by 4 pixels with
+/// edge replication, crop a random H×W window back out, then scale the intensity by 1 + 0.05·clip(N(0, 1), −2, 2), one
+/// draw per image. States and next states of a batch are augmented independently (two calls).
 /// </summary>
+/// <remarks>
+/// Crop offsets follow Dopamine, not the DrQ paper's ±4: <c>_random_crop</c> draws
+/// <c>jax.random.randint(key, (), 0, padded − size)</c> = randint(0, 8), whose upper bound is exclusive, so offsets are
+/// 0..7 on each axis, shifts of −4..+3 pixels. The <c>drq-eps</c> preset runs Dopamine's DrQ(ε), hence this range.
+/// </remarks>
 public static class DrqAugmentation
 {
     /// <summary>Padding on each side, in pixels (DrQ: 4).</summary>
@@ -17,9 +21,12 @@ public static class DrqAugmentation
     /// <summary>Standard deviation scale of the intensity noise (DrQ: 0.05).</summary>
     public const float IntensityScale = 0.05f;
 
+    /// <summary>Crop offsets drawn per axis, 0..<see cref="CropOffsets"/> − 1 (Dopamine's randint(0, 2·Pad), see the remarks).</summary>
+    public const int CropOffsets = 2 * Pad;
+
     /// <summary>
     /// Augments a batch of HWC byte images into floats (byte · <paramref name="scale"/> · intensity). Draw order
-    /// per image: crop row offset, crop column offset (each <c>NextInt(2·Pad + 1)</c>), then one normal.
+    /// per image: crop row offset, crop column offset (each <c>NextInt(CropOffsets)</c>), then one normal.
     /// </summary>
     /// <param name="images">[B, H, W, C] bytes.</param>
     /// <param name="batch">B.</param>
@@ -58,7 +65,7 @@ public static class DrqAugmentation
         }
         for (int b = 0; b < batch; b++)
         {
-            int dy = rng.NextInt((2 * Pad) + 1), dx = rng.NextInt((2 * Pad) + 1);
+            int dy = rng.NextInt(CropOffsets), dx = rng.NextInt(CropOffsets);
             float noise = 1f + (IntensityScale * (float)Math.Clamp(rng.NextNormal(), -2.0, 2.0));
             float factor = scale * noise;
             var src = images.Slice((int)(b * image), (int)image);

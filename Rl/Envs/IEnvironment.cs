@@ -5,10 +5,20 @@ namespace MoeScratch.Rl.Envs;
 /// <param name="Terminated">The episode ended inside the MDP (game over): no bootstrapping from the next state.</param>
 /// <param name="Truncated">The episode was cut by a time limit: not a terminal, bootstrapping stays valid.</param>
 /// <param name="Lives">Lives left after the step (0 for games without lives).</param>
-public readonly record struct StepResult(float Reward, bool Terminated, bool Truncated, int Lives)
+/// <param name="LifeLossTerminal">
+/// A life was lost at this step, the game goes on, and the environment reports a lost life as terminal (Atari's
+/// <c>TerminalOnLifeLoss</c>, Dopamine's <c>terminal_on_life_loss</c>). As Dopamine's runner does, the agent then
+/// stores a terminal transition and begins a new episode from the current observation, while the episode itself — its
+/// return, length and step cap — runs on until <paramref name="Terminated"/> or <paramref name="Truncated"/>. Never set
+/// together with <paramref name="Terminated"/>.
+/// </param>
+public readonly record struct StepResult(float Reward, bool Terminated, bool Truncated, int Lives, bool LifeLossTerminal = false)
 {
-    /// <summary>True when the episode is over for either reason.</summary>
+    /// <summary>True when the episode is over for either reason (a life-loss terminal does not end it).</summary>
     public bool Done => Terminated || Truncated;
+
+    /// <summary>True when the agent's transition is terminal: game over, or a lost life reported as terminal.</summary>
+    public bool AgentTerminal => Terminated || LifeLossTerminal;
 }
 
 /// <summary>

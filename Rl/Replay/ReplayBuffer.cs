@@ -14,8 +14,9 @@ namespace MoeScratch.Rl.Replay;
 /// <para><b>Zero padding.</b> Unlike Dopamine, no blank frames are written at episode starts; every slot carries
 /// an episode-start flag and the frames a stack would take from before that start are written as zeros.</para>
 /// <para><b>Valid indices.</b> An index (a storage slot) holding transition t can be sampled when (1) its stack
-/// does not reach past the oldest stored frame, (2) the slots t..t+n−1 of its n-step window are all written
-/// (the window does not cross the write cursor) until a terminal cuts it, (3) the window contains no truncated
+/// does not reach past the oldest stored frame (nor past a frame added after <see cref="StartWithoutHistory"/>),
+/// (2) the slots t..t+n−1 of its n-step window are all written (the window does not cross the write cursor) until a
+/// terminal cuts it, (3) the window contains no truncated
 /// episode end before a terminal (the return would cross the episode boundary and the next state after a
 /// truncation is not stored; Dopamine drops these tails too) and (4) without a terminal, the next state's frame
 /// t+n is written. Indices stay meaningful only until the next <see cref="Add"/> overwrites their slot: sample,
@@ -23,7 +24,9 @@ namespace MoeScratch.Rl.Replay;
 /// </remarks>
 public sealed partial class ReplayBuffer : IReplayIndexSource
 {
-    private const byte FlagTerminal = 1, FlagEpisodeEnd = 2, FlagEpisodeStart = 4;
+    // FlagNoHistory: the slot continues an episode whose earlier frames were never stored (a dataset shard that begins
+    // mid-episode), so no stack may reach past it.
+    private const byte FlagTerminal = 1, FlagEpisodeEnd = 2, FlagEpisodeStart = 4, FlagNoHistory = 8;
     // Frames live in chunks of at most 256 MiB: a 1M Atari buffer (7 GB) does not fit one .NET array.
     private const int ChunkBytes = 1 << 28;
 
@@ -34,6 +37,7 @@ public sealed partial class ReplayBuffer : IReplayIndexSource
     private readonly byte[] _flags;
     private readonly float[] _gammaPowers; // γ^k for k = 0..n (float32, like Dopamine's cumulative discount vector)
     private bool _nextIsEpisodeStart = true;
+    private bool _nextHasNoHistory;
 
     /// <summary>Allocates all storage up front.</summary>
     /// <exception cref="ArgumentException">An invalid <paramref name="config"/> (see <see cref="ReplayConfig.Validate"/>).</exception>
@@ -112,13 +116,26 @@ public sealed partial class ReplayBuffer : IReplayIndexSource
         frame.CopyTo(Frame(slot));
         _actions[slot] = action;
         _rewards[slot] = reward;
-        byte flags = _nextIsEpisodeStart ? FlagEpisodeStart : (byte)0;
+        byte flags = _nextIsEpisodeStart ? FlagEpisodeStart : _nextHasNoHistory ? FlagNoHistory : (byte)0;
         if (terminal) flags |= FlagTerminal | FlagEpisodeEnd;
         else if (episodeEnd) flags |= FlagEpisodeEnd;
         _flags[slot] = flags;
         _nextIsEpisodeStart = terminal || episodeEnd;
+        _nextHasNoHistory = false;
         AddCount++;
         Sampler.OnAdd(slot);
+    }
+
+    /// <summary>
+    /// Makes the next <see cref="Add"/> continue an episode whose earlier frames are not stored (a DQN Replay Dataset
+    /// shard that begins mid-episode): its frame is no episode start, and no stack may reach before it, so it and the
+    /// next StackSize − 2 transitions are not sampleable as stack ends. Call it right before that Add; it is not saved
+    /// with the buffer.
+    /// </summary>
+    public void StartWithoutHistory()
+    {
+        _nextIsEpisodeStart = false;
+        _nextHasNoHistory = true;
     }
 
     /// <inheritdoc/>
@@ -150,11 +167,14 @@ public sealed partial class ReplayBuffer : IReplayIndexSource
     {
         long oldest = AddCount - Count;
         if (t < oldest || t >= AddCount) return false;
-        // (1) The stack reaches back StackSize−1 frames unless an episode start stops it first.
+        // (1) The stack reaches back StackSize−1 frames unless an episode start stops it first; it may not pass a
+        // frame whose history was never stored.
         long j = t;
         for (int k = 1; k < Config.StackSize; k++)
         {
-            if ((_flags[Slot(j)] & FlagEpisodeStart) != 0) break;
+            byte f = _flags[Slot(j)];
+            if ((f & FlagEpisodeStart) != 0) break;
+            if ((f & FlagNoHistory) != 0) return false;
             j--;
             if (j < oldest) return false;
         }

@@ -11,7 +11,8 @@ namespace MoeScratch.Rl.Running;
 /// <c>run_experiment.py</c>): each iteration runs whole training episodes until at least
 /// <see cref="RunnerConfig.TrainingStepsPerIteration"/> agent steps are collected, then an optional evaluation
 /// phase with <see cref="IAgent.EvalMode"/> on. Returns are logged unclipped while the agent sees clipped rewards;
-/// an episode cut by the step cap reaches the agent as non-terminal. Works with any <see cref="IEnvironment"/>.
+/// an episode cut by the step cap reaches the agent as non-terminal. An episode is a whole game: a life lost with
+/// <see cref="StepResult.LifeLossTerminal"/> ends only the agent's episode. Works with any <see cref="IEnvironment"/>.
 /// </summary>
 /// <remarks>
 /// Because phases end on episode boundaries, a checkpoint never needs a mid-episode environment state (Dopamine's
@@ -236,10 +237,19 @@ public sealed class Runner
             bool capped = Config.MaxEpisodeSteps is int cap && length >= cap;
             if (r.Terminated || r.Truncated || capped)
             {
-                // Dopamine's _run_one_episode: a cap (or the env's own time limit) is not a terminal.
+                // Dopamine's _run_one_episode: a cap (or the env's own time limit) is not a terminal; a life lost on
+                // the last step still is.
                 truncated = !r.Terminated;
-                _agent.EndEpisode(reward, terminal: r.Terminated);
+                _agent.EndEpisode(reward, terminal: r.AgentTerminal);
                 break;
+            }
+            if (r.LifeLossTerminal)
+            {
+                // Dopamine: end_episode(reward, terminal) then begin_episode(observation) on a lost life; the game, and
+                // with it this episode's return, length and cap, goes on until game over.
+                _agent.EndEpisode(reward, terminal: true);
+                action = _agent.BeginEpisode(_env.Observation);
+                continue;
             }
             action = _agent.Step(reward, _env.Observation);
         }

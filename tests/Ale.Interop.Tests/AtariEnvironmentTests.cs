@@ -105,26 +105,84 @@ public class AtariEnvironmentTests
             for (int i = 0; i < 25; i++)
             {
                 // 100 frames: one life lost, not terminal by default.
-                Assert.That(env.Step(0).Terminated, Is.False, $"step {i}");
+                StepResult r = env.Step(0);
+                Assert.That((r.Terminated, r.LifeLossTerminal), Is.EqualTo((false, false)), $"step {i}");
             }
 
             Assert.That(env.Ale.Lives, Is.EqualTo(2));
         }
 
+        // Issue 16.2: a lost life is the agent's terminal, not the end of the game or of the episode.
         using var lifeEnv = Create(new AtariOptions { RomPath = _rom, TerminalOnLifeLoss = true });
         lifeEnv.Reset();
+        var lifeLosses = new List<int>();
         StepResult last = default;
         int steps = 0;
         while (!last.Done)
         {
             last = lifeEnv.Step(0);
             steps++;
+            if (last.LifeLossTerminal)
+            {
+                lifeLosses.Add(steps);
+                Assert.That((last.Terminated, last.AgentTerminal), Is.EqualTo((false, true)));
+            }
         }
 
-        Assert.That((last.Terminated, last.Lives, steps), Is.EqualTo((true, 2, 25)));
-        lifeEnv.Reset();
-        Assert.That(lifeEnv.Ale.EpisodeFrameNumber, Is.EqualTo(100), "a life loss ends the agent's episode, not the game");
-        Assert.That(lifeEnv.EpisodeSteps, Is.EqualTo(25));
+        Assert.That(lifeLosses, Is.EqualTo(new[] { 25, 50 }), "no Reset between lives: the game runs on");
+        Assert.That((last.Terminated, last.LifeLossTerminal, last.Lives, steps), Is.EqualTo((true, false, 0, 75)));
+        Assert.That(lifeEnv.EpisodeSteps, Is.EqualTo(75), "the step cap counts the whole game");
+        Assert.That(lifeEnv.Ale.EpisodeFrameNumber, Is.EqualTo(300));
+    }
+
+    // Issue 16.2: through the Runner, one logged episode per game; after a lost life the agent begins its next episode
+    // with the max-pooled frame pair, as Dopamine passes it, not with the raw screen.
+    [Test]
+    public void RunnerLogsWholeGames_AndTheAgentRestartsFromThePooledFrameAfterALostLife()
+    {
+        using var env = Create(new AtariOptions { RomPath = _rom, TerminalOnLifeLoss = true });
+        using var agent = new RightMovingAgent(env.ActionCount);
+        var sink = new Rl.Running.MemoryMetricsSink();
+        var config = new Rl.Running.RunnerConfig { Iterations = 1, TrainingStepsPerIteration = 1, MaxEpisodeSteps = null };
+        new Rl.Running.Runner(env, agent, config, sink).Run();
+
+        Assert.That(sink.Episodes.Select(e => (e.Length, e.Truncated)), Is.EqualTo(new[] { (75, false) }), "one episode: the whole game");
+        Assert.That(agent.Ends, Is.EqualTo(new[] { true, true, true }), "a terminal transition per life");
+        Assert.That(agent.Begins, Has.Count.EqualTo(3));
+
+        // Step 25 covers frames 97..100 with RIGHT moving the block one column per frame: frames 99 and 100 have it at
+        // x = 99 and x = 100, so their max covers columns 99..107; the raw screen of frame 100 only 100..107.
+        var pooled = new byte[210 * 160];
+        for (int r = 100; r < 110; r++) pooled.AsSpan((r * 160) + 99, 9).Fill(200);
+        pooled[0] = 100;
+        var raw = (byte[])pooled.Clone();
+        for (int r = 100; r < 110; r++) raw[(r * 160) + 99] = 0;
+        var resizer = new AreaResizer(210, 160, 84, 84);
+        var expected = new byte[84 * 84];
+        var rawObservation = new byte[84 * 84];
+        resizer.Resize(pooled, expected);
+        resizer.Resize(raw, rawObservation);
+        Assert.That(expected, Is.Not.EqualTo(rawObservation), "the two candidates differ");
+        Assert.That(agent.Begins[1], Is.EqualTo(expected));
+    }
+
+    /// <summary>Always moves RIGHT; records what each BeginEpisode saw and each EndEpisode's terminal flag.</summary>
+    private sealed class RightMovingAgent(int actions) : Rl.Agents.IAgent
+    {
+        public List<byte[]> Begins { get; } = [];
+        public List<bool> Ends { get; } = [];
+        public int ActionCount => actions;
+        public bool EvalMode { get; set; }
+        public Rl.Agents.AgentStats Stats => default;
+        public int BeginEpisode(ReadOnlySpan<byte> frame)
+        {
+            Begins.Add(frame.ToArray());
+            return Right;
+        }
+
+        public int Step(float reward, ReadOnlySpan<byte> frame) => Right;
+        public void EndEpisode(float reward, bool terminal) => Ends.Add(terminal);
+        public void Dispose() { }
     }
 
     [Test]

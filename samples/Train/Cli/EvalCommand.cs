@@ -79,8 +79,15 @@ internal static class EvalCommand
                 if (record && frames.Count < MaxGifFrames) frames.Add(env.Observation.ToArray());
                 if (s.Done || t == maxSteps - 1)
                 {
-                    agent.EndEpisode(s.Reward, s.Terminated);
+                    agent.EndEpisode(s.Reward, s.AgentTerminal);
                     break;
+                }
+                // A life lost with life-loss terminals restarts the agent's state, not the game (as the Runner does).
+                if (s.LifeLossTerminal)
+                {
+                    agent.EndEpisode(s.Reward, terminal: true);
+                    action = agent.BeginEpisode(env.Observation);
+                    continue;
                 }
                 action = agent.Step(s.Reward, env.Observation);
             }

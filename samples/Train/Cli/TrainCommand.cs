@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MoeScratch.Rl.Running;
 using MoeScratch.Tensors.Cpu;
+using MoeScratch.Train.Config;
 using MoeScratch.Train.Training;
 
 namespace MoeScratch.Train.Cli;
@@ -39,6 +40,12 @@ internal static class TrainCommand
         command.Options.Add(progress);
         var threads = ThreadsOption();
         command.Options.Add(threads);
+        var printConfig = new Option<bool>("--print-config")
+        {
+            Description = "Print the run's resolved config.json (every value in force: preset, budget, encoder, stack, " +
+                          "protocol) and exit without training; needs no ROM or ALE. Reusable with --config.",
+        };
+        command.Options.Add(printConfig);
         command.SetAction((pr, ct) =>
         {
             if (pr.GetValue(threads) is long n) CpuThreads.Max = (int)n;
@@ -48,6 +55,11 @@ internal static class TrainCommand
             {
                 foreach (string e in errors) pr.InvocationConfiguration.Error.WriteLine($"error: {e}");
                 return Task.FromResult(CliApp.UsageError);
+            }
+            if (pr.GetValue(printConfig))
+            {
+                pr.InvocationConfiguration.Output.WriteLine(JsonConfig.Serialize(TrainSetup.Preview(config, resume is not null)));
+                return Task.FromResult(0);
             }
             TrainOutcome outcome = TrainRun.Run(config, resume, pr.GetValue(progress) ?? "auto", pr.InvocationConfiguration.Output, ct);
             return Task.FromResult(outcome.Result.Reason == StopReason.Cancelled ? Interrupted : 0);

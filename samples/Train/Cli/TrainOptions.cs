@@ -10,14 +10,30 @@ namespace MoeScratch.Train.Cli;
 /// </summary>
 internal sealed class TrainOptions
 {
-    public Option<string> Preset { get; } = OptionFactory.Choice("--preset", "Agent preset.", Choices.Presets);
+    public Option<string> Preset { get; } = OptionFactory.Choice("--preset",
+        "Agent preset; each belongs to one environment family (MinAtar: minatar-dqn, minatar-rainbow; Atari: dqn, " +
+        "rainbow-lite, full-rainbow, der, drq-eps; der and drq-eps run the Atari-100k protocol). " +
+        "[default: dqn for atari:, minatar-dqn for minatar:]", Choices.Presets);
     public Option<string?> Env { get; } = OptionFactory.Text("--env", "Environment: minatar:<game> or atari:<rom path>. [default: minatar:breakout]", "minatar:<game>|atari:<rom>");
     public Option<string> Network { get; } = OptionFactory.Choice("--network", "Network torso.", Choices.Networks);
     public Option<long?> Experts { get; } = OptionFactory.Integer("--experts", "Number of experts (MoE networks).", 1, 1024);
     public Option<string> Tokenizer { get; } = OptionFactory.Choice("--tokenizer", "Tokenization for MoE networks.", Choices.Tokenizers);
     public Option<long?> WidthMultiplier { get; } = OptionFactory.Integer("--width-multiplier", "Penultimate width multiplier (dense networks).", 1, 64);
     public Option<long?> ExpertHidden { get; } = OptionFactory.Integer("--expert-hidden", "Expert hidden size.", 1, 65_536);
-    public Option<long?> TotalSteps { get; } = OptionFactory.Integer("--total-steps", "Training agent steps.", 1);
+    public Option<string> Encoder { get; } = OptionFactory.Choice("--encoder",
+        "Encoder. [default: the preset's paper config: nature for dqn (dqn.gin; dqn_impala.gin is impala), rainbow-lite, " +
+        "der (DER.gin) and drq-eps; impala for full-rainbow (as P1 ran it); minatar for the MinAtar presets]", Choices.Encoders);
+    public Option<long?> DenseWidth { get; } = OptionFactory.Integer("--dense-width",
+        "Hidden width of the dense networks before --width-multiplier; 0 = no hidden layer (baseline only): Revisiting " +
+        "Rainbow's MinAtar network; 128: the MinAtar paper's. [default: 512, P1's, in every preset]", 0, 65_536);
+    public Option<long?> StackSize { get; } = OptionFactory.Integer("--stack-size", "Frames per state. [default: the preset's: 4 Atari, 1 MinAtar]", 1, 64);
+    public Option<double?> RepeatActionProbability { get; } = OptionFactory.Closed("--repeat-action-probability",
+        "Atari: ALE's sticky-action probability. [default: 0.25; 0 for der and drq-eps]", 0, 1);
+    public Option<string> TerminalOnLifeLoss { get; } = OptionFactory.Choice("--terminal-on-life-loss",
+        "Atari: a lost life is terminal for the agent; the logged episode runs to game over. [default: false; true for der and drq-eps]", ["true", "false"]);
+    public Option<long?> FinalEvalEpisodes { get; } = OptionFactory.Integer("--final-eval-episodes",
+        "Evaluation episodes played once after training at ε_eval; they score the run in report. [default: 100 for der and drq-eps, else 0]", 0, 100_000);
+    public Option<long?> TotalSteps { get; } = OptionFactory.Integer("--total-steps", "Training agent steps. [default: 100000 for der and drq-eps (Atari-100k), else 20000]", 1);
     public Option<long?> Iterations { get; } = OptionFactory.Integer("--iterations", "Iterations (checkpoint/eval units).", 1, 100_000);
     public Option<long?> EvalEpisodes { get; } = OptionFactory.Integer("--eval-episodes", "Evaluation episodes per iteration (0 = none).", 0, 100_000);
     public Option<long?> Seed { get; } = OptionFactory.Integer("--seed", "Root seed.", 0);
@@ -42,7 +58,8 @@ internal sealed class TrainOptions
     /// <summary>Every option, for adding to a command.</summary>
     public IEnumerable<Option> All =>
     [
-        Preset, Env, Network, Experts, Tokenizer, WidthMultiplier, ExpertHidden, TotalSteps, Iterations, EvalEpisodes,
+        Preset, Env, Network, Experts, Tokenizer, WidthMultiplier, ExpertHidden, Encoder, DenseWidth, StackSize,
+        RepeatActionProbability, TerminalOnLifeLoss, FinalEvalEpisodes, TotalSteps, Iterations, EvalEpisodes,
         Seed, Experiment, Out, CheckpointEvery, KeepCheckpoints, LearningRate, BatchSize, MinReplayHistory,
         ReplayCapacity, TargetUpdatePeriod, EpsilonDecayPeriod, LogEverySeconds, SummaryEpisodes, ProbeEvery, ProbeBatch,
         DormantTau, ConfigFile, Resume,
@@ -68,6 +85,12 @@ internal sealed class TrainOptions
         if (G(Tokenizer)) c = c with { Tokenizer = pr.GetValue(Tokenizer)! };
         if (G(WidthMultiplier)) c = c with { WidthMultiplier = (int)pr.GetValue(WidthMultiplier)!.Value };
         if (G(ExpertHidden)) c = c with { ExpertHidden = (int?)pr.GetValue(ExpertHidden) };
+        if (G(Encoder)) c = c with { Encoder = pr.GetValue(Encoder) };
+        if (G(DenseWidth)) c = c with { DenseWidth = (int?)pr.GetValue(DenseWidth) };
+        if (G(StackSize)) c = c with { StackSize = (int?)pr.GetValue(StackSize) };
+        if (G(RepeatActionProbability)) c = c with { RepeatActionProbability = pr.GetValue(RepeatActionProbability) };
+        if (G(TerminalOnLifeLoss)) c = c with { TerminalOnLifeLoss = pr.GetValue(TerminalOnLifeLoss) == "true" };
+        if (G(FinalEvalEpisodes)) c = c with { FinalEvalEpisodes = (int?)pr.GetValue(FinalEvalEpisodes) };
         if (G(TotalSteps)) c = c with { TotalSteps = pr.GetValue(TotalSteps)!.Value };
         if (G(Iterations)) c = c with { Iterations = (int)pr.GetValue(Iterations)!.Value };
         if (G(EvalEpisodes)) c = c with { EvalEpisodes = (int)pr.GetValue(EvalEpisodes)!.Value };

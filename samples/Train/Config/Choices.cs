@@ -6,9 +6,14 @@ namespace MoeScratch.Train.Config;
 /// </summary>
 public static class Choices
 {
-    /// <summary>Agent presets (Rl/Agents AgentConfig presets, papers.md §5).</summary>
-    public static IReadOnlyList<string> Presets { get; } =
-        ["minatar-dqn", "minatar-rainbow", "dqn", "rainbow-lite", "full-rainbow", "der", "drq-eps"];
+    /// <summary>Agent presets (Rl/Agents/AgentConfig.Presets.cs), each for one family (<see cref="PresetCatalog"/>).</summary>
+    public static IReadOnlyList<string> Presets => PresetCatalog.Names;
+
+    /// <summary>
+    /// Encoders: Nature CNN and Impala ResNet (Dopamine jax/networks.py NatureDQNNetwork, ImpalaEncoder) and MinAtar's
+    /// one conv.
+    /// </summary>
+    public static IReadOnlyList<string> Encoders { get; } = ["nature", "impala", "minatar"];
 
     /// <summary>Network torsos (papers.md §4.4, §1–§3): dense baseline, the three MoE layers, P2's tokenized
     /// baselines, global average pooling and P1's "Big" and "All" experts (§4.7).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace MoeScratch.Train.Config;
 
@@ -10,8 +11,21 @@ namespace MoeScratch.Train.Config;
 /// </summary>
 public sealed record TrainConfig
 {
-    /// <summary>Agent preset (hyperparameters of one paper, ecosystem.md §5.1 item 4).</summary>
-    public string Preset { get; init; } = "minatar-dqn";
+    /// <summary>
+    /// Agent preset (the hyperparameters of one paper config). Unset, it is the environment family's
+    /// default (<see cref="PresetCatalog.DefaultFor"/>: <c>dqn</c> for <c>atari:</c>, <c>minatar-dqn</c> for
+    /// <c>minatar:</c>); config.json of a run holds the preset in force.
+    /// </summary>
+    [JsonIgnore]
+    public string Preset
+    {
+        get => PresetSetting ?? PresetCatalog.DefaultFor(EnvSpec.TryParse(Env, out EnvSpec? e, out _) ? e!.Kind : EnvKind.MinAtar);
+        init => PresetSetting = value;
+    }
+
+    // The JSON form keeps "unset" (null) apart from a name, so a file without a preset follows its --env.
+    [JsonInclude, JsonPropertyName("preset")]
+    private string? PresetSetting { get; init; }
 
     /// <summary>Environment: <c>minatar:&lt;game&gt;</c> or <c>atari:&lt;rom path&gt;</c>.</summary>
     public string Env { get; init; } = "minatar:breakout";
@@ -31,12 +45,54 @@ public sealed record TrainConfig
     /// <summary>Expert hidden size; null keeps 512 (papers.md §1.4).</summary>
     public int? ExpertHidden { get; init; }
 
+    /// <summary>Encoder: <c>nature</c>, <c>impala</c> or <c>minatar</c>; null: the preset's (its paper config's).</summary>
+    public string? Encoder { get; init; }
+
     /// <summary>
-    /// Total training agent steps (split into <see cref="Iterations"/> iterations). The default keeps the no-argument
-    /// command to a few minutes on 2 cores: Soft MoE-4 (expert hidden 512) ran at 30–120 steps/s on MinAtar Breakout
-    /// on the shared 2-core development machine, the dense baseline at about 180.
+    /// Hidden width of the dense networks before <see cref="WidthMultiplier"/> (0: no hidden layer, baseline only);
+    /// null: the preset's, 512 for all of them (the MinAtar presets say why in Rl/Agents/AgentConfig.Presets.cs).
     /// </summary>
-    public long TotalSteps { get; init; } = 20_000;
+    public int? DenseWidth { get; init; }
+
+    /// <summary>Frames stacked into one state; null: the preset's (4 Atari, 1 MinAtar).</summary>
+    public int? StackSize { get; init; }
+
+    /// <summary>
+    /// Atari only: ALE's sticky-action probability; null: the preset's protocol (0.25 as Machado et al. 2018 and
+    /// Dopamine; 0 for the Atari-100k presets).
+    /// </summary>
+    public double? RepeatActionProbability { get; init; }
+
+    /// <summary>
+    /// Atari only: a lost life ends the agent's episode (terminal transition) while the game and the logged episode
+    /// go on; null: the preset's protocol (off; on for the Atari-100k presets).
+    /// </summary>
+    public bool? TerminalOnLifeLoss { get; init; }
+
+    /// <summary>
+    /// Evaluation episodes played once after the last iteration, at the agent's ε_eval; when present they are the
+    /// run's score in <c>report</c>. Null: the preset's protocol (100 for the Atari-100k presets, else 0).
+    /// </summary>
+    public int? FinalEvalEpisodes { get; init; }
+
+    /// <summary>
+    /// Total training agent steps (split into <see cref="Iterations"/> iterations). Unset, the Atari-100k presets train
+    /// their protocol's 100,000 steps (P1 Table 1) and every other preset 20,000, which keeps the no-argument command
+    /// to a few minutes on 2 cores: Soft MoE-4 (expert hidden 512) ran at 30–120 steps/s on MinAtar Breakout on the
+    /// shared 2-core development machine, the dense baseline at about 180.
+    /// </summary>
+    [JsonIgnore]
+    public long TotalSteps
+    {
+        get => TotalStepsSetting ?? (PresetCatalog.IsAtari100k(Preset) ? Atari100kSteps : 20_000);
+        init => TotalStepsSetting = value;
+    }
+
+    [JsonInclude, JsonPropertyName("total_steps")]
+    private long? TotalStepsSetting { get; init; }
+
+    /// <summary>The Atari-100k protocol's budget: 10 iterations of 10,000 agent steps (Dopamine's DataEfficientAtariRunner).</summary>
+    public const long Atari100kSteps = 100_000;
 
     /// <summary>Iterations (Dopamine's unit of checkpointing and evaluation; papers.md §5.1).</summary>
     public int Iterations { get; init; } = 10;
@@ -111,7 +167,7 @@ public sealed record TrainConfig
     public const int MaxProbeBatch = 1024;
 
     /// <summary>The experiment name actually used (explicit, or derived from preset, network and experts).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public string ExperimentName => Experiment ?? DerivedExperiment();
 
     private string DerivedExperiment()
@@ -137,7 +193,27 @@ public sealed record TrainConfig
         Check(Choices.Presets.Contains(Preset), "preset", Preset, $"is not a preset; allowed: {string.Join(", ", Choices.Presets)}");
         Check(Choices.Networks.Contains(Network), "network", Network, $"is not a network; allowed: {string.Join(", ", Choices.Networks)}");
         Check(Choices.Tokenizers.Contains(Tokenizer), "tokenizer", Tokenizer, $"is not a tokenizer; allowed: {string.Join(", ", Choices.Tokenizers)}");
-        if (EnvSpec.TryParse(Env, out _, out string? envError) is false) errors.Add($"--env: {envError}");
+        Check(Encoder is null || Choices.Encoders.Contains(Encoder), "encoder", Encoder,
+              $"is not an encoder; allowed: {string.Join(", ", Choices.Encoders)}");
+        if (EnvSpec.TryParse(Env, out EnvSpec? env, out string? envError) is false) errors.Add($"--env: {envError}");
+        else if (PresetCatalog.Find(Preset) is { } info && info.Family != env!.Kind)
+        {
+            errors.Add($"--preset: '{Preset}' is a {info.Family} preset but --env '{Env}' is in the {env.Kind} family; " +
+                       $"its presets: {string.Join(", ", PresetCatalog.NamesFor(env.Kind))} (or leave --preset out for " +
+                       $"{PresetCatalog.DefaultFor(env.Kind)}).");
+        }
+        bool atari = env?.Kind == EnvKind.Atari;
+        Check(RepeatActionProbability is null || (atari && RepeatActionProbability is >= 0 and <= 1), "repeat-action-probability",
+              RepeatActionProbability, atari ? "must lie in [0, 1]" : "applies to atari: environments only");
+        Check(TerminalOnLifeLoss is null || atari, "terminal-on-life-loss", TerminalOnLifeLoss, "applies to atari: environments only");
+        Check(DenseWidth is null or >= 0, "dense-width", DenseWidth, "must be ≥ 0 (0 = no hidden layer)");
+        Check(DenseWidth is null || !Choices.IsMoe(Network), "dense-width", DenseWidth,
+              $"applies to dense networks only; size '{Network}' with --expert-hidden");
+        Check(DenseWidth is not 0 || Network == "baseline", "dense-width", DenseWidth,
+              $"0 (no hidden layer) applies to the baseline network only, not '{Network}'");
+        Check(StackSize is null or >= 1, "stack-size", StackSize, "must be ≥ 1");
+        Check(FinalEvalEpisodes is null or >= 0, "final-eval-episodes", FinalEvalEpisodes,
+              "must be ≥ 0 (0 disables the final evaluation)");
         Check(Experts >= 1, "experts", Experts, "must be ≥ 1");
         Check(WidthMultiplier >= 1, "width-multiplier", WidthMultiplier, "must be ≥ 1");
         Check(!Choices.IsMoe(Network) || WidthMultiplier == 1, "width-multiplier", WidthMultiplier,

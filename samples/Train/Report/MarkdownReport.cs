@@ -7,8 +7,9 @@ namespace MoeScratch.Train.Report;
 /// <summary>Renders <see cref="GroupReport"/>s as a Markdown document (tables of point estimates and 95 % CIs).</summary>
 public static class MarkdownReport
 {
-    /// <summary>Formats the whole report.</summary>
-    public static string Render(IReadOnlyList<GroupReport> groups, int replicates, ulong seed, IReadOnlyList<string> plots)
+    /// <summary>Formats the whole report; <paramref name="scores"/>, when given, are listed per run with the rule that scored each.</summary>
+    public static string Render(IReadOnlyList<GroupReport> groups, int replicates, ulong seed, IReadOnlyList<string> plots,
+                                IReadOnlyList<ScoreRow>? scores = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Aggregate results");
@@ -38,6 +39,18 @@ public static class MarkdownReport
                 sb.AppendLine();
                 sb.AppendLine($"Note: {note}");
             }
+        }
+        if (scores is { Count: > 0 })
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Scores per run");
+            sb.AppendLine();
+            sb.AppendLine("| algorithm | task | seed | score | rule |");
+            sb.AppendLine("|---|---|---:|---:|---|");
+            var ordered = scores.OrderBy(r => r.Algorithm, StringComparer.Ordinal)
+                                .ThenBy(r => r.Task, StringComparer.Ordinal).ThenBy(r => r.Seed);
+            foreach (ScoreRow r in ordered)
+                sb.AppendLine(Inv($"| {r.Algorithm} | {r.Task} | {r.Seed} | {r.Score:0.###} | {r.Rule} |"));
         }
         if (plots.Count > 0)
         {

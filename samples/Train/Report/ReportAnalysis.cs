@@ -88,9 +88,7 @@ public static class ReportAnalysis
             main.Estimate(kv.Value, Metrics.InterquartileMean), main.Estimate(kv.Value, Metrics.Median),
             main.Estimate(kv.Value, Metrics.Mean), normalized ? main.Estimate(kv.Value, s => Metrics.OptimalityGap(s)) : null)).ToList();
 
-        double lo = normalized ? 0 : matrices.Values.SelectMany(m => m.Cast<double>()).Min();
-        double hi = Math.Max(lo + 1e-9, matrices.Values.SelectMany(m => m.Cast<double>()).Max());
-        double[] taus = Enumerable.Range(0, 51).Select(i => lo + (hi - lo) * i / 50).ToArray();
+        double[] taus = ProfileTaus(normalized, matrices.Values);
         var profiles = matrices.Select(kv => new Profile(kv.Key, taus, secondary.Estimate(kv.Value, s => Metrics.RunScoreDistribution(s, taus)))).ToList();
 
         var improvements = new List<Improvement>();
@@ -116,6 +114,22 @@ public static class ReportAnalysis
             if (steps.Count > 0) effCurves.Add(new EfficiencyCurve(alg, [.. steps], [.. iqms]));
         }
         return new GroupReport(domain, normalized, tasks, aggregates, profiles, improvements, effCurves, notes);
+    }
+
+    /// <summary>
+    /// The τ grid of the performance profiles. Human-normalised Atari scores use rliable's Atari grid,
+    /// τ ∈ linspace(0, 8, 81) (google-research/rliable, the Atari 200M example of Agarwal et al. 2021), so profiles are
+    /// comparable across reports; raw returns, which have no common scale, use 51 points from the lowest to the highest
+    /// score in the group.
+    /// </summary>
+    internal static double[] ProfileTaus(bool normalized, IEnumerable<double[,]> matrices)
+    {
+        if (normalized) return Enumerable.Range(0, 81).Select(i => i / 10.0).ToArray();
+        var all = matrices.SelectMany(m => m.Cast<double>()).ToList();
+        if (all.Count == 0) return [];
+        double lo = all.Min();
+        double hi = Math.Max(lo + 1e-9, all.Max());
+        return Enumerable.Range(0, 51).Select(i => lo + (hi - lo) * i / 50).ToArray();
     }
 
     /// <summary>

@@ -19,7 +19,9 @@ internal static class ReportCommand
         };
         var replicates = OptionFactory.Integer("--replicates", "Bootstrap replicates for the aggregates. [default: 50000]", 1, 10_000_000);
         var seed = OptionFactory.Integer("--seed", "Bootstrap seed. [default: 0]", 0);
-        var lastEpisodes = OptionFactory.Integer("--last-episodes", "Run folders: a run's score is the mean of its last n training returns. [default: 100]", 1, 1_000_000);
+        var lastEpisodes = OptionFactory.Integer("--last-episodes",
+            "Run folders: score a run by the mean of its last n training returns. [default: the run's protocol: its final " +
+            "evaluation (der, drq-eps), else the mean training return of its last iteration]", 1, 1_000_000);
         var output = OptionFactory.Text("--output", "Folder for report.md and the PNGs. [default: report]", "dir");
         inputs.Validators.Add(r =>
         {
@@ -34,7 +36,7 @@ internal static class ReportCommand
             string outDir = pr.GetValue(output) ?? "report";
             int reps = (int)(pr.GetValue(replicates) ?? Rl.Evaluation.StratifiedBootstrap.DefaultReplicates);
             ulong s = (ulong)(pr.GetValue(seed) ?? 0);
-            int last = (int)(pr.GetValue(lastEpisodes) ?? 100);
+            int? last = (int?)pr.GetValue(lastEpisodes);
             string md = Run(pr.GetValue(inputs)!, outDir, reps, s, last, out _);
             pr.InvocationConfiguration.Output.WriteLine(md);
             pr.InvocationConfiguration.Output.WriteLine($"Wrote {Path.Combine(outDir, "report.md")} and the plots in {outDir}/.");
@@ -44,7 +46,7 @@ internal static class ReportCommand
     }
 
     /// <summary>Runs the whole report and returns the Markdown text; <paramref name="groups"/> holds the numbers.</summary>
-    public static string Run(IReadOnlyList<string> inputs, string outDir, int replicates, ulong seed, int lastEpisodes, out List<GroupReport> groups)
+    public static string Run(IReadOnlyList<string> inputs, string outDir, int replicates, ulong seed, int? lastEpisodes, out List<GroupReport> groups)
     {
         ScoreSet set = ScoreSet.Load(inputs, lastEpisodes);
         groups = ReportAnalysis.Analyse(set, replicates, seed);
@@ -65,7 +67,7 @@ internal static class ReportCommand
                 plots.Add(curves);
             }
         }
-        string md = MarkdownReport.Render(groups, replicates, seed, plots);
+        string md = MarkdownReport.Render(groups, replicates, seed, plots, set.Scores);
         File.WriteAllText(Path.Combine(outDir, "report.md"), md);
         return md;
     }

@@ -4,8 +4,8 @@ using MoeScratch.Train.Training;
 
 namespace MoeScratch.Train.Report;
 
-/// <summary>One final score: an (algorithm, task, seed) run.</summary>
-public readonly record struct ScoreRow(string Algorithm, string Task, ulong Seed, double Score);
+/// <summary>One final score: an (algorithm, task, seed) run, and the rule that made it (shown per run in the report).</summary>
+public readonly record struct ScoreRow(string Algorithm, string Task, ulong Seed, double Score, string Rule = "");
 
 /// <summary>One point of a run's learning curve, as a fraction of its budget.</summary>
 public readonly record struct CurvePoint(string Algorithm, string Task, ulong Seed, double Step, double Score);
@@ -13,7 +13,10 @@ public readonly record struct CurvePoint(string Algorithm, string Task, ulong Se
 /// <summary>
 /// The report's input: final scores and, when known, learning curves. Built from a CSV with columns
 /// <c>algorithm,task,seed,score</c> (optionally <c>step</c>: then the rows are curve points and the score of a run is
-/// its value at its largest step), or from run folders written by <c>train</c>.
+/// its value at its largest step), or from run folders written by <c>train</c>, scored by their protocol: a run with a
+/// final evaluation (the Atari-100k presets, papers P1 Table 1 and Dopamine's <c>DataEfficientAtariRunner</c>) by the
+/// mean return of those evaluation episodes; every other run by the mean return of the training episodes of its last
+/// iteration, Dopamine's per-iteration average that both papers plot.
 /// </summary>
 public sealed class ScoreSet
 {
@@ -27,8 +30,11 @@ public sealed class ScoreSet
     public List<CurvePoint> Curves { get; } = [];
 
     /// <summary>Loads every input: CSV files, run folders, or folders of run folders.</summary>
+    /// <param name="inputs">The inputs.</param>
+    /// <param name="lastEpisodes">When set, run folders are scored by the mean of their last n training returns
+    /// instead of their protocol's rule.</param>
     /// <exception cref="ArgumentException">An input that is neither; a malformed CSV (the message names the line).</exception>
-    public static ScoreSet Load(IEnumerable<string> inputs, int lastEpisodes = 100)
+    public static ScoreSet Load(IEnumerable<string> inputs, int? lastEpisodes = null)
     {
         var set = new ScoreSet();
         foreach (string input in inputs)
@@ -77,7 +83,7 @@ public sealed class ScoreSet
                 throw new ArgumentException($"{path}:{n + 1}: score '{f[v]}' is not a finite number.");
             if (st < 0)
             {
-                Scores.Add(new ScoreRow(f[a], f[t], seed, score));
+                Scores.Add(new ScoreRow(f[a], f[t], seed, score, $"score column of {Path.GetFileName(path)}"));
                 continue;
             }
             if (!double.TryParse(f[st], NumberStyles.Float, CultureInfo.InvariantCulture, out double step))
@@ -88,22 +94,60 @@ public sealed class ScoreSet
         foreach (var run in curve.GroupBy(p => (p.Algorithm, p.Task, p.Seed)))
         {
             CurvePoint last = run.MaxBy(p => p.Step);
-            Scores.Add(new ScoreRow(last.Algorithm, last.Task, last.Seed, last.Score));
+            Scores.Add(new ScoreRow(last.Algorithm, last.Task, last.Seed, last.Score,
+                                    string.Create(CultureInfo.InvariantCulture, $"score at the last step ({last.Step:G}) of {Path.GetFileName(path)}")));
         }
     }
 
-    /// <summary>Adds one run folder: algorithm = experiment, task = environment, score = mean of the last
-    /// <paramref name="lastEpisodes"/> training returns, plus its learning curve.</summary>
-    public void AddRunFolder(string dir, int lastEpisodes)
+    /// <summary>Adds one run folder: algorithm = experiment, task = environment, score by <see cref="RunScore"/>, plus its
+    /// learning curve.</summary>
+    public void AddRunFolder(string dir, int? lastEpisodes = null)
     {
         TrainConfig cfg = JsonConfig.Load(Path.Combine(dir, RunFolder.ConfigFile));
         List<EpisodeRow> rows = MetricsCsv.Read(Path.Combine(dir, RunFolder.MetricsFile));
-        double score = MetricsCsv.RecentMean(rows, lastEpisodes);
-        if (double.IsNaN(score)) throw new ArgumentException($"report: run folder '{dir}' has no finished training episode yet.");
+        var (score, rule) = RunScore(cfg, rows, dir, lastEpisodes);
         string task = EnvSpec.Parse(cfg.Env).ShortName;
-        Scores.Add(new ScoreRow(cfg.ExperimentName, task, cfg.Seed, score));
+        Scores.Add(new ScoreRow(cfg.ExperimentName, task, cfg.Seed, score, rule));
         var (xs, ys) = MetricsCsv.Curve(rows, cfg.TotalSteps, CurvePoints);
         for (int i = 0; i < xs.Length; i++)
             if (!double.IsNaN(ys[i])) Curves.Add(new CurvePoint(cfg.ExperimentName, task, cfg.Seed, xs[i], ys[i]));
+    }
+
+    /// <summary>
+    /// A run's score and the rule behind it. A run with a final evaluation (<see cref="TrainSetup.FinalEvalEpisodes"/>,
+    /// logged as evaluation episodes after its last iteration) scores their mean; otherwise the mean training return of
+    /// its last iteration; <paramref name="lastEpisodes"/> overrides both with the mean of the last n training returns.
+    /// </summary>
+    /// <exception cref="ArgumentException">The run has no episode to score yet, or fewer final evaluation episodes than
+    /// its protocol plays.</exception>
+    public static (double Score, string Rule) RunScore(TrainConfig cfg, IReadOnlyList<EpisodeRow> rows, string dir, int? lastEpisodes = null)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        ArgumentNullException.ThrowIfNull(rows);
+        var train = rows.Where(r => r.Phase == "train").ToList();
+        int finalEval = TrainSetup.FinalEvalEpisodes(cfg);
+        if (lastEpisodes is null && finalEval > 0)
+        {
+            var final = rows.Where(r => r.Phase == "eval" && r.Iteration >= cfg.Iterations).TakeLast(finalEval).ToList();
+            if (final.Count < finalEval)
+            {
+                throw new ArgumentException(
+                    $"report: run folder '{dir}' ({cfg.Preset}) is scored by its final evaluation of {finalEval} episodes but has " +
+                    $"{final.Count}: the run has not finished (continue it with train --resume {dir}), or pass --last-episodes.");
+            }
+            return (final.Average(r => r.Return), string.Create(CultureInfo.InvariantCulture,
+                $"final evaluation: mean of {finalEval} episodes at ε_eval after {final[0].TotalSteps:N0} training steps"));
+        }
+        if (train.Count == 0) throw new ArgumentException($"report: run folder '{dir}' has no finished training episode yet.");
+        if (lastEpisodes is int n)
+        {
+            return (MetricsCsv.RecentMean(rows, n), string.Create(CultureInfo.InvariantCulture,
+                $"mean of the last {Math.Min(n, train.Count)} training episodes (--last-episodes)"));
+        }
+        long last = train.Max(r => r.Iteration);
+        var episodes = train.Where(r => r.Iteration == last).ToList();
+        return (episodes.Average(r => r.Return), string.Create(CultureInfo.InvariantCulture,
+            $"mean return of the {episodes.Count} training episodes of iteration {last + 1} of {cfg.Iterations}" +
+            $"{(last + 1 < cfg.Iterations ? " (unfinished run)" : "")}, Dopamine's per-iteration average"));
     }
 }

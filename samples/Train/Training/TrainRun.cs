@@ -83,14 +83,36 @@ public static class TrainRun
                 mine.Progress = progress;
                 return runner.Run(ct);
             });
+        mine.Progress = null; // the progress display has ended; the final evaluation reports its own line
+        string metrics = Path.Combine(folder, RunFolder.MetricsFile);
+        PhaseStats? final = FinalEvaluation(config, agentConfig, runner, result, metrics, output, ct);
         sink.Flush();
-        string summary = Finish(config, folder, result, mine, wall.Elapsed);
+        string summary = Finish(config, folder, result, mine, wall.Elapsed, final);
         output.WriteLine();
         output.WriteLine(summary);
         return new TrainOutcome(folder, result, summary);
     }
 
-    private static string Finish(TrainConfig config, string folder, RunResult result, TrainerSink sink, TimeSpan wall)
+    /// <summary>
+    /// The one evaluation after training (the Atari-100k protocol's 100 episodes at ε_eval; Dopamine's
+    /// <c>DataEfficientAtariRunner</c>), logged as evaluation episodes after the last iteration; <c>report</c> scores the
+    /// run from them. A checkpoint follows a complete evaluation, so a resumed run keeps it and is not evaluated twice;
+    /// an interrupted one is dropped with the rows after the last checkpoint and runs again on resume.
+    /// </summary>
+    private static PhaseStats? FinalEvaluation(TrainConfig config, AgentConfig agent, Runner runner, RunResult result, string metricsPath,
+                                               TextWriter output, CancellationToken ct)
+    {
+        int episodes = TrainSetup.FinalEvalEpisodes(config);
+        if (episodes == 0 || result.Reason != StopReason.Completed) return null;
+        runner.Sink.Flush();
+        if (MetricsCsv.Read(metricsPath).Count(r => r.Phase == "eval" && r.Iteration >= config.Iterations) >= episodes) return null;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final evaluation: {episodes} episodes at ε = {agent.EpsilonEval} …"));
+        PhaseStats stats = runner.Evaluate(episodes, ct);
+        if (stats.Episodes == episodes) runner.Checkpointer?.Save(runner);
+        return stats;
+    }
+
+    private static string Finish(TrainConfig config, string folder, RunResult result, TrainerSink sink, TimeSpan wall, PhaseStats? final)
     {
         List<EpisodeRow> rows = MetricsCsv.Read(Path.Combine(folder, RunFolder.MetricsFile));
         double recent = MetricsCsv.RecentMean(rows, config.SummaryEpisodes);
@@ -105,8 +127,12 @@ public static class TrainRun
         string status = result.Reason == StopReason.Cancelled
             ? $"Interrupted after {result.TotalSteps:N0} of {config.TotalSteps:N0} steps; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with: train --resume {folder}."
             : string.Create(CultureInfo.InvariantCulture, $"Trained {result.TotalSteps:N0} steps over {result.IterationsCompleted} iterations.");
+        string evaluated = final is { } f
+            ? string.Create(CultureInfo.InvariantCulture, $"The final evaluation's {f.Episodes} episodes returned {f.MeanReturn:F2} on average. ")
+            : "";
         string summary = string.Create(CultureInfo.InvariantCulture,
             $"{status} The mean return of the last {recentCount} training episodes was {recent:F2}{versus}. " +
+            $"{evaluated}" +
             $"This session ran at {sink.StepsPerSecond:F0} agent steps/s (training included) and took {wall.TotalSeconds:F0} s of wall time. " +
             $"Files are in {folder}: config.json, metrics.csv, {(config.ProbeEvery > 0 ? RunFolder.AnalysisFile + ", " : "")}" +
             $"the TensorBoard event file, checkpoints/ and {RunFolder.LearningCurveFile}.");

@@ -26,7 +26,7 @@ public class PerSampleRouterTests
         {
             for (int j = 0; j < n; j++)
             {
-                double norm = Math.Sqrt(Enumerable.Range(0, d).Sum(i => (double)w[i * n + j] * w[i * n + j]) + 1e-6);
+                double norm = Math.Sqrt(Enumerable.Range(0, d).Sum(i => (double)w[i * n + j] * w[i * n + j])) + 1e-6;
                 for (int i = 0; i < d; i++) w[i * n + j] = (float)(w[i * n + j] / norm * 2.5);
             }
         }
@@ -36,13 +36,31 @@ public class PerSampleRouterTests
             var token = Row(x, o);
             if (normalize)
             {
-                double norm = Math.Sqrt(token.Sum(v => v * v) + 1e-6);
+                double norm = Math.Sqrt(token.Sum(v => v * v)) + 1e-6;
                 token = token.Select(v => v / norm).ToArray();
             }
             MoeReference.Softmax(MoeReference.Dense(token, w, n)).CopyTo(expected, o * n);
         }
         MoeReference.AssertClose("combine", expected, combine, 1e-5);
         Assert.That(Ops.Sum(combine, [1]).ToArray(), Has.All.EqualTo(1f).Within(1e-6), "each observation's weights sum to 1");
+    }
+
+    // Issue 16.5: one normalization, Dopamine's x/(‖x‖ + 1e-6), for Soft MoE and this router; with the epsilon inside
+    // the root (vmoe's), a token of norm 1e-3 would be normalized to length 0.71 instead of 1.
+    [Test]
+    public void Combine_Normalized_UsesSoftMoesNormalization_ForSmallTokens()
+    {
+        const int d = 4, n = 3;
+        var x = Ops.Scale(Uniform(5, 2, d), 1e-3f);
+        var phi = Uniform(6, d, n);
+        var scale = Tensor.Full(new Shape(1), 3f);
+        var combine = PerSampleRouter.Combine(x, phi, scale, normalize: true);
+        var logits = Ops.MatMul(SoftMoe.L2NormalizeDopamine(x, 1), Ops.Mul(SoftMoe.L2NormalizeDopamine(phi, 0), scale));
+        Assert.That(combine.ToArray(), Is.EqualTo(Ops.Softmax(logits, -1).ToArray()).Within(1e-6));
+        var token = Row(x, 0);
+        double norm = Math.Sqrt(token.Sum(v => v * v)) + 1e-6;
+        var unit = SoftMoe.L2NormalizeDopamine(x, 1);
+        for (int i = 0; i < d; i++) Assert.That(unit.At(0, i), Is.EqualTo(token[i] / norm).Within(1e-6), "x/(‖x‖ + 1e-6)");
     }
 
     [Test]

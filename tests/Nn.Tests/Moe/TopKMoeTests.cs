@@ -123,6 +123,26 @@ public class TopKMoeTests
                     Throws.ArgumentException.With.Message.Contains("noiseRng"));
     }
 
+    // Issue 16.5: acting and target passes run in training mode under NoGrad; they must not draw router or load-loss
+    // noise, or every action would shift the noise the next gradient step sees.
+    [Test]
+    public void RouterAndLoadNoise_AreDrawnOnlyOnForwardsThatRecordGradients()
+    {
+        var noise = new Rng(13);
+        var options = new TopKMoeOptions(2, ExpertHidden: 5, RouterNoise: true, LoadLoss: true);
+        var moe = new TopKMoe(3, 4, options, new Rng(14), noise);
+        var x = Tensor.Uniform(new Shape(2, 4, 3), -1, 1, new Rng(15));
+        var before = noise.SaveState();
+        MoeOutput acting;
+        using (Tensor.NoGrad()) acting = moe.Forward(x);
+        Assert.That(noise.SaveState(), Is.EqualTo(before), "a NoGrad forward leaves the noise stream untouched");
+        Assert.That(acting.RouterProbabilities.ToArray(), Is.EqualTo(Ops.Softmax(moe.Router.Forward(x), 2).ToArray()).AsCollection);
+        Assert.That(acting.AuxLoss, Is.Null, "no load loss without its noise");
+        var trained = moe.Forward(x);
+        Assert.That(noise.SaveState(), Is.Not.EqualTo(before), "a recording training forward draws noise");
+        Assert.That(trained.AuxLoss, Is.Not.Null);
+    }
+
     [Test]
     public void AuxLoss_IsWeightedSumOfEnabledLosses()
     {

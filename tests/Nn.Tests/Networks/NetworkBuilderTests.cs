@@ -54,6 +54,31 @@ public class NetworkBuilderTests
         }
     }
 
+    // Issue 16.5: the MinAtar literature's dense widths — none (Revisiting Rainbow), 128 (the MinAtar paper), 512 (P1).
+    [TestCase(0, 10 * 10 * 16, 0)]
+    [TestCase(128, 128, 1600 * 128 + 128)]
+    [TestCase(512, 512, 1600 * 512 + 512)]
+    public void Build_MinAtarDenseWidth_SetsTheHiddenLayer(int width, int features, long torsoParameters)
+    {
+        var cfg = NetworkConfig.Baseline() with { Encoder = EncoderKind.MinAtar, DenseWidth = width };
+        var net = NetworkBuilder.Build(cfg, [10, 10, 4], 5, new Rng(0), new Rng(1));
+        Assert.That(net.Torso.ParameterCount, Is.EqualTo(torsoParameters));
+        Assert.That(net.Head.ParameterCount, Is.EqualTo(features * 5L + 5), "the head reads the torso's features");
+        var o = net.Forward(Tensor.Uniform(new Shape(2, 10, 10, 4), 0f, 1f, new Rng(2)));
+        Assert.That(o.Q.Shape.ToArray(), Is.EqualTo(new[] { 2, 5 }));
+        Assert.That(o.Features.Shape.ToArray(), Is.EqualTo(new[] { 2, features }));
+    }
+
+    [Test]
+    public void DenseWidth_AppliesToDenseTorsosOnly_AndZeroToTheBaselineOnly()
+    {
+        Assert.That(() => (NetworkConfig.SoftMoe(2) with { DenseWidth = 128 }).Validate(),
+                    Throws.ArgumentException.With.Message.Contains("DenseWidth = 128").And.Message.Contains("ExpertHidden"));
+        Assert.That(() => (NetworkConfig.Gap(1) with { DenseWidth = 0 }).Validate(),
+                    Throws.ArgumentException.With.Message.Contains("Baseline torso only"));
+        Assert.That((NetworkConfig.TokenizedSum(2) with { DenseWidth = 128 }).PenultimateWidth, Is.EqualTo(256));
+    }
+
     [Test]
     public void Build_IsDeterministicInTheInitRng()
     {

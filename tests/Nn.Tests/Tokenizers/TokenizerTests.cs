@@ -1,3 +1,4 @@
+using MoeScratch.Nn.Moe;
 using MoeScratch.Nn.Tokenizers;
 using MoeScratch.Tensors;
 using MoeScratch.Tensors.Tests.TestUtil;
@@ -93,20 +94,19 @@ public class TokenizerTests
     }
 
     [Test]
-    public void Shuffled_IsAFixedPermutationOfPerConv_KeptInTheStateDict()
+    public void Shuffled_IsAFixedPermutationOfAllEntries_KeptInTheStateDict()
     {
         var s = new Shape(2, 3, 3, 4);
         var x = Tensor.Uniform(s, -1f, 1f, new Rng(5));
         var t = (ShuffledTokenizer)Make(Tokenization.Shuffled, s, seed: 7);
         var perm = t.Permutation.ToArray().Select(v => (int)v).ToArray();
-        Assert.That(perm.Order(), Is.EqualTo(Enumerable.Range(0, 9)), "a permutation of the h·w positions");
-        Assert.That(perm, Is.Not.EqualTo(Enumerable.Range(0, 9)), "seed 7 must not give the identity");
-        var conv = Make(Tokenization.PerConv, s).Forward(x);
+        Assert.That(perm.Order(), Is.EqualTo(Enumerable.Range(0, 36)), "a permutation of the h·w·d entries");
         var y1 = t.Forward(x);
         var y2 = t.Forward(x);
         Assert.That(y2.ToArray(), Is.EqualTo(y1.ToArray()), "fixed across calls");
+        var xs = x.ToArray();
         for (int b = 0; b < 2; b++) for (int k = 0; k < 9; k++) for (int c = 0; c < 4; c++)
-            Assert.That(y1.At(b, k, c), Is.EqualTo(conv.At(b, perm[k], c)));
+            Assert.That(y1.At(b, k, c), Is.EqualTo(xs[b * 36 + perm[k * 4 + c]]), "entry k·d + c is x's entry perm[k·d + c]");
 
         var other = (ShuffledTokenizer)Make(Tokenization.Shuffled, s, seed: 8);
         Assert.That(other.Permutation.ToArray(), Is.Not.EqualTo(t.Permutation.ToArray()));
@@ -115,6 +115,45 @@ public class TokenizerTests
         Assert.That(other.Forward(x).ToArray(), Is.EqualTo(y1.ToArray()), "a loaded permutation takes effect");
     }
 
+    // Issue 16.1: permuting whole tokens left the function class PerConv's; a Shuffled token must mix positions and channels.
+    [Test]
+    public void Shuffled_TokensMixEntriesOfSeveralPositionsAndChannels()
+    {
+        var s = new Shape(1, 11, 11, 32); // an Impala encoder output (papers' 84×84 input)
+        var t = (ShuffledTokenizer)Make(Tokenization.Shuffled, s, seed: 0);
+        var perm = t.Permutation.ToArray().Select(v => (int)v).ToArray();
+        int tokensMixingPositions = 0, tokensMixingChannels = 0;
+        for (int k = 0; k < 121; k++)
+        {
+            var sources = perm.Skip(k * 32).Take(32).ToArray();
+            if (sources.Select(e => e / 32).Distinct().Count() > 1) tokensMixingPositions++;
+            if (sources.Select(e => e % 32).Distinct().Count() > 1) tokensMixingChannels++;
+        }
+        Assert.That(tokensMixingPositions, Is.EqualTo(121), "every token draws on several positions");
+        Assert.That(tokensMixingChannels, Is.EqualTo(121), "every token draws on several channels");
+    }
+
+    // Issue 16.1: Soft MoE is equivariant to token order, so a token permutation only permutes its output rows.
+    [Test]
+    public void Shuffled_SoftMoeOutputIsNotARowPermutationOfPerConvs()
+    {
+        var s = new Shape(1, 3, 3, 4);
+        var x = Tensor.Uniform(s, -1f, 1f, new Rng(21));
+        var moe = new SoftMoe(4, 9, new SoftMoeOptions(2, ExpertHidden: 8), new Rng(22));
+        var perConv = moe.Forward(Make(Tokenization.PerConv, s).Forward(x)).Values.ToArray();
+        var shuffled = moe.Forward(Make(Tokenization.Shuffled, s, seed: 23).Forward(x)).Values.ToArray();
+        // The check can see a row permutation: reversed PerConv tokens give PerConv's rows reversed.
+        var backwards = Tensor.FromArray(Enumerable.Range(0, 9).Reverse().Select(i => (float)i).ToArray());
+        var reversed = moe.Forward(Ops.IndexSelect(Make(Tokenization.PerConv, s).Forward(x), 1, backwards)).Values.ToArray();
+        Assert.That(RowsFoundIn(reversed, perConv, 4), Is.EqualTo(9), "token order only permutes output rows");
+        Assert.That(RowsFoundIn(shuffled, perConv, 4), Is.Zero, "no Shuffled output row is a PerConv output row");
+    }
+
+    /// <summary>How many d-wide rows of <paramref name="rows"/> equal (to 1e-5) some row of <paramref name="pool"/>.</summary>
+    private static int RowsFoundIn(float[] rows, float[] pool, int d) =>
+        Enumerable.Range(0, rows.Length / d).Count(r => Enumerable.Range(0, pool.Length / d).Any(
+            q => Enumerable.Range(0, d).All(i => MathF.Abs(rows[r * d + i] - pool[q * d + i]) < 1e-5f)));
+
     [Test]
     public void Errors_NameTheProblem()
     {
@@ -122,7 +161,8 @@ public class TokenizerTests
                     Throws.ArgumentException.With.Message.Contains("patch size 3"));
         Assert.That(() => Make(Tokenization.PerConv, new Shape(2, 3)), Throws.ArgumentException.With.Message.Contains("NHWC"));
         var sh = Make(Tokenization.Shuffled, new Shape(1, 3, 3, 2));
-        Assert.That(() => sh.Forward(Tensor.Zeros(new Shape(1, 4, 4, 2))), Throws.ArgumentException.With.Message.Contains("3×3"));
+        Assert.That(() => sh.Forward(Tensor.Zeros(new Shape(1, 4, 4, 2))), Throws.ArgumentException.With.Message.Contains("3×3×2"));
+        Assert.That(() => sh.Forward(Tensor.Zeros(new Shape(1, 3, 3, 4))), Throws.ArgumentException.With.Message.Contains("3×3×2"));
     }
 
     [TestCase(Tokenization.PerConv)]

@@ -107,11 +107,20 @@ public class AgentConfigTests
         Assert.That(JsonSerializer.Deserialize<AgentConfig>(json), Is.EqualTo(preset));
     }
 
+    // Issue 22.2: each preset's encoder is its paper config's (P1 Tables 1–2, the Dopamine gin files); issue 16.5: the MinAtar presets keep
+    // P1's 512-wide dense layer.
     [Test]
-    public void Network_DefaultsToTheImpalaBaselineAndMinAtarPresetsUseTheMinAtarEncoder()
+    public void Network_EachPresetUsesItsPaperConfigsEncoder()
     {
-        Assert.That(AgentConfig.Dqn.Network, Is.EqualTo(NetworkConfig.Baseline()));
-        Assert.That(AgentConfig.MinAtarRainbow.Network.Encoder, Is.EqualTo(EncoderKind.MinAtar));
+        Assert.That(new AgentConfig().Network, Is.EqualTo(NetworkConfig.Baseline()), "the class default: the P1 Impala baseline");
+        Assert.That(AgentConfig.Dqn.Network, Is.EqualTo(NetworkConfig.Baseline() with { Encoder = EncoderKind.NatureCnn }), "dqn.gin");
+        Assert.That(AgentConfig.RainbowLite.Network.Encoder, Is.EqualTo(EncoderKind.NatureCnn), "Dopamine's RainbowNetwork");
+        Assert.That(AgentConfig.FullRainbow.Network.Encoder, Is.EqualTo(EncoderKind.Impala), "full_rainbow.gin");
+        Assert.That(AgentConfig.Der.Network.Encoder, Is.EqualTo(EncoderKind.NatureCnn), "labs/moes DER.gin");
+        Assert.That(AgentConfig.DrqEpsilon.Network.Encoder, Is.EqualTo(EncoderKind.NatureCnn), "atari_100k DrQ_eps.gin");
+        Assert.That(AgentConfig.MinAtarDqn.Network, Is.EqualTo(NetworkConfig.Baseline() with { Encoder = EncoderKind.MinAtar, DenseWidth = 512 }));
+        Assert.That(AgentConfig.MinAtarRainbow.Network, Is.EqualTo(AgentConfig.MinAtarDqn.Network));
+        Assert.That((AgentConfig.Dqn.StackSize, AgentConfig.MinAtarDqn.StackSize), Is.EqualTo((4, 1)));
     }
 
     [Test]

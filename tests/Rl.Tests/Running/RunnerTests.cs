@@ -39,6 +39,40 @@ public class RunnerTests
         Assert.That(sink.Episodes.Select(e => e.Length), Is.EqualTo(sink.Episodes.Select((_, i) => new[] { 4, 7, 3 }[i % 3])));
     }
 
+    // Issue 16.2: Dopamine's runner stores a terminal transition on a lost life (end_episode, begin_episode) but the
+    // episode — its return, length and cap — runs until game over.
+    [Test]
+    public void LostLife_EndsTheAgentsEpisode_NotTheLoggedOne()
+    {
+        using var env = new ScriptedEnvironment([7], [1f], lifeLosses: [3, 5]);
+        using var agent = new ScriptedAgent(3, env.ObservationShape, seed: 1);
+        var sink = new MemoryMetricsSink();
+        new Runner(env, agent, Small(iterations: 1, steps: 7), sink).Run();
+
+        Assert.That(sink.Episodes.Select(e => (e.Length, e.Return, e.Truncated)), Is.EqualTo(new[] { (7, 7.0, false) }));
+        Assert.That(env.Resets, Is.EqualTo(1), "a lost life does not reset the game");
+        Assert.That(agent.Calls.Select(c => c.Call + (c.Call == "end" ? c.Terminal ? "+T" : "-T" : "")), Is.EqualTo(new[]
+        {
+            "begin", "step", "step", "end+T", "begin", "step", "end+T", "begin", "step", "end+T",
+        }));
+    }
+
+    [TestCase(4, "end-T")]
+    [TestCase(3, "end+T")]
+    public void StepCap_CountsTheWholeGameAcrossLostLives(int cap, string lastCall)
+    {
+        // The game never ends by itself and loses a life at step 3; the cap (not a terminal) ends the logged episode,
+        // and a life lost on the capped step stays terminal for the agent (Dopamine's final end_episode(is_terminal)).
+        using var env = new ScriptedEnvironment([0], [1f], lifeLosses: [3]);
+        using var agent = new ScriptedAgent(3, env.ObservationShape, seed: 1);
+        var sink = new MemoryMetricsSink();
+        new Runner(env, agent, Small(iterations: 1, steps: 1) with { MaxEpisodeSteps = cap }, sink).Run();
+
+        Assert.That(sink.Episodes.Select(e => (e.Length, e.Truncated)), Is.EqualTo(new[] { (cap, true) }));
+        var last = agent.Calls[^1];
+        Assert.That(last.Call + (last.Terminal ? "+T" : "-T"), Is.EqualTo(lastCall));
+    }
+
     [Test]
     public void AgentSeesClippedRewardsWhileReturnsStayUnclipped()
     {
