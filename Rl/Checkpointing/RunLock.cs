@@ -27,6 +27,13 @@ public sealed class RunLockedException : IOException
         Owner = owner;
     }
 
+    /// <summary>Creates the exception with a message of the caller's (e.g. a race lost to another starter).</summary>
+    public RunLockedException(string directory, string message)
+        : base(message)
+    {
+        Directory = directory;
+    }
+
     /// <summary>The locked folder.</summary>
     public string Directory { get; }
 

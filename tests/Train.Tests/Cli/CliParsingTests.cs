@@ -60,8 +60,8 @@ public class CliParsingTests
         var (cmd, options) = TrainCommandUnderTest();
         ParseResult pr = cmd.Parse(["--network", "TOP1", "--experts", "8", "--env", "minatar:asterix", "--seed", "3", "--total-steps", "1_000"]);
         Assert.That(pr.Errors, Is.Empty);
-        var (config, resume) = options.Resolve(pr);
-        Assert.That(resume, Is.Null);
+        var (config, mode, folder) = options.Resolve(pr);
+        Assert.That((mode, folder), Is.EqualTo((MoeScratch.Train.Training.RunMode.New, (string?)null)));
         Assert.That(config.Network, Is.EqualTo("top1"));
         Assert.That(config.Experts, Is.EqualTo(8));
         Assert.That(config.Env, Is.EqualTo("minatar:asterix"));
@@ -75,9 +75,9 @@ public class CliParsingTests
     public void ProbeFlags_SetTheConfig_AndDefaultToAProbeOf32EveryIteration()
     {
         var (cmd, options) = TrainCommandUnderTest();
-        var (defaults, _) = options.Resolve(cmd.Parse([]));
+        var (defaults, _, _) = options.Resolve(cmd.Parse([]));
         Assert.That((defaults.ProbeEvery, defaults.ProbeBatch, defaults.DormantTau), Is.EqualTo((1, 32, 0.0)));
-        var (config, _) = options.Resolve(cmd.Parse(["--probe-every", "0", "--probe-batch", "64", "--dormant-tau", "0.025"]));
+        var (config, _, _) = options.Resolve(cmd.Parse(["--probe-every", "0", "--probe-batch", "64", "--dormant-tau", "0.025"]));
         Assert.That((config.ProbeEvery, config.ProbeBatch, config.DormantTau), Is.EqualTo((0, 64, 0.025)));
     }
 
@@ -91,11 +91,11 @@ public class CliParsingTests
             MoeScratch.Train.Config.JsonConfig.Save(new MoeScratch.Train.Config.TrainConfig { TotalSteps = 1000, Iterations = 10 }, Path.Combine(dir, "config.json"));
             var (cmd, options) = TrainCommandUnderTest();
             var bad = cmd.Parse(["--resume", dir, "--network", "baseline"]);
-            Assert.That(() => options.Resolve(bad), Throws.ArgumentException.With.Message.Contains("--network").And.Message.Contains("cannot change a resumed run"));
+            Assert.That(() => options.Resolve(bad), Throws.ArgumentException.With.Message.Contains("--network").And.Message.Contains("cannot change once a run exists"));
             var probes = cmd.Parse(["--resume", dir, "--probe-every", "5", "--dormant-tau", "0.1"]);
             Assert.That(options.Resolve(probes).Config.ProbeEvery, Is.EqualTo(5), "probes never change training, so a resumed run may change them");
             var extend = cmd.Parse(["--resume", dir, "--total-steps", "1500"]);
-            var (config, resume) = options.Resolve(extend);
+            var (config, _, resume) = options.Resolve(extend);
             Assert.That(resume, Is.EqualTo(dir));
             Assert.That(config.Iterations, Is.EqualTo(15), "extending keeps the 100-step iterations");
             Assert.That(config.TotalSteps, Is.EqualTo(1500));
