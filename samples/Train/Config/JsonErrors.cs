@@ -61,8 +61,8 @@ public static partial class JsonErrors
         "String" => "a string in double quotes",
         "Boolean" => "true or false",
         var t when t.EndsWith("[]", StringComparison.Ordinal) || t.StartsWith("Collections.", StringComparison.Ordinal) => "a list [ … ]",
-        var t when t.StartsWith("Nullable`1[[System.Int", StringComparison.Ordinal) => "an integer or null",
-        var t when t.StartsWith("Nullable`1[[System.Double", StringComparison.Ordinal) => "a number or null",
+        var t when t.StartsWith("Nullable", StringComparison.Ordinal) && t.Contains("Int", StringComparison.Ordinal) => "an integer or null",
+        var t when t.StartsWith("Nullable", StringComparison.Ordinal) && (t.Contains("Double", StringComparison.Ordinal) || t.Contains("Single", StringComparison.Ordinal)) => "a number or null",
         _ => "a value of another type",
     };
 

@@ -212,6 +212,18 @@ public static class TrainRun
     // its first checkpoint and may start again (--run-dir).
     private static LoadedRunCheckpoint? Resume(TrainConfig config, string folder, RunMode mode, RunCheckpointer checkpointer, IEnvironment env, TextWriter output)
     {
+        // Before any state is loaded: a config.json edited by hand would build an agent that cannot take the checkpoint.
+        if (RunCheckpointer.PeekNewest(checkpointer.Directory) is { Config: JsonObject saved } newest)
+        {
+            var diffs = RunConfigRules.Differences(RunConfigRules.ToJson(config), saved);
+            if (diffs.Count > 0)
+            {
+                throw new InvalidDataException(
+                    $"{Path.Combine(folder, RunFolder.ConfigFile)} disagrees with checkpoint {newest.Path} on " +
+                    $"{string.Join(", ", diffs.Select(d => $"{d.Key} ({d.A} in config.json, {d.B} in the checkpoint)"))}; the checkpoint's " +
+                    "manifest.json holds the run's config under extra.config: restore config.json from it.");
+            }
+        }
         LoadedRunCheckpoint? loaded = checkpointer.LoadNewestValid(env, out IReadOnlyList<string> skipped);
         foreach (string reason in skipped) output.WriteLine($"warning: skipped a checkpoint that cannot be used: {reason}");
         if (loaded is null)
@@ -227,17 +239,6 @@ public static class TrainRun
             return null;
         }
         if (skipped.Count > 0) output.WriteLine($"warning: using the newest intact checkpoint, {Path.GetFileName(loaded.Path)}; {skipped.Count} newer one(s) skipped.");
-        if (loaded.Manifest.Extra?["config"] is JsonObject saved)
-        {
-            var diffs = RunConfigRules.Differences(RunConfigRules.ToJson(config), saved);
-            if (diffs.Count > 0)
-            {
-                throw new InvalidDataException(
-                    $"{Path.Combine(folder, RunFolder.ConfigFile)} disagrees with checkpoint {loaded.Path} on " +
-                    $"{string.Join(", ", diffs.Select(d => $"{d.Key} ({d.A} in config.json, {d.B} in the checkpoint)"))}; the checkpoint's " +
-                    "manifest.json holds the run's config under extra.config: restore config.json from it.");
-            }
-        }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Resuming {folder} from {Path.GetFileName(loaded.Path)} (iteration {loaded.State.Iteration} of {config.Iterations}, {loaded.State.TotalSteps:N0} steps)."));
         return loaded;

@@ -159,4 +159,83 @@ public class CliParsingTests
         Assert.That(Errors(TrainCommand.Create(), "--threads", "1"), Is.Empty);
         Assert.That(new TrainOptions().All.Select(o => o.Name), Does.Not.Contain("--threads"));
     }
+
+    [Test]
+    public async Task Help_DocumentsTheExitCodes()
+    {
+        foreach (string[] args in new[] { new[] { "--help" }, new[] { "train", "--help" } })
+        {
+            var output = new StringWriter();
+            Assert.That(await CliApp.RunAsync(args, output, output), Is.Zero);
+            Assert.That(output.ToString(), Does.Contain("Exit codes: 0 done").And.Contain("2 bad input").And.Contain("3 run folder in use"));
+        }
+    }
+
+    [TestCase("{ \"expert\": 4 }", "$.expert: unknown key 'expert' (did you mean 'experts'?); valid keys: preset, env, network")]
+    [TestCase("{ \"experts\": \"four\" }", "$.experts: wrong type; expected an integer.")]
+    [TestCase("{ \"seed\": -1 }", "$.seed: wrong type; expected a non-negative integer.")]
+    [TestCase("{ \"learning_rate\": \"fast\" }", "$.learning_rate: wrong type; expected a number or null.")]
+    [TestCase("{ \"env\": null }", "$.env: null is not allowed here")]
+    [TestCase("[1, 2]", "expected a JSON object")]
+    [TestCase("{ \"experts\": 4 \"seed\": 1 }", "malformed JSON")]
+    public async Task ConfigFileErrors_NameTheKeyAndWhatIsExpected_WithoutDotNetTypes(string json, string expected)
+    {
+        string file = Path.Combine(Path.GetTempPath(), "moescratch-cfg-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(file, json);
+        try
+        {
+            var error = new StringWriter();
+            int rc = await CliApp.RunAsync(["train", "--config", file], new StringWriter(), error);
+            Assert.That(rc, Is.EqualTo(ExitCodes.BadInput));
+            Assert.That(error.ToString(), Does.StartWith($"error: {file}:1: ").And.Contain(expected));
+            Assert.That(error.ToString(), Does.Not.Contain("System.").And.Not.Contain(".NET").And.Not.Contain("TrainConfig"));
+            Assert.That(error.ToString().TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task StockParserErrors_AreRewritten_WithoutDotNetTypes()
+    {
+        var error = new StringWriter();
+        int rc = await CliApp.RunAsync(["sweep", "--seeds", "x", "--dry-run"], new StringWriter(), error);
+        Assert.That(rc, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(error.ToString(), Does.Contain("error: --seeds: 'x' is not valid; expected a non-negative integer.").And.Not.Contain("System."));
+    }
+
+    [Test]
+    public void ExitCodes_MapEachKindOfFailure_ToOneLine()
+    {
+        Assert.That(ExitCodes.Describe(new ArgumentException("--env: bad.", "path")), Is.EqualTo((ExitCodes.BadInput, "error: --env: bad.")));
+        Assert.That(ExitCodes.Describe(new DllNotFoundException("The ALE C library was not found.")).Code, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(ExitCodes.Describe(new InvalidDataException("ckpt corrupt.")).Code, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(ExitCodes.Describe(new MoeScratch.Rl.Checkpointing.RunLockedException("/r", "busy")).Code, Is.EqualTo(ExitCodes.RunBusy));
+
+        string folder = Path.Combine(Path.GetTempPath(), "moescratch-crash-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            Exception crash;
+            try
+            {
+                throw new NullReferenceException("boom");
+            }
+            catch (NullReferenceException e) when (ExitCodes.TagRunFolder(e, folder) || true)
+            {
+                crash = e;
+            }
+            var (code, line) = ExitCodes.Describe(crash);
+            Assert.That(code, Is.EqualTo(ExitCodes.Failure));
+            Assert.That(line, Does.StartWith("error: unexpected NullReferenceException: boom. The stack trace is in " + folder));
+            string log = Directory.GetFiles(folder, "moescratch-error-*.log").Single();
+            Assert.That(File.ReadAllText(log), Does.Contain("boom").And.Contain(nameof(ExitCodes_MapEachKindOfFailure_ToOneLine)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

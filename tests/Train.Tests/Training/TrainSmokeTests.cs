@@ -137,6 +137,6 @@ public class TrainSmokeTests
         Assert.That(o.Result.Reason, Is.EqualTo(Rl.Running.StopReason.Cancelled));
         Assert.That(o.Result.LastCheckpoint, Is.Not.Null);
         Assert.That(Directory.Exists(o.Result.LastCheckpoint), Is.True);
-        Assert.That(o.Summary, Does.Contain("--resume " + o.RunFolder));
+        Assert.That(o.Summary, Does.Contain("--run-dir " + o.RunFolder));
     }
 }
