@@ -68,7 +68,7 @@ public class CliParsingTests
         Assert.That(config.Seed, Is.EqualTo(3UL));
         Assert.That(config.TotalSteps, Is.EqualTo(1000));
         Assert.That(config.Preset, Is.EqualTo(new MoeScratch.Train.Config.TrainConfig().Preset));
-        Assert.That(config.ExperimentName, Is.EqualTo("minatar-dqn-top18-perconv"));
+        Assert.That(config.ExperimentName, Is.EqualTo("minatar-dqn-top1-8-perconv"), "a name ending in a digit gets a separator before the experts");
     }
 
     [Test]
