@@ -17,10 +17,11 @@ public static partial class CliApp
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     /// <remarks>
-    /// SIGINT/SIGTERM are handled by <see cref="GracefulShutdown"/> rather than System.CommandLine, whose handler
-    /// kills the process 2 s after the signal by default (ecosystem.md §2 trap) and cannot tell the two signals apart:
-    /// the first signal cancels the command's token (a trainer finishes its episode, checkpoints and returns), a
-    /// second one ends the process at once.
+    /// For <c>train</c>, SIGINT/SIGTERM are handled by <see cref="GracefulShutdown"/> rather than System.CommandLine,
+    /// which cannot tell the two signals apart (the exit code says which one stopped the run: 130 or 143): the first
+    /// signal cancels the command's token (the trainer finishes its episode, checkpoints and returns), a second one
+    /// ends the process at once. Other commands keep System.CommandLine's handler, with a generous timeout instead of
+    /// its 2 s default, which would cut a child's checkpoint short.
     /// </remarks>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken ct = default)
     {
@@ -34,19 +35,20 @@ public static partial class CliApp
             await error.WriteLineAsync($"Run '{CommandPath(pr.CommandResult)} --help' for usage.").ConfigureAwait(false);
             return UsageError;
         }
+        bool train = pr.CommandResult.Command is RootCommand || pr.CommandResult.Command.Name == "train";
         var config = new InvocationConfiguration
         {
             Output = output,
             Error = error,
-            ProcessTerminationTimeout = null, // GracefulShutdown below owns the signals
+            ProcessTerminationTimeout = train ? null : TerminationTimeout,
             EnableDefaultExceptionHandler = false, // our messages name the flag or file; a stack trace does not help users
         };
-        using var shutdown = new GracefulShutdown(line => error.WriteLine(line));
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, shutdown.Token);
+        using var shutdown = train ? new GracefulShutdown(line => error.WriteLine(line)) : null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, shutdown?.Token ?? CancellationToken.None);
         try
         {
             int rc = await pr.InvokeAsync(config, linked.Token).ConfigureAwait(false);
-            return rc == ExitCodes.Interrupted && shutdown.Signal is not null ? shutdown.ExitCode : rc;
+            return rc == ExitCodes.Interrupted && shutdown?.Signal is not null ? shutdown.ExitCode : rc;
         }
         catch (Exception e)
         {
@@ -55,6 +57,10 @@ public static partial class CliApp
             return code;
         }
     }
+
+    /// <summary>How long System.CommandLine waits for a command other than <c>train</c> after SIGINT/SIGTERM: a local
+    /// sweep forwards the signal to its jobs and waits for their checkpoints.</summary>
+    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Turns parse errors into messages that name the flag. An unrecognised token that looks like a flag gets the

@@ -8,7 +8,7 @@ namespace MoeScratch.Train.Config;
 /// <summary>
 /// Rewrites System.Text.Json's messages, which name .NET types and members ("could not be converted to
 /// System.Int32", "could not be mapped to any .NET member contained in type …TrainConfig"), into
-/// <c>file: $.path: problem; fix</c> lines (ecosystem.md §8.5) that name the key and what the file may hold.
+/// <c>file: $.path: problem; fix</c> lines that name the key and what the file may hold.
 /// </summary>
 public static partial class JsonErrors
 {

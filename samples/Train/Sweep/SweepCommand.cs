@@ -47,7 +47,7 @@ internal static class SweepCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the jobs and exit." };
-        var cmd = new Command("sweep", "Run presets × envs × networks × seeds as `train --run-dir` jobs locally k at a time, or write a Slurm array script. " + ExitCodes.HelpText);
+        var cmd = new Command("sweep", "Run presets × envs × networks × seeds as `train --run-dir` jobs locally k at a time, or write a Slurm array script. " + ExitCodes.HelpText + " A local sweep exits 1 when a job failed or was interrupted (its log says why; running the sweep again continues it).");
         foreach (Option o in new Option[] { protocol, presets, envs, networks, seeds, totalSteps, outDir, parallel, threads, slurm, app, dotnet, cpus, time, grace, sbatch, dryRun })
             cmd.Options.Add(o);
         cmd.SetAction(async (pr, ct) =>
