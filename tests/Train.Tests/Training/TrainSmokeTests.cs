@@ -35,7 +35,7 @@ public class TrainSmokeTests
                                         "--batch-size", "8", "--min-replay-history", "100", "--progress", "plain"], output, output);
         Assert.That(rc, Is.Zero, output.ToString());
         string run = Directory.GetDirectories(_dir).Single();
-        Assert.That(Path.GetFileName(run), Does.StartWith("minatar-breakout__minatar-dqn-softmoe4-perconv__0__"));
+        Assert.That(Path.GetFileName(run), Does.StartWith("minatar-breakout__minatar-dqn-softmoe4-perconv-h16__0__"), "the expert hidden size is part of the network tag");
         Assert.That(JsonConfig.Load(Path.Combine(run, "config.json")).TotalSteps, Is.EqualTo(300));
         var rows = MetricsCsv.Read(Path.Combine(run, "metrics.csv"));
         Assert.That(rows, Is.Not.Empty);
