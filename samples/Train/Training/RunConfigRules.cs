@@ -78,7 +78,7 @@ public static class RunConfigRules
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"--total-steps/--iterations may only extend a run: it has {saved.Iterations} iterations ({saved.TotalSteps} steps, {perIteration} per iteration) " +
-                $"and {iterations} were asked for. Leave the flags out to continue it as it is."));
+                $"and the flags ask for {iterations}. Leave them out to continue it as it is."));
         }
         return iterations == saved.Iterations
             ? requested with { TotalSteps = saved.TotalSteps, Iterations = saved.Iterations }
