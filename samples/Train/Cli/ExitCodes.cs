@@ -65,6 +65,8 @@ public static class ExitCodes
                 return (BadInput, $"error: {e.Message}");
             case DllNotFoundException:
                 return (BadInput, $"error: a native library could not be loaded: {e.Message}");
+            case OperationCanceledException:
+                return (Interrupted, "error: interrupted before the command finished.");
             default:
                 string log = WriteCrashLog(e);
                 return (Failure, $"error: unexpected {e.GetType().Name}: {FirstLine(e.Message)} The stack trace is in {log}.");

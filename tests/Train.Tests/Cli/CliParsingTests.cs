@@ -213,6 +213,7 @@ public class CliParsingTests
         Assert.That(ExitCodes.Describe(new DllNotFoundException("The ALE C library was not found.")).Code, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(ExitCodes.Describe(new InvalidDataException("ckpt corrupt.")).Code, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(ExitCodes.Describe(new MoeScratch.Rl.Checkpointing.RunLockedException("/r", "busy")).Code, Is.EqualTo(ExitCodes.RunBusy));
+        Assert.That(ExitCodes.Describe(new OperationCanceledException()).Code, Is.EqualTo(ExitCodes.Interrupted));
 
         string folder = Path.Combine(Path.GetTempPath(), "moescratch-crash-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
