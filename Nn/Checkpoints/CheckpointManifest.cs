@@ -84,7 +84,9 @@ public sealed class CheckpointManifest
     /// Reads <c>manifest.json</c> in <paramref name="directory"/> and checks every listed file's length and XxHash3
     /// before anything is used. Throws <see cref="InvalidDataException"/> naming the first file that fails.
     /// </summary>
-    public static CheckpointManifest LoadAndVerify(string directory)
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="lengthOnly">Files the caller will not read: checked for presence and length, not hashed.</param>
+    public static CheckpointManifest LoadAndVerify(string directory, IReadOnlyCollection<string>? lengthOnly = null)
     {
         string manifestPath = Path.Combine(directory, FileName);
         if (!File.Exists(manifestPath))
@@ -98,6 +100,7 @@ public sealed class CheckpointManifest
             long len = new FileInfo(path).Length;
             if (len != f.Length)
                 throw new InvalidDataException($"Checkpoint file '{path}' is {len} bytes but the manifest records {f.Length} (truncated or overwritten).");
+            if (lengthOnly is not null && lengthOnly.Contains(f.Name)) continue;
             string hash = HashFile(path);
             if (!string.Equals(hash, f.XxHash3, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"Checkpoint file '{path}' has XxHash3 {hash} but the manifest records {f.XxHash3} (corrupted).");

@@ -14,6 +14,13 @@ namespace MoeScratch.Rl.Checkpointing;
 /// <param name="Manifest">The verified manifest (its <c>extra</c> holds the configs).</param>
 public sealed record LoadedRunCheckpoint(string Path, RunnerState State, IReadOnlyDictionary<string, long> Offsets, CheckpointManifest Manifest);
 
+/// <summary>What <see cref="RunCheckpointer.PeekNewest"/> read about a checkpoint without loading or verifying it.</summary>
+/// <param name="Path">The checkpoint directory.</param>
+/// <param name="Iteration">Iterations completed when it was written.</param>
+/// <param name="TotalSteps">Training agent steps when it was written.</param>
+/// <param name="Config">The resolved configuration stored in its manifest (<c>extra.config</c>), or null.</param>
+public sealed record CheckpointSummary(string Path, int Iteration, long TotalSteps, JsonObject? Config);
+
 /// <summary>
 /// Run checkpoints (ecosystem.md §8.1–§8.3): each is an atomic directory <c>ckpt-&lt;iteration&gt;-&lt;steps&gt;/</c>
 /// (<see cref="AtomicDirectory"/>) holding the agent's files (<see cref="IAgentStateStore"/>: tensors, optimizer,
@@ -53,14 +60,16 @@ public sealed class RunCheckpointer
     /// <param name="agent">Saves and restores the agent.</param>
     /// <param name="keep">Checkpoints kept (≥ 1); older ones are deleted after each save.</param>
     /// <param name="config">Resolved configuration (agent, environment, seed) stored in every manifest.</param>
-    public RunCheckpointer(string directory, IAgentStateStore agent, int keep = 4, JsonObject? config = null)
+    /// <param name="cleanupLeftovers">Delete leftovers of interrupted writes. Only the process that owns the run (holds
+    /// its <see cref="RunLock"/>) may: a reader such as an evaluation would delete a live trainer's checkpoint in progress.</param>
+    public RunCheckpointer(string directory, IAgentStateStore agent, int keep = 4, JsonObject? config = null, bool cleanupLeftovers = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(agent);
         if (keep < 1) throw new ArgumentException($"RunCheckpointer: keep = {keep} must be ≥ 1.", nameof(keep));
         Directory = System.IO.Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
-        AtomicFile.CleanupLeftovers(Directory);
+        if (cleanupLeftovers) AtomicFile.CleanupLeftovers(Directory);
         _agent = agent;
         Keep = keep;
         _config = config;
@@ -86,6 +95,35 @@ public sealed class RunCheckpointer
         if (!File.Exists(pointer)) return null;
         string name = File.ReadAllText(pointer).Trim();
         return System.IO.Path.Combine(directory, name);
+    }
+
+    /// <summary>
+    /// The newest checkpoint under <paramref name="directory"/> whose manifest exists and whose <c>runner.json</c> parses,
+    /// found by scanning (not through <c>latest</c>, which a crash may leave missing or one checkpoint behind); null
+    /// when there is none. Cheap: nothing is hashed or loaded, so a checkpoint this names may still fail
+    /// <see cref="Load"/>'s verification (use <see cref="LoadNewestValid"/> to resume).
+    /// </summary>
+    public static CheckpointSummary? PeekNewest(string directory)
+    {
+        foreach (string dir in List(directory).Reverse())
+        {
+            string manifestPath = System.IO.Path.Combine(dir, CheckpointManifest.FileName);
+            string runnerPath = System.IO.Path.Combine(dir, RunnerFileName);
+            if (!File.Exists(manifestPath) || !File.Exists(runnerPath)) continue;
+            try
+            {
+                CheckpointManifest manifest = CheckpointManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
+                JsonObject? state = JsonNode.Parse(File.ReadAllText(runnerPath))?["state"]?.AsObject();
+                if (state is null) continue;
+                RunnerState s = RunnerState.FromJson(state, runnerPath);
+                return new CheckpointSummary(dir, s.Iteration, s.TotalSteps, manifest.Extra?["config"]?.AsObject());
+            }
+            catch (Exception e) when (e is InvalidDataException or JsonException or InvalidOperationException or IOException)
+            {
+                // Unreadable: an older checkpoint may still serve.
+            }
+        }
+        return null;
     }
 
     /// <summary>
@@ -139,14 +177,17 @@ public sealed class RunCheckpointer
     /// </summary>
     /// <param name="environment">The environment to restore (must have the checkpoint's id).</param>
     /// <param name="path">A checkpoint directory; null means the one named by <c>latest</c>.</param>
+    /// <param name="unusedFiles">Files of the checkpoint the agent store will not read (e.g. the replay memory when
+    /// only evaluating): their presence and length are checked but they are not hashed, which for an Atari replay
+    /// memory saves reading gigabytes.</param>
     /// <exception cref="InvalidDataException">Missing, truncated or corrupted file (the message names it), or a
     /// checkpoint of another environment.</exception>
-    public LoadedRunCheckpoint Load(IEnvironment environment, string? path = null)
+    public LoadedRunCheckpoint Load(IEnvironment environment, string? path = null, IReadOnlyCollection<string>? unusedFiles = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         path ??= Latest(Directory) ?? throw new InvalidDataException($"No checkpoint to resume in '{Directory}': the '{LatestFileName}' file is missing.");
         if (!System.IO.Directory.Exists(path)) throw new InvalidDataException($"Checkpoint directory '{path}' does not exist.");
-        CheckpointManifest manifest = CheckpointManifest.LoadAndVerify(path);
+        CheckpointManifest manifest = CheckpointManifest.LoadAndVerify(path, unusedFiles);
         string runnerPath = System.IO.Path.Combine(path, RunnerFileName);
         if (!manifest.Files.Any(f => f.Name == RunnerFileName))
             throw new InvalidDataException($"Checkpoint '{path}': the manifest does not cover {RunnerFileName}; this is not a run checkpoint.");
@@ -195,7 +236,7 @@ public sealed class RunCheckpointer
     /// to the previous checkpoint"); returns null when none exists. <paramref name="skipped"/> lists each skipped
     /// checkpoint with the reason, for the log.
     /// </summary>
-    public LoadedRunCheckpoint? LoadNewestValid(IEnvironment environment, out IReadOnlyList<string> skipped)
+    public LoadedRunCheckpoint? LoadNewestValid(IEnvironment environment, out IReadOnlyList<string> skipped, IReadOnlyCollection<string>? unusedFiles = null)
     {
         var reasons = new List<string>();
         skipped = reasons;
@@ -203,7 +244,7 @@ public sealed class RunCheckpointer
         {
             try
             {
-                return Load(environment, dir);
+                return Load(environment, dir, unusedFiles);
             }
             catch (InvalidDataException e)
             {
@@ -220,7 +261,11 @@ public sealed class RunCheckpointer
         foreach (string dir in all.Take(Math.Max(0, excess)))
         {
             if (System.IO.Path.GetFileName(dir) == newest) continue;
-            System.IO.Directory.Delete(dir, recursive: true);
+            // Renamed first, so a process killed mid-delete leaves a temp leftover (deleted at the next start), not a
+            // half-deleted checkpoint under a valid name.
+            string doomed = dir + AtomicFile.TempMarker + "pruned-" + Guid.NewGuid().ToString("N");
+            System.IO.Directory.Move(dir, doomed);
+            System.IO.Directory.Delete(doomed, recursive: true);
         }
     }
 }

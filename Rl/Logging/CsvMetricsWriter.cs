@@ -44,7 +44,10 @@ public sealed class CsvMetricsWriter : IDisposable
             {
                 if (keep < 0 || keep > existing)
                     throw new InvalidOperationException($"Cannot keep {keep} rows of '{path}': it holds {existing} data rows.");
-                if (keep < existing) File.WriteAllLines(path, lines.Take((int)keep + 1), new UTF8Encoding(false));
+                // Atomically (temp file + rename): a process killed mid-rewrite must not leave fewer rows than the
+                // checkpoint counts, or no later resume could open the file.
+                if (keep < existing)
+                    Nn.Checkpoints.AtomicFile.WriteAllText(path, string.Concat(lines.Take((int)keep + 1).Select(l => l + "\n")));
                 existing = keep;
             }
             RowCount = existing;

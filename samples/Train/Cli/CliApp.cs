@@ -1,25 +1,28 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
+using MoeScratch.Rl.Running;
 
 namespace MoeScratch.Train.Cli;
 
 /// <summary>
 /// The command tree (System.CommandLine 3.0.0, ecosystem.md §2) and its entry point. Parse errors are printed by
-/// <see cref="Run"/> itself so every message names the flag and what is allowed; they exit with code 2 (bad usage,
-/// §8.5), failures inside a command with 1, Ctrl-C with 130.
+/// <see cref="RunAsync"/> itself so every message names the flag and what is allowed. Exit codes are those of
+/// <see cref="ExitCodes"/> (documented in <c>--help</c>); no stack trace reaches the console.
 /// </summary>
 public static partial class CliApp
 {
-    /// <summary>Exit code for a bad command line or config.</summary>
-    public const int UsageError = 2;
-
-    /// <summary>
-    /// System.CommandLine kills a Ctrl-C'd process after 2 s by default, cutting a checkpoint write short
-    /// (ecosystem.md §2 trap); the trainer needs at most one episode plus one checkpoint.
-    /// </summary>
-    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromMinutes(10);
+    /// <summary>Exit code for a bad command line or config (<see cref="ExitCodes.BadInput"/>).</summary>
+    public const int UsageError = ExitCodes.BadInput;
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    /// <remarks>
+    /// For <c>train</c>, SIGINT/SIGTERM are handled by <see cref="GracefulShutdown"/> rather than System.CommandLine,
+    /// which cannot tell the two signals apart (the exit code says which one stopped the run: 130 or 143): the first
+    /// signal cancels the command's token (the trainer finishes its episode, checkpoints and returns), a second one
+    /// ends the process at once. Other commands keep System.CommandLine's handler, with a generous timeout instead of
+    /// its 2 s default, which would cut a child's checkpoint short.
+    /// </remarks>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken ct = default)
     {
         output ??= Console.Out;
@@ -32,28 +35,32 @@ public static partial class CliApp
             await error.WriteLineAsync($"Run '{CommandPath(pr.CommandResult)} --help' for usage.").ConfigureAwait(false);
             return UsageError;
         }
+        bool train = pr.CommandResult.Command is RootCommand || pr.CommandResult.Command.Name == "train";
         var config = new InvocationConfiguration
         {
             Output = output,
             Error = error,
-            ProcessTerminationTimeout = TerminationTimeout,
+            ProcessTerminationTimeout = train ? null : TerminationTimeout,
             EnableDefaultExceptionHandler = false, // our messages name the flag or file; a stack trace does not help users
         };
+        using var shutdown = train ? new GracefulShutdown(line => error.WriteLine(line)) : null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, shutdown?.Token ?? CancellationToken.None);
         try
         {
-            return await pr.InvokeAsync(config, ct).ConfigureAwait(false);
+            int rc = await pr.InvokeAsync(config, linked.Token).ConfigureAwait(false);
+            return rc == ExitCodes.Interrupted && shutdown?.Signal is not null ? shutdown.ExitCode : rc;
         }
-        catch (ArgumentException e)
+        catch (Exception e)
         {
-            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-            return UsageError;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-            return 1;
+            var (code, line) = ExitCodes.Describe(e);
+            await error.WriteLineAsync(line).ConfigureAwait(false);
+            return code;
         }
     }
+
+    /// <summary>How long System.CommandLine waits for a command other than <c>train</c> after SIGINT/SIGTERM: a local
+    /// sweep forwards the signal to its jobs and waits for their checkpoints.</summary>
+    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Turns parse errors into messages that name the flag. An unrecognised token that looks like a flag gets the
@@ -87,10 +94,31 @@ public static partial class CliApp
             // Unmatched tokens were described above; the stock message would repeat them without the flag list.
             if (unmatched.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))) continue;
             string name = OptionName(e.SymbolResult);
+            Match stock = StockParseError().Match(e.Message);
+            if (stock.Success)
+            {
+                // System.CommandLine's own message names the .NET type ("as expected type 'System.UInt64'").
+                string flag = stock.Groups["option"].Value;
+                yield return $"error: {flag}: '{stock.Groups["value"].Value}' is not valid; expected {FriendlyType(stock.Groups["type"].Value)}.";
+                continue;
+            }
             string prefix = name.Length > 0 && !e.Message.StartsWith("--", StringComparison.Ordinal) ? $"{name}: " : "";
             yield return $"error: {prefix}{e.Message}";
         }
     }
+
+    [GeneratedRegex(@"Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'")]
+    private static partial Regex StockParseError();
+
+    /// <summary>Words for a .NET type in an error message.</summary>
+    internal static string FriendlyType(string type) => type.Replace("System.", "", StringComparison.Ordinal).TrimEnd('[', ']') switch
+    {
+        "Byte" or "Int16" or "Int32" or "Int64" => "an integer",
+        "UInt16" or "UInt32" or "UInt64" => "a non-negative integer",
+        "Single" or "Double" or "Decimal" => "a number",
+        "Boolean" => "true or false (or leave the value out)",
+        _ => "a value of another form (see --help)",
+    };
 
     private static string OptionName(SymbolResult? r) => r switch
     {

@@ -21,7 +21,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var run = new Argument<string>("run") { Description = "A run folder (written by train)." };
-        var checkpoint = OptionFactory.Text("--checkpoint", "A checkpoint folder inside the run (default: the latest).", "dir");
+        var checkpoint = OptionFactory.Text("--checkpoint", "A checkpoint: its name inside the run's checkpoints/ (e.g. ckpt-000004-000000010000) or a path (default: the newest intact one).", "name|dir");
         var episodes = OptionFactory.Integer("--episodes", "Episodes to play. [default: 10]", 1, 100_000);
         var seed = OptionFactory.Integer("--seed", "Seed of the evaluation episodes. [default: 12345]", 0);
         var gif = OptionFactory.Text("--gif", "Write a GIF of the first episode to this path.", "file.gif");
@@ -32,7 +32,8 @@ internal static class EvalCommand
         cmd.SetAction((pr, ct) =>
         {
             var r = Evaluate(pr.GetValue(run)!, pr.GetValue(checkpoint), (int)(pr.GetValue(episodes) ?? 10),
-                             (ulong)(pr.GetValue(seed) ?? 12345), pr.GetValue(gif), (int)(pr.GetValue(maxSteps) ?? 27_000), ct);
+                             (ulong)(pr.GetValue(seed) ?? 12345), pr.GetValue(gif), (int)(pr.GetValue(maxSteps) ?? 27_000), ct,
+                             pr.InvocationConfiguration.Error);
             pr.InvocationConfiguration.Output.WriteLine(r.ToString());
             return Task.FromResult(0);
         });
@@ -51,17 +52,31 @@ internal static class EvalCommand
     }
 
     /// <summary>Runs the evaluation.</summary>
-    public static EvalResult Evaluate(string runFolder, string? checkpoint, int episodes, ulong seed, string? gifPath, int maxSteps, CancellationToken ct)
+    /// <param name="log">Receives warnings (checkpoints skipped as corrupt); null discards them.</param>
+    public static EvalResult Evaluate(string runFolder, string? checkpoint, int episodes, ulong seed, string? gifPath, int maxSteps, CancellationToken ct,
+                                      TextWriter? log = null)
     {
+        log ??= TextWriter.Null;
         string cfgPath = Path.Combine(runFolder, RunFolder.ConfigFile);
         if (!File.Exists(cfgPath)) throw new ArgumentException($"eval: '{runFolder}' is not a run folder (no {RunFolder.ConfigFile}).");
         TrainConfig config = JsonConfig.Load(cfgPath);
         using IEnvironment env = TrainSetup.CreateEnvironment(config);
         using DqnAgent agent = TrainSetup.CreateAgent(config, env);
-        var checkpointer = new RunCheckpointer(Path.Combine(runFolder, RunFolder.CheckpointDir), new AgentStore(agent), config.KeepCheckpoints);
-        if (checkpoint is null && RunCheckpointer.Latest(checkpointer.Directory) is null)
-            throw new ArgumentException($"eval: '{runFolder}' has no complete checkpoint yet.");
-        LoadedRunCheckpoint loaded = checkpointer.Load(env, checkpoint);
+        // A reader: leaves a live trainer's checkpoint in progress alone, and skips the replay memory it never samples.
+        string root = Path.Combine(runFolder, RunFolder.CheckpointDir);
+        var checkpointer = new RunCheckpointer(root, new AgentStore(agent, loadReplay: false), config.KeepCheckpoints, cleanupLeftovers: false);
+        string[] unused = [AgentStore.ReplayFile];
+        LoadedRunCheckpoint loaded;
+        if (checkpoint is null)
+        {
+            loaded = checkpointer.LoadNewestValid(env, out IReadOnlyList<string> skipped, unused)
+                     ?? throw new InvalidDataException($"eval: '{runFolder}' has no intact checkpoint yet{(skipped.Count > 0 ? $" ({string.Join("; ", skipped)})" : "")}.");
+            foreach (string reason in skipped) log.WriteLine($"warning: skipped a checkpoint that cannot be used: {reason}");
+        }
+        else
+        {
+            loaded = checkpointer.Load(env, FindCheckpoint(root, checkpoint), unused);
+        }
         agent.EvalMode = true;
         var returns = new double[episodes];
         var frames = new List<byte[]>();
@@ -104,6 +119,20 @@ internal static class EvalCommand
             gif = gifPath;
         }
         return new EvalResult(loaded.Path, returns, gif);
+    }
+
+    /// <summary>
+    /// <c>--checkpoint</c>: a path as given, else a name inside the run's checkpoints/ folder (e.g.
+    /// <c>ckpt-000004-000000010000</c>); an unknown name lists the run's checkpoints.
+    /// </summary>
+    internal static string FindCheckpoint(string root, string checkpoint)
+    {
+        if (Directory.Exists(checkpoint)) return checkpoint;
+        string inside = Path.Combine(root, checkpoint);
+        if (Directory.Exists(inside)) return inside;
+        var names = RunCheckpointer.List(root).Select(Path.GetFileName).ToList();
+        throw new ArgumentException($"--checkpoint: '{checkpoint}' is neither a folder nor a checkpoint of this run; " +
+                                    (names.Count == 0 ? $"{root} holds no checkpoint." : $"its checkpoints: {string.Join(", ", names)}."));
     }
 
     // Atari observations may carry several channels; the GIF shows the newest.

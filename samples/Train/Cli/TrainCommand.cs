@@ -8,16 +8,14 @@ namespace MoeScratch.Train.Cli;
 
 /// <summary>
 /// <c>train</c> (also the root command's default): resolve the config, train with live progress, checkpoint, and
-/// end with the learning curve and the summary. Ctrl-C checkpoints at the next episode boundary and exits with 130.
+/// end with the learning curve and the summary. Ctrl-C (SIGTERM) checkpoints at the next episode boundary and exits
+/// with 130 (143); the exit codes are those of <see cref="ExitCodes"/>.
 /// </summary>
 internal static class TrainCommand
 {
-    /// <summary>Exit code after Ctrl-C (128 + SIGINT), as shells report an interrupted command.</summary>
-    public const int Interrupted = 130;
-
     public static Command Create()
     {
-        var cmd = new Command("train", "Train an agent (the default command). Flags override --config or the defaults.");
+        var cmd = new Command("train", "Train an agent (the default command). Flags override --config or the defaults. " + ExitCodes.HelpText);
         Configure(cmd);
         return cmd;
     }
@@ -49,20 +47,20 @@ internal static class TrainCommand
         command.SetAction((pr, ct) =>
         {
             if (pr.GetValue(threads) is long n) CpuThreads.Max = (int)n;
-            var (config, resume) = options.Resolve(pr);
-            var errors = config.Validate();
+            RunRequest request = options.Resolve(pr);
+            var errors = request.Config.Validate();
             if (errors.Count > 0)
             {
                 foreach (string e in errors) pr.InvocationConfiguration.Error.WriteLine($"error: {e}");
-                return Task.FromResult(CliApp.UsageError);
+                return Task.FromResult(ExitCodes.BadInput);
             }
             if (pr.GetValue(printConfig))
             {
-                pr.InvocationConfiguration.Output.WriteLine(JsonConfig.Serialize(TrainSetup.Preview(config, resume is not null)));
-                return Task.FromResult(0);
+                pr.InvocationConfiguration.Output.WriteLine(JsonConfig.Serialize(TrainSetup.Preview(request.Config, request.Mode == RunMode.Resume)));
+                return Task.FromResult(ExitCodes.Success);
             }
-            TrainOutcome outcome = TrainRun.Run(config, resume, pr.GetValue(progress) ?? "auto", pr.InvocationConfiguration.Output, ct);
-            return Task.FromResult(outcome.Result.Reason == StopReason.Cancelled ? Interrupted : 0);
+            TrainOutcome outcome = TrainRun.Run(request, pr.GetValue(progress) ?? "auto", pr.InvocationConfiguration.Output, ct);
+            return Task.FromResult(outcome.Result.Reason == StopReason.Cancelled ? ExitCodes.Interrupted : ExitCodes.Success);
         });
     }
 }

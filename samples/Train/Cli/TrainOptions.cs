@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MoeScratch.Train.Config;
+using MoeScratch.Train.Training;
 
 namespace MoeScratch.Train.Cli;
 
@@ -53,7 +54,8 @@ internal sealed class TrainOptions
     public Option<long?> ProbeBatch { get; } = OptionFactory.Integer("--probe-batch", "Transitions per analysis probe; the eNTK cost grows with its square. [default: 32]", 1, TrainConfig.MaxProbeBatch);
     public Option<double?> DormantTau { get; } = OptionFactory.Closed("--dormant-tau", "Dormant-neuron threshold τ of the probes. [default: 0]", 0, 1);
     public Option<string?> ConfigFile { get; } = OptionFactory.Text("--config", "A JSON config file (snake_case keys; unknown keys are errors).", "file.json");
-    public Option<string?> Resume { get; } = OptionFactory.Text("--resume", "Continue the run in this run folder from its latest checkpoint.", "run folder");
+    public Option<string?> Resume { get; } = OptionFactory.Text("--resume", "Continue the run in this run folder from its newest intact checkpoint (it must have one; --run-dir also starts runs).", "run folder");
+    public Option<string?> RunDir { get; } = OptionFactory.Text("--run-dir", "The run folder, named by you: starts a run there, resumes it from its newest intact checkpoint, or says it is already complete (exit 0), so the same command can be rerun any number of times (what sweep jobs do). Typed flags must agree with an existing run's config.json, except --total-steps/--iterations, which may extend it.", "dir");
 
     /// <summary>Every option, for adding to a command.</summary>
     public IEnumerable<Option> All =>
@@ -62,7 +64,7 @@ internal sealed class TrainOptions
         RepeatActionProbability, TerminalOnLifeLoss, FinalEvalEpisodes, TotalSteps, Iterations, EvalEpisodes,
         Seed, Experiment, Out, CheckpointEvery, KeepCheckpoints, LearningRate, BatchSize, MinReplayHistory,
         ReplayCapacity, TargetUpdatePeriod, EpsilonDecayPeriod, LogEverySeconds, SummaryEpisodes, ProbeEvery, ProbeBatch,
-        DormantTau, ConfigFile, Resume,
+        DormantTau, ConfigFile, Resume, RunDir,
     ];
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -114,42 +116,54 @@ internal sealed class TrainOptions
     }
 
     /// <summary>
-    /// Resolves the final config: defaults, then <c>--config</c> or the resumed run's config.json, then typed flags.
-    /// A resumed run refuses flags that would change the run (everything except the logging cadence, the analysis
-    /// probes, which never change training, and <c>--total-steps</c>/<c>--iterations</c>, which may extend it).
+    /// Resolves the session: defaults, then <c>--config</c> or an existing run's config.json, then typed flags. For an
+    /// existing run (<c>--resume</c>, or <c>--run-dir</c> on a folder with config.json) the typed flags must agree with
+    /// the run, except the budget, which may grow, and the settings that never change training
+    /// (<see cref="RunConfigRules.Continue"/>).
     /// </summary>
-    /// <exception cref="ArgumentException">A bad file, or a flag that conflicts with <c>--resume</c>.</exception>
-    public (TrainConfig Config, string? ResumeFolder) Resolve(ParseResult pr)
+    /// <exception cref="ArgumentException">A bad file, conflicting flags, or a flag that disagrees with the run.</exception>
+    public RunRequest Resolve(ParseResult pr)
     {
+        var byName = All.ToDictionary(o => o.Name, StringComparer.Ordinal);
         bool G(Option o) => OptionFactory.Given(pr, o);
-        string? resume = pr.GetValue(Resume);
-        string? file = pr.GetValue(ConfigFile);
-        if (resume is not null)
+        bool Typed(string name) => byName.TryGetValue(name, out Option? o) && G(o);
+        string? resume = pr.GetValue(Resume), runDir = pr.GetValue(RunDir), file = pr.GetValue(ConfigFile);
+        if (resume is not null && runDir is not null)
+            throw new ArgumentException("--resume and --run-dir are exclusive: --run-dir already resumes a run that has a checkpoint.");
+        string? folder = runDir ?? resume;
+        string folderFlag = runDir is null ? "--resume" : "--run-dir";
+        if (folder is not null && G(Out)) throw new ArgumentException($"--out and {folderFlag} are exclusive: {folderFlag} names the run folder itself.");
+        if (resume is not null && file is not null) throw new ArgumentException("--config and --resume are exclusive: a resumed run uses the config.json in its folder.");
+        RunMode mode = resume is not null ? RunMode.Resume : runDir is not null ? RunMode.RunDir : RunMode.New;
+        string? savedPath = folder is null ? null : Path.Combine(folder, RunFolder.ConfigFile);
+        if (mode == RunMode.Resume && !File.Exists(savedPath))
         {
-            if (file is not null) throw new ArgumentException("--config and --resume are exclusive: a resumed run uses the config.json in its folder.");
-            string path = Path.Combine(resume, RunFolder.ConfigFile);
-            if (!Directory.Exists(resume)) throw new ArgumentException($"--resume: run folder '{resume}' does not exist.");
-            TrainConfig saved = JsonConfig.Load(path);
-            Option[] mayChange = [TotalSteps, Iterations, LogEverySeconds, SummaryEpisodes, ProbeEvery, ProbeBatch, DormantTau, Resume];
-            var changed = All.Where(o => !mayChange.Contains(o) && OptionFactory.Given(pr, o)).Select(o => o.Name).ToList();
-            if (changed.Count > 0)
-            {
-                throw new ArgumentException(
-                    $"--resume: {string.Join(", ", changed)} cannot change a resumed run (its settings are in {path}); " +
-                    "only --total-steps, --iterations, --log-every-seconds, --summary-episodes, --probe-every, --probe-batch " +
-                    "and --dormant-tau may be given with --resume.");
-            }
-            TrainConfig resumed = Apply(pr, saved);
-            if (G(TotalSteps) || G(Iterations))
-            {
-                // Extending a run keeps its iteration length, so the checkpointed iteration protocol stays valid.
-                long perIteration = (saved.TotalSteps + saved.Iterations - 1) / saved.Iterations;
-                int iterations = G(Iterations) ? resumed.Iterations : (int)((resumed.TotalSteps + perIteration - 1) / perIteration);
-                resumed = resumed with { Iterations = iterations, TotalSteps = iterations * perIteration };
-            }
-            return (resumed, resume);
+            throw new ArgumentException(Directory.Exists(resume)
+                ? $"--resume: '{resume}' is not a run folder (it has no {RunFolder.ConfigFile}); start a run there with --run-dir {resume}."
+                : $"--resume: run folder '{resume}' does not exist; start a run there with --run-dir {resume}.");
         }
-        TrainConfig start = file is null ? new TrainConfig() : JsonConfig.Load(file);
-        return (Apply(pr, start), null);
+        if (savedPath is not null && File.Exists(savedPath))
+        {
+            TrainConfig saved = JsonConfig.Load(savedPath);
+            TrainConfig start = saved;
+            if (file is not null)
+            {
+                // A config file given again for an existing run is compared whole, its budget-derived defaults fixed
+                // as they were when the run was created.
+                TrainConfig f = JsonConfig.Load(file);
+                start = TrainSetup.ResolveDerived(f with { TotalSteps = saved.TotalSteps, Iterations = saved.Iterations }) with
+                {
+                    TotalSteps = f.TotalSteps, Iterations = f.Iterations, Out = saved.Out,
+                };
+            }
+            TrainConfig requested = Apply(pr, start);
+            RunConfigRules.CheckNetworkFlags(requested, Typed);
+            return new RunRequest(RunConfigRules.Continue(saved, requested, savedPath, G(Iterations) || file is not null), mode, folder);
+        }
+        TrainConfig config = Apply(pr, file is null ? new TrainConfig() : JsonConfig.Load(file));
+        RunConfigRules.CheckNetworkFlags(config, Typed);
+        // config.json then says where the run lives (its runs root), as for a run folder named by train itself.
+        if (folder is not null) config = config with { Out = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(folder)) is { Length: > 0 } root ? root : "." };
+        return new RunRequest(config, mode, folder);
     }
 }

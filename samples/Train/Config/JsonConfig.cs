@@ -37,7 +37,7 @@ public static class JsonConfig
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"{source}: {e.Path ?? "$"}: {e.Message}", e);
+            throw new ArgumentException(JsonErrors.Describe(e, typeof(TrainConfig), source), e);
         }
     }
 

@@ -166,17 +166,10 @@ public sealed record TrainConfig
     /// <summary>Largest <see cref="ProbeBatch"/>: the eNTK holds B gradient rows of every parameter at once.</summary>
     public const int MaxProbeBatch = 1024;
 
-    /// <summary>The experiment name actually used (explicit, or derived from preset, network and experts).</summary>
-    [JsonIgnore]
-    public string ExperimentName => Experiment ?? DerivedExperiment();
-
-    private string DerivedExperiment()
-    {
-        string net = Choices.IsMoe(Network)
-            ? string.Create(CultureInfo.InvariantCulture, $"{Network}{Experts}-{Tokenizer}")
-            : WidthMultiplier == 1 ? Network : string.Create(CultureInfo.InvariantCulture, $"{Network}x{WidthMultiplier}");
-        return $"{Preset}-{net}";
-    }
+    /// <summary>The experiment name actually used: explicit, or the preset and the network tag
+    /// (<see cref="RunNames.NetworkTag"/>, which names every network setting).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ExperimentName => Experiment ?? $"{Preset}-{RunNames.NetworkTag(this)}";
 
     /// <summary>
     /// Checks every field before anything is allocated (ecosystem.md §8.5). Each message names the flag, the value,

@@ -7,14 +7,27 @@ namespace MoeScratch.Train.Report;
 /// <summary>Renders <see cref="GroupReport"/>s as a Markdown document (tables of point estimates and 95 % CIs).</summary>
 public static class MarkdownReport
 {
-    /// <summary>Formats the whole report; <paramref name="scores"/>, when given, are listed per run with the rule that scored each.</summary>
+    /// <summary>Formats the whole report.</summary>
+    /// <param name="groups">The analysed task groups.</param>
+    /// <param name="replicates">Bootstrap replicates of the aggregates.</param>
+    /// <param name="seed">Bootstrap seed.</param>
+    /// <param name="plots">PNG files to link.</param>
+    /// <param name="scores">When given, listed per run with the rule that scored each.</param>
+    /// <param name="runs">Lines about the run folders (counts, unfinished runs, warnings), shown under "Runs"; may be empty.</param>
     public static string Render(IReadOnlyList<GroupReport> groups, int replicates, ulong seed, IReadOnlyList<string> plots,
-                                IReadOnlyList<ScoreRow>? scores = null)
+                                IReadOnlyList<ScoreRow>? scores = null, IReadOnlyList<string>? runs = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Aggregate results");
         sb.AppendLine();
         sb.AppendLine(Inv($"Stratified bootstrap (rliable, papers.md §9): {replicates} replicates for the aggregates, {Math.Min(replicates, ReportAnalysis.SecondaryReplicates)} for profiles, curves and P(X > Y); seed {seed}; 95 % percentile intervals."));
+        if (runs is { Count: > 0 })
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Runs");
+            sb.AppendLine();
+            foreach (string line in runs) sb.AppendLine(line);
+        }
         foreach (GroupReport g in groups)
         {
             sb.AppendLine();
@@ -26,7 +39,14 @@ public static class MarkdownReport
             sb.AppendLine("| algorithm | runs | IQM | median | mean | optimality gap |");
             sb.AppendLine("|---|---:|---|---|---|---|");
             foreach (AlgorithmAggregate a in g.Aggregates)
-                sb.AppendLine(Inv($"| {a.Algorithm} | {a.Runs} | {Ci(a.Iqm)} | {Ci(a.Median)} | {Ci(a.Mean)} | {(a.OptimalityGap is { } og ? Ci(og) : "n/a (raw)")} |"));
+                sb.AppendLine(Inv($"| {a.Algorithm} | {a.Runs}{(a.Runs == 1 ? " (degenerate CI)" : "")} | {Ci(a.Iqm)} | {Ci(a.Median)} | {Ci(a.Mean)} | {(a.OptimalityGap is { } og ? Ci(og) : "n/a (raw)")} |"));
+            var single = g.Aggregates.Where(a => a.Runs == 1).Select(a => a.Algorithm).ToList();
+            if (single.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine($"Warning: {string.Join(", ", single)} {(single.Count == 1 ? "has" : "have")} one run per task: the bootstrap can only resample that " +
+                              "run, so the interval is degenerate (zero width) and says nothing about seed-to-seed variation. Run more seeds.");
+            }
             if (g.Improvements.Count > 0)
             {
                 sb.AppendLine();

@@ -25,7 +25,7 @@ public static class LocalSweepRunner
     /// <summary>Runs <paramref name="jobs"/>, <paramref name="parallel"/> at a time.</summary>
     /// <param name="jobs">Jobs to run.</param>
     /// <param name="app">Command words of the app (see <see cref="SelfCommand"/>).</param>
-    /// <param name="logDir">Folder for <c>job-&lt;index&gt;.log</c>.</param>
+    /// <param name="logDir">Folder for the logs: <c>&lt;run folder name&gt;.log</c>, or <c>job-&lt;index&gt;.log</c> for a job without one.</param>
     /// <param name="parallel">Concurrent children (≥ 1).</param>
     /// <param name="onDone">Called as each job finishes.</param>
     /// <param name="ct">Stops launching and interrupts running jobs.</param>
@@ -58,13 +58,14 @@ public static class LocalSweepRunner
 
     private static async Task<JobOutcome> RunOneAsync(SweepJob job, IReadOnlyList<string> app, string logDir, CancellationToken ct)
     {
-        string log = Path.Combine(logDir, $"job-{job.Index:D4}.log");
+        // Named after the run folder and appended to, so a sweep run again adds the resumed session to the same log.
+        string log = Path.Combine(logDir, job.RunDir is null ? $"job-{job.Index:D4}.log" : Path.GetFileName(job.RunDir) + ".log");
         var psi = new ProcessStartInfo(app[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in app.Skip(1)) psi.ArgumentList.Add(a);
         foreach (string a in job.Arguments) psi.ArgumentList.Add(a);
         var wall = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
-        await using var writer = new StreamWriter(log) { AutoFlush = true };
+        await using var writer = new StreamWriter(log, append: true) { AutoFlush = true };
         var sync = new object();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (sync) writer.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (sync) writer.WriteLine(e.Data); };

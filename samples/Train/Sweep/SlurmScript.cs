@@ -3,40 +3,130 @@ using System.Text;
 
 namespace MoeScratch.Train.Sweep;
 
+/// <summary>Settings of a generated Slurm script.</summary>
+/// <param name="App">The trainer: <c>MoeScratch.Train.dll</c> (run with dotnet) or its native apphost. The job may
+/// override it with <c>$MOESCRATCH_TRAIN_APP</c>.</param>
+/// <param name="LogDir">Folder for the per-task Slurm logs.</param>
+public sealed record SlurmOptions(string App, string LogDir)
+{
+    /// <summary>dotnet to use; null finds it when the job runs (<c>$MOESCRATCH_DOTNET</c>, PATH, <c>$DOTNET_ROOT</c>).</summary>
+    public string? Dotnet { get; init; }
+
+    /// <summary>Array throttle (<c>%k</c>); null runs as many as Slurm allows.</summary>
+    public int? MaxConcurrent { get; init; }
+
+    /// <summary>CPUs per task; each job's <c>--threads</c> is the allocation (<c>$SLURM_CPUS_PER_TASK</c>).</summary>
+    public int CpusPerTask { get; init; } = 1;
+
+    /// <summary>A fixed <c>--threads</c> for every job instead of the allocated CPUs.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Slurm time limit, e.g. "24:00:00".</summary>
+    public string TimeLimit { get; init; } = "24:00:00";
+
+    /// <summary>
+    /// Seconds before the time limit at which Slurm signals the task, which then checkpoints and is requeued. The
+    /// trainer stops at an episode boundary, so this must cover one episode (up to 27,000 Atari steps) plus one
+    /// checkpoint (seconds to a minute with a 1M-transition replay memory): hence 10 minutes by default.
+    /// </summary>
+    public int GraceSeconds { get; init; } = 600;
+
+    /// <summary>Further <c>#SBATCH</c> options, without the leading dashes (e.g. "partition=cpu", "mem=8G").</summary>
+    public IReadOnlyList<string> Extra { get; init; } = [];
+}
+
 /// <summary>
-/// Writes a Slurm job-array script: one array index per job, each running <c>train</c> with that job's arguments.
-/// The arguments live in the script (a bash array of single-quoted strings), so the script is self-contained.
+/// Writes a Slurm job-array script: one array index per job, each running <c>train --run-dir</c> with that job's
+/// arguments (stored in the script as a bash array of single-quoted strings). The script survives a real cluster:
+/// <list type="bullet">
+/// <item><c>--requeue</c>: a preempted or failed-node task is requeued by Slurm; rerunning an index continues its
+/// run folder from the newest checkpoint (or says it is complete).</item>
+/// <item><c>--signal=B:USR1@grace</c>: before the time limit the script forwards SIGTERM to the trainer, which finishes
+/// its episode, checkpoints and exits 143; the script then requeues its own array task.</item>
+/// <item><c>--threads</c> from the allocated CPUs (<c>$SLURM_CPUS_PER_TASK</c>).</item>
+/// <item>dotnet and the app are found when the job runs (<c>$MOESCRATCH_DOTNET</c>, PATH, <c>$DOTNET_ROOT</c>;
+/// <c>$MOESCRATCH_TRAIN_APP</c>), with a one-line error naming the node when they are missing.</item>
+/// <item>a task whose run folder is still locked by its previous incarnation (exit 3) retries a few times.</item>
+/// </list>
 /// </summary>
 public static class SlurmScript
 {
+    /// <summary>Exit code the script returns when dotnet or the app is missing on the node.</summary>
+    public const int MissingTool = 2;
+
     /// <summary>Renders the script.</summary>
-    /// <param name="jobs">The jobs, indexed 0..n−1.</param>
-    /// <param name="app">The command that starts this app (e.g. "dotnet /path/MoeScratch.Train.dll"), as words.</param>
-    /// <param name="logDir">Folder for the per-task Slurm logs.</param>
-    /// <param name="maxConcurrent">Array throttle (<c>%k</c>); null runs as many as Slurm allows.</param>
-    /// <param name="cpusPerTask">CPUs per task.</param>
-    /// <param name="timeLimit">Slurm time limit, e.g. "24:00:00".</param>
-    public static string Render(IReadOnlyList<SweepJob> jobs, IReadOnlyList<string> app, string logDir, int? maxConcurrent,
-                                int cpusPerTask = 2, string timeLimit = "24:00:00")
+    public static string Render(IReadOnlyList<SweepJob> jobs, SlurmOptions options)
     {
         ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(options);
         if (jobs.Count == 0) throw new ArgumentException("SlurmScript: no jobs to write.", nameof(jobs));
         var sb = new StringBuilder();
-        string throttle = maxConcurrent is { } k ? string.Create(CultureInfo.InvariantCulture, $"%{k}") : "";
-        sb.Append("#!/bin/bash\n");
-        sb.Append("#SBATCH --job-name=moescratch-sweep\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{jobs.Count - 1}{throttle}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpusPerTask}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --time={timeLimit}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={Quote(logDir + "/slurm-%A_%a.out")}\n");
-        sb.Append("# Generated by `MoeScratch.Train sweep --slurm`: one MoeScratch training run per array index.\n");
-        sb.Append("set -euo pipefail\n");
-        sb.Append(CultureInfo.InvariantCulture, $"APP=({string.Join(" ", app.Select(Quote))})\n");
+        void Line(FormattableString s) => sb.Append(s.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        string throttle = options.MaxConcurrent is { } k ? string.Create(CultureInfo.InvariantCulture, $"%{k}") : "";
+        Line($"#!/bin/bash");
+        Line($"#SBATCH --job-name=moescratch-sweep");
+        Line($"#SBATCH --array=0-{jobs.Count - 1}{throttle}");
+        Line($"#SBATCH --cpus-per-task={options.CpusPerTask}");
+        Line($"#SBATCH --time={options.TimeLimit}");
+        Line($"#SBATCH --output={Quote(options.LogDir + "/slurm-%A_%a.out")}");
+        Line($"#SBATCH --open-mode=append");
+        Line($"#SBATCH --requeue");
+        Line($"#SBATCH --signal=B:USR1@{options.GraceSeconds}");
+        foreach (string extra in options.Extra) Line($"#SBATCH --{extra.TrimStart('-')}");
+        Line($"# Generated by `MoeScratch.Train sweep --slurm`: one `train --run-dir` per array index. Submitting it again,");
+        Line($"# or a requeue, continues each run from its newest checkpoint; finished runs exit 0 at once.");
+        Line($"set -uo pipefail");
+        Line($"");
+        Line($"# The trainer, found on the node when the job runs.");
+        Line($"APP=\"${{MOESCRATCH_TRAIN_APP:-{Quote(options.App)}}}\"");
+        Line($"if [[ ! -e \"$APP\" ]]; then");
+        Line($"  echo \"error: the trainer '$APP' does not exist on $(hostname); set MOESCRATCH_TRAIN_APP to MoeScratch.Train.dll (or its apphost) on a shared file system, or write the script again with sweep --app.\" >&2");
+        Line($"  exit {MissingTool}");
+        Line($"fi");
+        Line($"if [[ \"$APP\" == *.dll ]]; then");
+        Line($"  DOTNET=\"${{MOESCRATCH_DOTNET:-{(options.Dotnet is null ? "" : Quote(options.Dotnet))}}}\"");
+        Line($"  [[ -n \"$DOTNET\" ]] || DOTNET=\"$(command -v dotnet || true)\"");
+        Line($"  [[ -n \"$DOTNET\" || -z \"${{DOTNET_ROOT:-}}\" ]] || DOTNET=\"$DOTNET_ROOT/dotnet\"");
+        Line($"  if [[ -z \"$DOTNET\" || ! -x \"$DOTNET\" ]]; then");
+        Line($"    echo \"error: dotnet (the .NET 10 runtime) was not found on $(hostname): not on PATH, no \\$DOTNET_ROOT/dotnet; load your site's .NET module or set MOESCRATCH_DOTNET.\" >&2");
+        Line($"    exit {MissingTool}");
+        Line($"  fi");
+        Line($"  RUN=(\"$DOTNET\" \"$APP\")");
+        Line($"else");
+        Line($"  RUN=(\"$APP\")");
+        Line($"fi");
+        Line($"THREADS={(options.Threads is int t ? t.ToString(CultureInfo.InvariantCulture) : "\"${SLURM_CPUS_PER_TASK:-1}\"")}");
+        Line($"");
         sb.Append("JOBS=(\n");
         foreach (SweepJob j in jobs) sb.Append("  ").Append(Quote(string.Join(" ", j.Arguments.Select(Quote)))).Append('\n');
         sb.Append(")\n");
-        sb.Append("eval \"ARGS=(${JOBS[$SLURM_ARRAY_TASK_ID]})\"\n");
-        sb.Append("exec \"${APP[@]}\" \"${ARGS[@]}\"\n");
+        Line($"eval \"ARGS=(${{JOBS[$SLURM_ARRAY_TASK_ID]}})\"");
+        Line($"TASK=\"${{SLURM_ARRAY_JOB_ID:-${{SLURM_JOB_ID:-0}}}}_$SLURM_ARRAY_TASK_ID\"");
+        Line($"");
+        Line($"# USR1 ({options.GraceSeconds} s before the time limit): the trainer gets SIGTERM, checkpoints at its episode boundary and");
+        Line($"# exits 143; the task is then requeued. SIGTERM (scancel, preemption) is passed on without a requeue of ours.");
+        Line($"child=\"\"");
+        Line($"requeue=0");
+        Line($"trap 'requeue=1; [[ -z \"$child\" ]] || kill -TERM \"$child\" 2>/dev/null' USR1");
+        Line($"trap '[[ -z \"$child\" ]] || kill -TERM \"$child\" 2>/dev/null' TERM");
+        Line($"rc=0");
+        Line($"for attempt in 1 2 3 4 5; do");
+        Line($"  \"${{RUN[@]}}\" \"${{ARGS[@]}}\" --threads \"$THREADS\" --progress plain &");
+        Line($"  child=$!");
+        Line($"  wait \"$child\"; rc=$?");
+        Line($"  # wait returns early when a trapped signal arrives; wait again until the trainer has exited.");
+        Line($"  while kill -0 \"$child\" 2>/dev/null; do wait \"$child\"; rc=$?; done");
+        Line($"  child=\"\"");
+        Line($"  # 3: the run folder is still locked by this task's previous incarnation (e.g. on a node being drained).");
+        Line($"  [[ $rc -eq 3 && $requeue -eq 0 ]] || break");
+        Line($"  echo \"task $TASK: run folder busy (attempt $attempt of 5); retrying in 60 s\" >&2");
+        Line($"  sleep 60 & wait $!");
+        Line($"done");
+        Line($"if [[ $requeue -eq 1 && $rc -ne 0 ]]; then");
+        Line($"  echo \"task $TASK: time limit near; requeueing it to continue from its checkpoint\" >&2");
+        Line($"  scontrol requeue \"$TASK\"");
+        Line($"fi");
+        Line($"exit $rc");
         return sb.ToString();
     }
 

@@ -9,9 +9,10 @@ namespace MoeScratch.Train.Training;
 /// <summary>
 /// Saves a <see cref="DqnAgent"/> into a run checkpoint (ecosystem.md §8.1): online, target and optimizer tensors
 /// in <c>agent.safetensors</c>, counters and RNG states in <c>agent.json</c>, the replay memory with its sampler in
-/// <c>replay.bin</c>. The run checkpoint's manifest hashes all three.
+/// <c>replay.bin</c>. The run checkpoint's manifest hashes all three. With <c>loadReplay: false</c> (evaluation, which
+/// never samples it) the replay memory is neither read nor hashed: gigabytes for an Atari run.
 /// </summary>
-internal sealed class AgentStore(DqnAgent agent) : IAgentStateStore
+internal sealed class AgentStore(DqnAgent agent, bool loadReplay = true) : IAgentStateStore
 {
     // The latest-loss fields are NaN before the first update; JSON has no NaN literal without this.
     private static readonly JsonSerializerOptions s_json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -35,6 +36,7 @@ internal sealed class AgentStore(DqnAgent agent) : IAgentStateStore
         AgentCounters counters = JsonSerializer.Deserialize<AgentCounters>(File.ReadAllBytes(Path.Combine(directory, CountersFile)), s_json)
                                  ?? throw new InvalidDataException($"{Path.Combine(directory, CountersFile)}: holds JSON null, expected the agent counters.");
         agent.RestoreState(new AgentState(tensors, counters));
+        if (!loadReplay) return;
         using FileStream replay = File.OpenRead(Path.Combine(directory, ReplayFile));
         agent.LoadReplay(replay);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MoeScratch.Nn.Checkpoints;
 using MoeScratch.Rl.Agents;
 using MoeScratch.Rl.Analysis;
 using MoeScratch.Rl.Checkpointing;
@@ -8,6 +9,7 @@ using MoeScratch.Rl.Envs;
 using MoeScratch.Rl.Envs.MinAtar;
 using MoeScratch.Rl.Evaluation;
 using MoeScratch.Rl.Running;
+using MoeScratch.Train.Cli;
 using MoeScratch.Train.Config;
 using MoeScratch.Train.Plotting;
 using MoeScratch.Train.Progress;
@@ -16,56 +18,172 @@ namespace MoeScratch.Train.Training;
 
 /// <summary>How a training session ended.</summary>
 /// <param name="RunFolder">The run folder.</param>
-/// <param name="Result">The runner's result.</param>
-/// <param name="Summary">The summary paragraph (also in summary.txt).</param>
-public sealed record TrainOutcome(string RunFolder, RunResult Result, string Summary);
+/// <param name="Result">The runner's result (for an already complete run: its final counters, no new iteration).</param>
+/// <param name="Summary">The summary paragraph (also in summary.txt), or the "already complete" line.</param>
+/// <param name="AlreadyComplete">True when the run had already reached its budget and nothing was changed.</param>
+public sealed record TrainOutcome(string RunFolder, RunResult Result, string Summary, bool AlreadyComplete = false);
+
+/// <summary>How a session finds its run folder.</summary>
+public enum RunMode
+{
+    /// <summary>A new run in a new folder <c>&lt;out&gt;/&lt;env&gt;__&lt;experiment&gt;__&lt;seed&gt;__&lt;timestamp&gt;</c>.</summary>
+    New,
+
+    /// <summary><c>--run-dir</c>: start, resume or report complete, whichever the folder's state calls for.</summary>
+    RunDir,
+
+    /// <summary><c>--resume</c>: continue a run that has a checkpoint.</summary>
+    Resume,
+}
+
+/// <summary>What <c>train</c> was asked to do.</summary>
+/// <param name="Config">The resolved config (for an existing run: its config.json with the allowed changes).</param>
+/// <param name="Mode">How the folder is found.</param>
+/// <param name="Folder">The run folder (<see cref="RunMode.RunDir"/>, <see cref="RunMode.Resume"/>).</param>
+public sealed record RunRequest(TrainConfig Config, RunMode Mode = RunMode.New, string? Folder = null);
 
 /// <summary>
-/// One training session: creates (or resumes) the run folder, writes config.json, builds environment, agent and
-/// runner, trains with live progress, checkpoints (also on Ctrl-C), and ends with the learning-curve PNG and the
+/// One training session. The environment and the agent are built before any run folder is created, so a bad
+/// environment or network leaves nothing behind. The folder is then locked (<see cref="RunLock"/>: one trainer per
+/// run), and, under the lock, the session starts the run, resumes it from its newest intact checkpoint (found by
+/// scanning; corrupt ones are skipped with a warning naming them), or reports it complete without touching it. It
+/// trains with live progress, checkpoints (also on Ctrl-C/SIGTERM), and ends with the learning-curve PNG and the
 /// summary paragraph.
 /// </summary>
 public static class TrainRun
 {
+    /// <summary>Files a session writes outside checkpoints/; a run restarted from step 0 deletes them first.</summary>
+    private static readonly string[] SessionOutputs = [RunFolder.MetricsFile, RunFolder.AnalysisFile, RunFolder.LearningCurveFile, RunFolder.SummaryFile];
+
+    /// <summary>Runs a session: a new run (<paramref name="resumeFolder"/> null) or <c>--resume</c>.</summary>
+    public static TrainOutcome Run(TrainConfig config, string? resumeFolder, string progressMode, TextWriter output, CancellationToken ct) =>
+        Run(new RunRequest(config, resumeFolder is null ? RunMode.New : RunMode.Resume, resumeFolder), progressMode, output, ct);
+
     /// <summary>Runs a session.</summary>
-    /// <param name="config">Resolved config (validated here).</param>
-    /// <param name="resumeFolder">A run folder to continue, or null for a new run.</param>
+    /// <param name="request">Config, mode and folder.</param>
     /// <param name="progressMode">"auto", "rich" or "plain".</param>
     /// <param name="output">Console output for plain progress and the summary.</param>
     /// <param name="ct">Ctrl-C: the runner stops at the next episode boundary and checkpoints.</param>
-    public static TrainOutcome Run(TrainConfig config, string? resumeFolder, string progressMode, TextWriter output, CancellationToken ct)
+    /// <exception cref="ArgumentException">Bad config, or one that does not continue the run in the folder.</exception>
+    /// <exception cref="InvalidDataException">The run folder cannot be continued (checkpoints all corrupt, config.json
+    /// disagreeing with the checkpoint, metrics files shorter than the checkpoint counts).</exception>
+    /// <exception cref="RunLockedException">Another live trainer holds the folder.</exception>
+    public static TrainOutcome Run(RunRequest request, string progressMode, TextWriter output, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(output);
+        TrainConfig config = request.Config;
         var errors = config.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors));
         var wall = Stopwatch.StartNew();
-        if (resumeFolder is null) config = TrainSetup.ResolveDerived(config);
-        string folder = resumeFolder ?? Path.Combine(config.Out,
-            RunFolder.Name(EnvSpec.Parse(config.Env).ShortName, config.ExperimentName, config.Seed, DateTime.UtcNow));
-        Directory.CreateDirectory(folder);
-        JsonConfig.Save(config, Path.Combine(folder, RunFolder.ConfigFile));
+        string? folder = request.Folder;
+        bool existing = folder is not null && File.Exists(Path.Combine(folder, RunFolder.ConfigFile));
+        if (request.Mode == RunMode.Resume && !existing)
+            throw new ArgumentException($"--resume: '{folder}' is not a run folder (no {RunFolder.ConfigFile}); start a run there with --run-dir {folder}.");
 
-        using IEnvironment env = TrainSetup.CreateEnvironment(config);
+        RunLock? runLock = null;
+        IEnvironment? env = null;
+        DqnAgent? agent = null;
+        try
+        {
+            if (existing)
+            {
+                runLock = RunLock.Acquire(folder!);
+                if (runLock.TakeOverMessage is { } note) output.WriteLine(note);
+                config = ContinueUnderLock(config, folder!);
+                if (Complete(config, folder!) is { } done)
+                {
+                    string line = string.Create(CultureInfo.InvariantCulture,
+                        $"{folder} is already complete: {done.Iteration} of {config.Iterations} iterations, {done.TotalSteps:N0} steps (checkpoint {Path.GetFileName(done.Path)}). Nothing was changed; extend it with a larger --total-steps or --iterations.");
+                    output.WriteLine(line);
+                    return new TrainOutcome(folder!, new RunResult(StopReason.Completed, done.Iteration, done.TotalSteps, [], done.Path), line, AlreadyComplete: true);
+                }
+            }
+            else
+            {
+                config = TrainSetup.ResolveDerived(config);
+            }
+            // Built before a new folder exists: an environment or network that cannot be built leaves no orphan folder.
+            env = TrainSetup.CreateEnvironment(config);
+            agent = TrainSetup.CreateAgent(config, env);
+            if (!existing)
+            {
+                folder ??= Path.Combine(config.Out, RunFolder.Name(EnvSpec.Parse(config.Env).ShortName, config.ExperimentName, config.Seed, DateTime.UtcNow));
+                Directory.CreateDirectory(folder);
+                runLock = RunLock.Acquire(folder);
+                if (runLock.TakeOverMessage is { } note) output.WriteLine(note);
+                if (File.Exists(Path.Combine(folder, RunFolder.ConfigFile)))
+                    throw new RunLockedException(runLock.Directory, $"run folder '{runLock.Directory}' was started by another trainer meanwhile; run the command again to continue that run.");
+            }
+            return Train(config, folder!, existing, request.Mode, env, agent, progressMode, output, wall, ct);
+        }
+        catch (Exception e) when (ExitCodes.TagRunFolder(e, runLock?.Directory))
+        {
+            throw; // never reached: the filter only records where a crash log belongs
+        }
+        finally
+        {
+            agent?.Dispose();
+            env?.Dispose();
+            runLock?.Dispose();
+        }
+    }
+
+    // Under the lock: the config.json on disk now (another session may have extended it meanwhile) must still be
+    // continued by this session's config.
+    private static TrainConfig ContinueUnderLock(TrainConfig config, string folder)
+    {
+        string path = Path.Combine(folder, RunFolder.ConfigFile);
+        return RunConfigRules.Continue(JsonConfig.Load(path), config, path, iterationsGiven: true);
+    }
+
+    // The run's newest checkpoint when it has reached the budget and verifies; null otherwise (train on).
+    private static CheckpointSummary? Complete(TrainConfig config, string folder)
+    {
+        CheckpointSummary? newest = RunCheckpointer.PeekNewest(Path.Combine(folder, RunFolder.CheckpointDir));
+        if (newest is null || newest.Iteration < config.Iterations) return null;
+        try
+        {
+            CheckpointManifest.LoadAndVerify(newest.Path);
+            return newest;
+        }
+        catch (InvalidDataException)
+        {
+            return null; // the resume path reports and skips it
+        }
+    }
+
+    private static TrainOutcome Train(TrainConfig config, string folder, bool existing, RunMode mode, IEnvironment env, DqnAgent agent,
+                                      string progressMode, TextWriter output, Stopwatch wall, CancellationToken ct)
+    {
         AgentConfig agentConfig = TrainSetup.Agent(config);
-        using DqnAgent agent = TrainSetup.CreateAgent(config, env);
         RunnerConfig runnerConfig = TrainSetup.Runner(config, agentConfig);
-        var manifestConfig = JsonNode.Parse(JsonConfig.Serialize(config))!.AsObject();
+        JsonObject manifestConfig = RunConfigRules.ToJson(config);
         var checkpointer = new RunCheckpointer(Path.Combine(folder, RunFolder.CheckpointDir), new AgentStore(agent), config.KeepCheckpoints, manifestConfig);
 
-        LoadedRunCheckpoint? loaded = null;
-        if (resumeFolder is not null)
+        LoadedRunCheckpoint? loaded = existing ? Resume(config, folder, mode, checkpointer, env, output) : null;
+        string configPath = Path.Combine(folder, RunFolder.ConfigFile);
+        if (loaded is null)
         {
-            if (RunCheckpointer.Latest(checkpointer.Directory) is null)
-                throw new ArgumentException($"--resume: '{resumeFolder}' has no complete checkpoint in {checkpointer.Directory}; start a new run instead.");
-            loaded = checkpointer.Load(env);
-            output.WriteLine($"Resuming {folder} from {Path.GetFileName(loaded.Path)} (iteration {loaded.State.Iteration}, {loaded.State.TotalSteps} steps).");
+            // A new run, or one that stopped before its first checkpoint: start from step 0 with fresh session files.
+            foreach (string f in SessionOutputs) File.Delete(Path.Combine(folder, f));
+            foreach (string f in Directory.EnumerateFiles(folder, "events.out.tfevents.*")) File.Delete(f);
         }
+        if (!existing || JsonConfig.Serialize(JsonConfig.Load(configPath)) != JsonConfig.Serialize(config)) JsonConfig.Save(config, configPath);
 
         // analysis.csv stays open in a resumed session with probes off, so its checkpointed row count carries on.
         string analysis = Path.Combine(folder, RunFolder.AnalysisFile);
-        var mine = new TrainerSink(Path.Combine(folder, RunFolder.MetricsFile),
+        TrainerSink mine;
+        try
+        {
+            mine = new TrainerSink(Path.Combine(folder, RunFolder.MetricsFile),
                                    config.ProbeEvery > 0 || File.Exists(analysis) ? analysis : null, () => agent.Stats,
                                    config.TotalSteps, config.SummaryEpisodes, loaded?.State.TotalSteps ?? 0, loaded?.Offsets);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{folder}: {e.Message} The metrics files no longer match checkpoint {loaded?.Path}.", e);
+        }
         var tensorBoard = new TensorBoardMetricsSink(folder, loaded?.Offsets);
         if (loaded is null) tensorBoard.Writer.AddHyperparameters(Hyperparameters(config, agentConfig));
         using var sink = new CompositeMetricsSink(mine, tensorBoard);
@@ -112,6 +230,42 @@ public static class TrainRun
         return stats;
     }
 
+    // The newest intact checkpoint of an existing run, checked against config.json; null when the run stopped before
+    // its first checkpoint and may start again (--run-dir).
+    private static LoadedRunCheckpoint? Resume(TrainConfig config, string folder, RunMode mode, RunCheckpointer checkpointer, IEnvironment env, TextWriter output)
+    {
+        // Before any state is loaded: a config.json edited by hand would build an agent that cannot take the checkpoint.
+        if (RunCheckpointer.PeekNewest(checkpointer.Directory) is { Config: JsonObject saved } newest)
+        {
+            var diffs = RunConfigRules.Differences(RunConfigRules.ToJson(config), saved);
+            if (diffs.Count > 0)
+            {
+                throw new InvalidDataException(
+                    $"{Path.Combine(folder, RunFolder.ConfigFile)} disagrees with checkpoint {newest.Path} on " +
+                    $"{string.Join(", ", diffs.Select(d => $"{d.Key} ({d.A} in config.json, {d.B} in the checkpoint)"))}; the checkpoint's " +
+                    "manifest.json holds the run's config under extra.config: restore config.json from it.");
+            }
+        }
+        LoadedRunCheckpoint? loaded = checkpointer.LoadNewestValid(env, out IReadOnlyList<string> skipped);
+        foreach (string reason in skipped) output.WriteLine($"warning: skipped a checkpoint that cannot be used: {reason}");
+        if (loaded is null)
+        {
+            string what = skipped.Count == 0 ? "has no checkpoint yet" : $"has {skipped.Count} checkpoint(s), none intact";
+            if (mode == RunMode.Resume || skipped.Count > 0)
+            {
+                throw new InvalidDataException(skipped.Count == 0
+                    ? $"--resume: '{folder}' {what} (it stopped before the end of its first iteration); `train --run-dir {folder}` starts it again from step 0."
+                    : $"'{folder}' {what} (see the warnings above); move {checkpointer.Directory} aside to start the run again from step 0.");
+            }
+            output.WriteLine($"Starting {folder} again from step 0: it {what} (it stopped before the end of its first iteration).");
+            return null;
+        }
+        if (skipped.Count > 0) output.WriteLine($"warning: using the newest intact checkpoint, {Path.GetFileName(loaded.Path)}; {skipped.Count} newer one(s) skipped.");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Resuming {folder} from {Path.GetFileName(loaded.Path)} (iteration {loaded.State.Iteration} of {config.Iterations}, {loaded.State.TotalSteps:N0} steps)."));
+        return loaded;
+    }
+
     private static string Finish(TrainConfig config, string folder, RunResult result, TrainerSink sink, TimeSpan wall, PhaseStats? final)
     {
         List<EpisodeRow> rows = MetricsCsv.Read(Path.Combine(folder, RunFolder.MetricsFile));
@@ -125,7 +279,7 @@ public static class TrainRun
             ? string.Create(CultureInfo.InvariantCulture, $" against {r:F2} for the uniform random policy")
             : "";
         string status = result.Reason == StopReason.Cancelled
-            ? $"Interrupted after {result.TotalSteps:N0} of {config.TotalSteps:N0} steps; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with: train --resume {folder}."
+            ? $"Interrupted after {result.TotalSteps:N0} of {config.TotalSteps:N0} steps; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with: train --run-dir {folder}."
             : string.Create(CultureInfo.InvariantCulture, $"Trained {result.TotalSteps:N0} steps over {result.IterationsCompleted} iterations.");
         string evaluated = final is { } f
             ? string.Create(CultureInfo.InvariantCulture, $"The final evaluation's {f.Episodes} episodes returned {f.MeanReturn:F2} on average. ")

@@ -43,6 +43,7 @@ internal sealed class TrainerSink : IMetricsSink
         _totalSteps = totalSteps;
         _recentCount = recentCount;
         _startSteps = startSteps;
+        Steps = startSteps; // so steps/s counts this session's steps only, and is 0 (not negative) before its first episode
         if (resumeOffsets is not null)
         {
             var train = MetricsCsv.Read(path).Where(r => r.Phase == "train").ToList();

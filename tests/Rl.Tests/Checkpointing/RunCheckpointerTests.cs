@@ -253,6 +253,63 @@ public class RunCheckpointerTests
     }
 
     [Test]
+    public void PeekNewest_FindsTheNewestCompleteCheckpointWithoutTheLatestFile()
+    {
+        var (env, agent) = Make(21);
+        using (env)
+        using (agent)
+            new Runner(env, agent, Config(3)) { Checkpointer = new RunCheckpointer(_dir, agent, keep: 3) }.Run();
+        var all = RunCheckpointer.List(_dir);
+        File.Delete(Path.Combine(_dir, RunCheckpointer.LatestFileName));
+        // A newer directory without a manifest (a write cut short) is not complete.
+        Directory.CreateDirectory(Path.Combine(_dir, "ckpt-000009-000000009999"));
+        CheckpointSummary newest = RunCheckpointer.PeekNewest(_dir)!;
+        Assert.That(newest.Path, Is.EqualTo(all[^1]));
+        Assert.That(newest.Iteration, Is.EqualTo(3));
+        Assert.That(newest.TotalSteps, Is.GreaterThanOrEqualTo(450));
+        Assert.That(RunCheckpointer.PeekNewest(Path.Combine(_dir, "absent")), Is.Null);
+
+        var (env2, agent2) = Make(5);
+        using (env2)
+        using (agent2)
+        {
+            var loaded = new RunCheckpointer(_dir, agent2).LoadNewestValid(env2, out var skipped);
+            Assert.That(loaded!.Path, Is.EqualTo(all[^1]));
+            Assert.That(skipped.Single(), Does.Contain("ckpt-000009").And.Contain("manifest.json"));
+        }
+    }
+
+    [Test]
+    public void UnusedFilesAreCheckedForLengthOnly()
+    {
+        string dir = SaveOne();
+        string replay = Path.Combine(dir, "replay.bin");
+        byte[] bytes = File.ReadAllBytes(replay);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(replay, bytes);
+        var (env, agent) = Make(1);
+        using (env)
+        using (agent)
+        {
+            var checkpointer = new RunCheckpointer(_dir, agent);
+            Assert.That(() => checkpointer.Load(env, dir, unusedFiles: ["replay.bin"]), Throws.Nothing);
+            using (var fs = new FileStream(replay, FileMode.Open)) fs.SetLength(fs.Length - 1);
+            Assert.That(() => checkpointer.Load(env, dir, unusedFiles: ["replay.bin"]),
+                Throws.TypeOf<InvalidDataException>().With.Message.Contains("replay.bin").And.Message.Contains("bytes"));
+        }
+    }
+
+    [Test]
+    public void AReaderLeavesAnotherProcesssWriteInProgressAlone()
+    {
+        string inProgress = Path.Combine(_dir, "ckpt-000001-000000000010.tmp-abc");
+        Directory.CreateDirectory(inProgress);
+        using var agent = new ScriptedAgent(3, [2, 2, 1], 1);
+        _ = new RunCheckpointer(_dir, agent, cleanupLeftovers: false);
+        Assert.That(Directory.Exists(inProgress), Is.True);
+    }
+
+    [Test]
     public void ARunnerFileOfAnotherFormatVersionIsRefused()
     {
         string dir = SaveOne();

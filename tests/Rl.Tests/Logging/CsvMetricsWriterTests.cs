@@ -43,6 +43,17 @@ public class CsvMetricsWriterTests
     }
 
     [Test]
+    public void Append_DropsAHalfWrittenLastRow_ThroughATempFile()
+    {
+        using (var w = new CsvMetricsWriter(_path, ["step", "return"]))
+            for (int i = 0; i < 3; i++) w.WriteRow(i, 1.0);
+        File.AppendAllText(_path, "3,0.12"); // a process killed mid-row
+        using (var w = new CsvMetricsWriter(_path, ["step", "return"], append: true, keepRows: 3)) w.WriteRow(3, 2.0);
+        Assert.That(File.ReadAllLines(_path), Is.EqualTo(new[] { "step,return", "0,1", "1,1", "2,1", "3,2" }));
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(_path)!), Has.Length.EqualTo(1), "no temp file is left behind");
+    }
+
+    [Test]
     public void Append_HeaderMismatch_Throws()
     {
         using (var w = new CsvMetricsWriter(_path, ["step", "return"])) w.WriteRow(0, 1.0);

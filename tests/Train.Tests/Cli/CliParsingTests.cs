@@ -60,24 +60,24 @@ public class CliParsingTests
         var (cmd, options) = TrainCommandUnderTest();
         ParseResult pr = cmd.Parse(["--network", "TOP1", "--experts", "8", "--env", "minatar:asterix", "--seed", "3", "--total-steps", "1_000"]);
         Assert.That(pr.Errors, Is.Empty);
-        var (config, resume) = options.Resolve(pr);
-        Assert.That(resume, Is.Null);
+        var (config, mode, folder) = options.Resolve(pr);
+        Assert.That((mode, folder), Is.EqualTo((MoeScratch.Train.Training.RunMode.New, (string?)null)));
         Assert.That(config.Network, Is.EqualTo("top1"));
         Assert.That(config.Experts, Is.EqualTo(8));
         Assert.That(config.Env, Is.EqualTo("minatar:asterix"));
         Assert.That(config.Seed, Is.EqualTo(3UL));
         Assert.That(config.TotalSteps, Is.EqualTo(1000));
         Assert.That(config.Preset, Is.EqualTo(new MoeScratch.Train.Config.TrainConfig().Preset));
-        Assert.That(config.ExperimentName, Is.EqualTo("minatar-dqn-top18-perconv"));
+        Assert.That(config.ExperimentName, Is.EqualTo("minatar-dqn-top1-8-perconv"), "a name ending in a digit gets a separator before the experts");
     }
 
     [Test]
     public void ProbeFlags_SetTheConfig_AndDefaultToAProbeOf32EveryIteration()
     {
         var (cmd, options) = TrainCommandUnderTest();
-        var (defaults, _) = options.Resolve(cmd.Parse([]));
+        var (defaults, _, _) = options.Resolve(cmd.Parse([]));
         Assert.That((defaults.ProbeEvery, defaults.ProbeBatch, defaults.DormantTau), Is.EqualTo((1, 32, 0.0)));
-        var (config, _) = options.Resolve(cmd.Parse(["--probe-every", "0", "--probe-batch", "64", "--dormant-tau", "0.025"]));
+        var (config, _, _) = options.Resolve(cmd.Parse(["--probe-every", "0", "--probe-batch", "64", "--dormant-tau", "0.025"]));
         Assert.That((config.ProbeEvery, config.ProbeBatch, config.DormantTau), Is.EqualTo((0, 64, 0.025)));
     }
 
@@ -91,11 +91,11 @@ public class CliParsingTests
             MoeScratch.Train.Config.JsonConfig.Save(new MoeScratch.Train.Config.TrainConfig { TotalSteps = 1000, Iterations = 10 }, Path.Combine(dir, "config.json"));
             var (cmd, options) = TrainCommandUnderTest();
             var bad = cmd.Parse(["--resume", dir, "--network", "baseline"]);
-            Assert.That(() => options.Resolve(bad), Throws.ArgumentException.With.Message.Contains("--network").And.Message.Contains("cannot change a resumed run"));
+            Assert.That(() => options.Resolve(bad), Throws.ArgumentException.With.Message.Contains("--network").And.Message.Contains("cannot change once a run exists"));
             var probes = cmd.Parse(["--resume", dir, "--probe-every", "5", "--dormant-tau", "0.1"]);
             Assert.That(options.Resolve(probes).Config.ProbeEvery, Is.EqualTo(5), "probes never change training, so a resumed run may change them");
             var extend = cmd.Parse(["--resume", dir, "--total-steps", "1500"]);
-            var (config, resume) = options.Resolve(extend);
+            var (config, _, resume) = options.Resolve(extend);
             Assert.That(resume, Is.EqualTo(dir));
             Assert.That(config.Iterations, Is.EqualTo(15), "extending keeps the 100-step iterations");
             Assert.That(config.TotalSteps, Is.EqualTo(1500));
@@ -158,5 +158,85 @@ public class CliParsingTests
     {
         Assert.That(Errors(TrainCommand.Create(), "--threads", "1"), Is.Empty);
         Assert.That(new TrainOptions().All.Select(o => o.Name), Does.Not.Contain("--threads"));
+    }
+
+    [Test]
+    public async Task Help_DocumentsTheExitCodes()
+    {
+        foreach (string[] args in new[] { new[] { "--help" }, new[] { "train", "--help" } })
+        {
+            var output = new StringWriter();
+            Assert.That(await CliApp.RunAsync(args, output, output), Is.Zero);
+            Assert.That(output.ToString(), Does.Contain("Exit codes: 0 done").And.Contain("2 bad input").And.Contain("3 run folder in use"));
+        }
+    }
+
+    [TestCase("{ \"expert\": 4 }", "$.expert: unknown key 'expert' (did you mean 'experts'?); valid keys: preset, env, network")]
+    [TestCase("{ \"experts\": \"four\" }", "$.experts: wrong type; expected an integer.")]
+    [TestCase("{ \"seed\": -1 }", "$.seed: wrong type; expected a non-negative integer.")]
+    [TestCase("{ \"learning_rate\": \"fast\" }", "$.learning_rate: wrong type; expected a number or null.")]
+    [TestCase("{ \"env\": null }", "$.env: null is not allowed here")]
+    [TestCase("[1, 2]", "expected a JSON object")]
+    [TestCase("{ \"experts\": 4 \"seed\": 1 }", "malformed JSON")]
+    public async Task ConfigFileErrors_NameTheKeyAndWhatIsExpected_WithoutDotNetTypes(string json, string expected)
+    {
+        string file = Path.Combine(Path.GetTempPath(), "moescratch-cfg-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(file, json);
+        try
+        {
+            var error = new StringWriter();
+            int rc = await CliApp.RunAsync(["train", "--config", file], new StringWriter(), error);
+            Assert.That(rc, Is.EqualTo(ExitCodes.BadInput));
+            Assert.That(error.ToString(), Does.StartWith($"error: {file}:1: ").And.Contain(expected));
+            Assert.That(error.ToString(), Does.Not.Contain("System.").And.Not.Contain(".NET").And.Not.Contain("TrainConfig"));
+            Assert.That(error.ToString().TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task StockParserErrors_AreRewritten_WithoutDotNetTypes()
+    {
+        var error = new StringWriter();
+        int rc = await CliApp.RunAsync(["sweep", "--seeds", "x", "--dry-run"], new StringWriter(), error);
+        Assert.That(rc, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(error.ToString(), Does.Contain("error: --seeds: 'x' is not valid; expected a non-negative integer.").And.Not.Contain("System."));
+    }
+
+    [Test]
+    public void ExitCodes_MapEachKindOfFailure_ToOneLine()
+    {
+        Assert.That(ExitCodes.Describe(new ArgumentException("--env: bad.", "path")), Is.EqualTo((ExitCodes.BadInput, "error: --env: bad.")));
+        Assert.That(ExitCodes.Describe(new DllNotFoundException("The ALE C library was not found.")).Code, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(ExitCodes.Describe(new InvalidDataException("ckpt corrupt.")).Code, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(ExitCodes.Describe(new MoeScratch.Rl.Checkpointing.RunLockedException("/r", "busy")).Code, Is.EqualTo(ExitCodes.RunBusy));
+        Assert.That(ExitCodes.Describe(new OperationCanceledException()).Code, Is.EqualTo(ExitCodes.Interrupted));
+
+        string folder = Path.Combine(Path.GetTempPath(), "moescratch-crash-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            Exception crash;
+            try
+            {
+                throw new NullReferenceException("boom");
+            }
+            catch (NullReferenceException e) when (ExitCodes.TagRunFolder(e, folder) || true)
+            {
+                crash = e;
+            }
+            var (code, line) = ExitCodes.Describe(crash);
+            Assert.That(code, Is.EqualTo(ExitCodes.Failure));
+            Assert.That(line, Does.StartWith("error: unexpected NullReferenceException: boom. The stack trace is in " + folder));
+            string log = Directory.GetFiles(folder, "moescratch-error-*.log").Single();
+            Assert.That(File.ReadAllText(log), Does.Contain("boom").And.Contain(nameof(ExitCodes_MapEachKindOfFailure_ToOneLine)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

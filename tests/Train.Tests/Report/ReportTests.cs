@@ -1,5 +1,7 @@
 using MoeScratch.Rl.Evaluation;
+using MoeScratch.Train.Config;
 using MoeScratch.Train.Report;
+using MoeScratch.Train.Training;
 
 namespace MoeScratch.Train.Tests.Report;
 
@@ -127,4 +129,99 @@ public class ReportTests
 
     [Test]
     public void BootstrapDefault_Is50000() => Assert.That(StratifiedBootstrap.DefaultReplicates, Is.EqualTo(50_000));
+
+    // A run folder as train leaves it, without training: config.json, metrics.csv with the given training returns
+    // per iteration (10 steps each), and a checkpoint after `done` iterations (manifest and runner.json only: enough
+    // for the report, which never loads a checkpoint).
+    private string FakeRun(string name, TrainConfig config, int done, params double[][] returns)
+    {
+        string dir = Path.Combine(_dir, "runs", name);
+        Directory.CreateDirectory(dir);
+        JsonConfig.Save(config, Path.Combine(dir, "config.json"));
+        var lines = new List<string> { string.Join(",", MetricsCsv.Columns) };
+        long steps = 0, episode = 0;
+        for (int i = 0; i < returns.Length; i++)
+            foreach (double r in returns[i])
+            {
+                steps += 10;
+                lines.Add(FormattableString.Invariant($"train,{i},{episode++},{steps},{r},10,,1,100,1"));
+            }
+        File.WriteAllLines(Path.Combine(dir, "metrics.csv"), lines);
+        if (done > 0)
+        {
+            string ckpt = Path.Combine(dir, "checkpoints", FormattableString.Invariant($"ckpt-{done:D6}-{done * 20:D12}"));
+            Directory.CreateDirectory(ckpt);
+            File.WriteAllText(Path.Combine(ckpt, "manifest.json"), new MoeScratch.Nn.Checkpoints.CheckpointManifest().ToJson());
+            var state = new MoeScratch.Rl.Running.RunnerState { Iteration = done, TotalSteps = done * 20 };
+            File.WriteAllText(Path.Combine(ckpt, "runner.json"), new System.Text.Json.Nodes.JsonObject { ["state"] = state.ToJson() }.ToJsonString());
+        }
+        return dir;
+    }
+
+    private static TrainConfig Cfg(string network, ulong seed, int experts = 4) =>
+        new() { Network = network, Experts = experts, Seed = seed, TotalSteps = 40, Iterations = 2 };
+
+    [Test]
+    public void RunFolders_EachRunCountsOnce_UnfinishedOnesAreListedNotScored_AndScoresCsvHasOneRowPerFinishedRun()
+    {
+        FakeRun("minatar-dqn__minatar-breakout__baseline__0", Cfg("baseline", 0), 2, [1, 3], [5, 7]);
+        FakeRun("minatar-dqn__minatar-breakout__baseline__1", Cfg("baseline", 1), 2, [2], [4]);
+        FakeRun("minatar-dqn__minatar-breakout__softmoe4-perconv__0", Cfg("softmoe", 0), 2, [1], [9]);
+        FakeRun("minatar-dqn__minatar-breakout__softmoe4-perconv__1", Cfg("softmoe", 1), 2, [0], [8]);
+        // A requeued task that restarted under a timestamped name (the old bug), and the same run still going.
+        FakeRun("minatar-breakout__minatar-dqn-baseline__1__20261207-101010", Cfg("baseline", 1), 1, [2]);
+        // A run that never finished, and one that never checkpointed.
+        FakeRun("minatar-dqn__minatar-breakout__softmoe1-perconv-h64__0", Cfg("softmoe", 0, experts: 1) with { ExpertHidden = 64 }, 1, [100]);
+        FakeRun("minatar-dqn__minatar-breakout__gap__0", Cfg("gap", 0), 0, [50]);
+
+        string outDir = Path.Combine(_dir, "report");
+        var log = new StringWriter();
+        string md = ReportCommand.Run([Path.Combine(_dir, "runs")], outDir, replicates: 100, seed: 0, lastEpisodes: 1, out var groups, log: log);
+        AlgorithmAggregate baseline = groups.Single().Aggregates.Single(a => a.Algorithm == "minatar-dqn-baseline");
+        Assert.That(baseline.Runs, Is.EqualTo(2), "seed 1 counted once, not once per folder");
+        Assert.That(groups.Single().Aggregates.Select(a => a.Algorithm), Is.EquivalentTo(new[] { "minatar-dqn-baseline", "minatar-dqn-softmoe4-perconv" }));
+        Assert.That(log.ToString(), Does.Contain("2 run folders are the same run (minatar-dqn-baseline, minatar-breakout, seed 1): counted once, using the most advanced")
+                                         .And.Contain("baseline__1 (iteration 2 of 2").And.Contain("ignored: ").And.Contain("20261207-101010 (iteration 1 of 2"));
+        Assert.That(md, Does.Contain("7 run folder(s) found: 4 finished run(s) reported; 2 unfinished run(s) left out"));
+        Assert.That(md, Does.Contain("- unfinished: ").And.Contain("softmoe1-perconv-h64__0: iteration 1 of 2, 20 of 40 steps"));
+        Assert.That(md, Does.Contain("gap__0: iteration 0 of 2, 0 of 40 steps"));
+
+        string[] csv = File.ReadAllLines(Path.Combine(outDir, "scores.csv"));
+        Assert.That(csv[0], Is.EqualTo("preset,env,network,seed,steps,score,train_return_0,train_return_1"));
+        Assert.That(csv.Skip(1), Is.EqualTo(new[]
+        {
+            "minatar-dqn,minatar-breakout,baseline,0,40,7,2,6",
+            "minatar-dqn,minatar-breakout,baseline,1,40,4,2,4",
+            "minatar-dqn,minatar-breakout,softmoe4-perconv,0,40,9,1,9",
+            "minatar-dqn,minatar-breakout,softmoe4-perconv,1,40,8,0,8",
+        }));
+
+        var all = ReportCommand.Run([Path.Combine(_dir, "runs")], Path.Combine(_dir, "report2"), 100, 0, 1, out var withUnfinished, includeUnfinished: true);
+        Assert.That(withUnfinished.Single().Aggregates.Select(a => a.Algorithm), Does.Contain("minatar-dqn-softmoe1-perconv-h64").And.Contain("minatar-dqn-gap"));
+        Assert.That(all, Does.Contain("2 unfinished run(s) reported at their current progress"));
+        Assert.That(File.ReadAllLines(Path.Combine(_dir, "report2", "scores.csv")), Has.Length.EqualTo(5), "unfinished runs never appear as finished");
+    }
+
+    [Test]
+    public void ASingleRunPerTask_IsFlaggedAsADegenerateInterval()
+    {
+        string path = Path.Combine(_dir, "one.csv");
+        File.WriteAllLines(path, ["algorithm,task,seed,score", "a,minatar-breakout,0,3", "b,minatar-breakout,0,4", "b,minatar-breakout,1,5"]);
+        string md = ReportCommand.Run([path], Path.Combine(_dir, "r"), 100, 0, 100, out _);
+        Assert.That(md, Does.Contain("| a | 1 (degenerate CI) |").And.Contain("| b | 2 |"));
+        Assert.That(md, Does.Contain("Warning: a has one run per task").And.Contain("degenerate"));
+        Assert.That(File.Exists(Path.Combine(_dir, "r", "scores.csv")), Is.False, "CSV inputs have no run folders to list");
+    }
+
+    [Test]
+    public void OnlyUnfinishedRuns_IsAnErrorListingThem_AndRepeatedCsvRowsAreRefused()
+    {
+        FakeRun("a", Cfg("baseline", 0), 1, [1]);
+        Assert.That(() => ReportCommand.Run([Path.Combine(_dir, "runs")], Path.Combine(_dir, "r"), 10, 0, 1, out _),
+                    Throws.ArgumentException.With.Message.Contains("no finished run to report; 1 unfinished").And.Message.Contains("--include-unfinished"));
+        string path = Path.Combine(_dir, "twice.csv");
+        File.WriteAllLines(path, ["algorithm,task,seed,score", "a,minatar-breakout,0,3", "a,minatar-breakout,0,4"]);
+        Assert.That(() => ReportCommand.Run([path], Path.Combine(_dir, "r"), 10, 0, 1, out _),
+                    Throws.ArgumentException.With.Message.Contains("seed 0 appears 2 times"));
+    }
 }

@@ -35,7 +35,7 @@ public class TrainSmokeTests
                                         "--batch-size", "8", "--min-replay-history", "100", "--progress", "plain"], output, output);
         Assert.That(rc, Is.Zero, output.ToString());
         string run = Directory.GetDirectories(_dir).Single();
-        Assert.That(Path.GetFileName(run), Does.StartWith("minatar-breakout__minatar-dqn-softmoe4-perconv__0__"));
+        Assert.That(Path.GetFileName(run), Does.StartWith("minatar-breakout__minatar-dqn-softmoe4-perconv-h16__0__"), "the expert hidden size is part of the network tag");
         Assert.That(JsonConfig.Load(Path.Combine(run, "config.json")).TotalSteps, Is.EqualTo(300));
         var rows = MetricsCsv.Read(Path.Combine(run, "metrics.csv"));
         Assert.That(rows, Is.Not.Empty);
@@ -137,6 +137,6 @@ public class TrainSmokeTests
         Assert.That(o.Result.Reason, Is.EqualTo(Rl.Running.StopReason.Cancelled));
         Assert.That(o.Result.LastCheckpoint, Is.Not.Null);
         Assert.That(Directory.Exists(o.Result.LastCheckpoint), Is.True);
-        Assert.That(o.Summary, Does.Contain("--resume " + o.RunFolder));
+        Assert.That(o.Summary, Does.Contain("--run-dir " + o.RunFolder));
     }
 }
