@@ -31,7 +31,7 @@ public static class MarkdownReport
         foreach (GroupReport g in groups)
         {
             sb.AppendLine();
-            string kind = g.Normalized ? "human-normalised scores (papers.md §10)" : "raw returns";
+            string kind = g.ScoreKind ?? (g.Normalized ? "human-normalised scores" : "raw returns");
             sb.AppendLine($"## {g.Name}: {kind}");
             sb.AppendLine();
             sb.AppendLine($"Tasks ({g.Tasks.Count}): {string.Join(", ", g.Tasks)}.");
@@ -59,6 +59,19 @@ public static class MarkdownReport
                 sb.AppendLine();
                 sb.AppendLine($"Note: {note}");
             }
+        }
+        var claims = groups.SelectMany(g => (g.Claims ?? []).Select(c => (Group: g.Name, Result: c))).ToList();
+        if (claims.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Claims");
+            sb.AppendLine();
+            sb.AppendLine(Inv($"Verdicts on the 95 % CI of IQM(X) − IQM(Y), with a margin δ = {ClaimVerdicts.MarginFraction:P0} of |IQM(Y)|: `better` is reproduced when the CI is above 0 and contradicted when below; `not-better` is reproduced when the CI stays below δ and contradicted when it is above 0; `not-worse` is reproduced when the CI stays above −δ and contradicted when it is below −δ. Anything else is inconclusive at this budget."));
+            sb.AppendLine();
+            sb.AppendLine("| claim | group | X vs Y | expect | IQM(X) − IQM(Y) | P(X > Y) | verdict |");
+            sb.AppendLine("|---|---|---|---|---|---|---|");
+            foreach (var (group, r) in claims)
+                sb.AppendLine($"| {r.Claim.Text} | {group} | {r.Claim.X} vs {r.Claim.Y} | {r.Claim.Expect} | {(r.Difference is { } d ? Ci(d) : "–")} | {(r.Improvement is { } p ? Ci(p) : "–")} | {r.Verdict} |");
         }
         if (scores is { Count: > 0 })
         {

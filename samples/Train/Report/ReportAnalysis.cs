@@ -22,7 +22,8 @@ public sealed record EfficiencyCurve(string Algorithm, double[] Steps, IntervalE
 /// </summary>
 public sealed record GroupReport(string Name, bool Normalized, IReadOnlyList<string> Tasks, IReadOnlyList<AlgorithmAggregate> Aggregates,
                                  IReadOnlyList<Profile> Profiles, IReadOnlyList<Improvement> Improvements,
-                                 IReadOnlyList<EfficiencyCurve> Curves, IReadOnlyList<string> Notes);
+                                 IReadOnlyList<EfficiencyCurve> Curves, IReadOnlyList<string> Notes,
+                                 IReadOnlyList<ClaimResult>? Claims = null, string? ScoreKind = null);
 
 /// <summary>
 /// rliable's analysis (papers.md §9) over a <see cref="ScoreSet"/>: per task group, a runs × tasks matrix per
@@ -38,14 +39,16 @@ public static class ReportAnalysis
     /// <param name="set">Scores and curves.</param>
     /// <param name="replicates">Bootstrap replicates for the aggregate metrics (rliable default 50,000).</param>
     /// <param name="seed">Bootstrap seed (stored in the report so it can be reproduced).</param>
-    public static List<GroupReport> Analyse(ScoreSet set, int replicates, ulong seed)
+    /// <param name="claims">Claims to test in each group (<see cref="ClaimVerdicts"/>); null: none.</param>
+    public static List<GroupReport> Analyse(ScoreSet set, int replicates, ulong seed, IReadOnlyList<Claim>? claims = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         if (replicates < 1) throw new ArgumentException($"report: --replicates must be ≥ 1, got {replicates}.");
         var groups = new List<GroupReport>();
         foreach (var domain in set.Scores.GroupBy(s => Domain(s.Task)).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            groups.Add(AnalyseGroup(domain.Key, [.. domain], set.Curves.Where(c => Domain(c.Task) == domain.Key).ToList(), replicates, seed));
+            groups.Add(AnalyseGroup(domain.Key, [.. domain], set.Curves.Where(c => Domain(c.Task) == domain.Key).ToList(), replicates, seed,
+                                    domain.Key == "atari" ? null : set.NormalizedBy, claims ?? []));
         }
         return groups;
     }
@@ -69,16 +72,20 @@ public static class ReportAnalysis
         return Config.Choices.MinAtarGames.Contains(t.ToLowerInvariant());
     }
 
-    private static GroupReport AnalyseGroup(string domain, List<ScoreRow> rows, List<CurvePoint> curves, int replicates, ulong seed)
+    private static GroupReport AnalyseGroup(string domain, List<ScoreRow> rows, List<CurvePoint> curves, int replicates, ulong seed,
+                                            string? normalizedBy, IReadOnlyList<Claim> claims)
     {
-        bool normalized = domain == "atari";
+        // Atari: human-normalised here. Other groups: raw returns, or already divided by a reference algorithm's mean
+        // (ScoreSet.NormalizeBy), which gives them a common scale and an optimality gap (shortfall below the reference).
+        bool human = domain == "atari";
+        bool normalized = human || normalizedBy is not null;
         var notes = new List<string>();
         var tasks = rows.Select(r => r.Task).Distinct().Order(StringComparer.Ordinal).ToList();
         var algorithms = rows.Select(r => r.Algorithm).Distinct().Order(StringComparer.Ordinal).ToList();
         var matrices = new Dictionary<string, double[,]>();
         foreach (string alg in algorithms)
         {
-            double[,]? m = Matrix(rows.Where(r => r.Algorithm == alg).ToList(), tasks, normalized, out string? note);
+            double[,]? m = Matrix(rows.Where(r => r.Algorithm == alg).ToList(), tasks, human, out string? note);
             if (note is not null) notes.Add($"{alg}: {note}");
             if (m is not null) matrices[alg] = m;
         }
@@ -88,7 +95,7 @@ public static class ReportAnalysis
             main.Estimate(kv.Value, Metrics.InterquartileMean), main.Estimate(kv.Value, Metrics.Median),
             main.Estimate(kv.Value, Metrics.Mean), normalized ? main.Estimate(kv.Value, s => Metrics.OptimalityGap(s)) : null)).ToList();
 
-        double[] taus = ProfileTaus(normalized, matrices.Values);
+        double[] taus = ProfileTaus(human, matrices.Values);
         var profiles = matrices.Select(kv => new Profile(kv.Key, taus, secondary.Estimate(kv.Value, s => Metrics.RunScoreDistribution(s, taus)))).ToList();
 
         var improvements = new List<Improvement>();
@@ -106,14 +113,18 @@ public static class ReportAnalysis
             foreach (var at in pts.GroupBy(c => c.Step).OrderBy(g => g.Key))
             {
                 var asRows = at.Select(c => new ScoreRow(c.Algorithm, c.Task, c.Seed, c.Score)).ToList();
-                double[,]? m = Matrix(asRows, tasks, normalized, out _);
+                double[,]? m = Matrix(asRows, tasks, human, out _);
                 if (m is null) continue;
                 steps.Add(at.Key);
                 iqms.Add(secondary.Estimate(m, Metrics.InterquartileMean));
             }
             if (steps.Count > 0) effCurves.Add(new EfficiencyCurve(alg, [.. steps], [.. iqms]));
         }
-        return new GroupReport(domain, normalized, tasks, aggregates, profiles, improvements, effCurves, notes);
+        var claimResults = claims.Select(c => ClaimVerdicts.Evaluate(c, matrices.GetValueOrDefault(c.X), matrices.GetValueOrDefault(c.Y), secondary)).ToList();
+        string kind = human ? "human-normalised scores (P1 §4, Appendix: (score − random) / (human − random))"
+            : normalizedBy is not null ? $"returns divided by {normalizedBy}'s mean return on the same task"
+            : "raw returns";
+        return new GroupReport(domain, normalized, tasks, aggregates, profiles, improvements, effCurves, notes, claimResults, kind);
     }
 
     /// <summary>

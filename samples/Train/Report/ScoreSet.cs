@@ -26,6 +26,34 @@ public sealed class ScoreSet
     /// <summary>Final scores.</summary>
     public List<ScoreRow> Scores { get; } = [];
 
+    /// <summary>The algorithm whose per-task mean every score was divided by (<see cref="NormalizeBy"/>), or null.</summary>
+    public string? NormalizedBy { get; private set; }
+
+    /// <summary>
+    /// A copy with every score and curve point of a task divided by <paramref name="reference"/>'s mean final score on
+    /// that task: MinAtar games have no human reference and their returns differ in scale by an order of magnitude
+    /// (Breakout ≈ 10, Space Invaders ≈ 30 after 250k steps), so IQMs across games need a common unit. The reference
+    /// then scores 1 on average on every task; the optimality gap becomes the shortfall below it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The reference is missing on a task, or its mean there is not positive.</exception>
+    public ScoreSet NormalizeBy(string reference)
+    {
+        var means = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string task in Scores.Select(r => r.Task).Distinct())
+        {
+            var own = Scores.Where(r => r.Task == task && r.Algorithm == reference).Select(r => r.Score).ToList();
+            if (own.Count == 0)
+                throw new ArgumentException($"--normalize-by: '{reference}' has no run on {task}; normalize by an algorithm that ran every task (algorithms: {string.Join(", ", Scores.Select(r => r.Algorithm).Distinct().Order(StringComparer.Ordinal))}).");
+            double mean = own.Average();
+            if (!(mean > 0)) throw new ArgumentException($"--normalize-by: '{reference}' averages {mean:G4} on {task}; a reference must score above 0 on every task.");
+            means[task] = mean;
+        }
+        var set = new ScoreSet { NormalizedBy = reference };
+        set.Scores.AddRange(Scores.Select(r => r with { Score = r.Score / means[r.Task] }));
+        set.Curves.AddRange(Curves.Select(c => c with { Score = c.Score / means[c.Task] }));
+        return set;
+    }
+
     /// <summary>Learning-curve points (may be empty).</summary>
     public List<CurvePoint> Curves { get; } = [];
 
@@ -57,12 +85,20 @@ public sealed class ScoreSet
     private static bool IsRunFolder(string dir) =>
         File.Exists(Path.Combine(dir, RunFolder.ConfigFile)) && File.Exists(Path.Combine(dir, RunFolder.MetricsFile));
 
-    /// <summary>Adds a CSV of <c>algorithm,task,seed,score[,step]</c> rows (header required, any column order).</summary>
+    /// <summary>
+    /// Adds a CSV of <c>algorithm,task,seed,score[,step]</c> rows (header required, any column order), or a
+    /// <see cref="ScoresCsv"/> file written by an earlier report (its header starts <c>preset,env,network</c>).
+    /// </summary>
     public void AddCsv(string path)
     {
         string[] lines = File.ReadAllLines(path);
         if (lines.Length == 0) throw new ArgumentException($"{path}: empty; expected a header algorithm,task,seed,score.");
         string[] header = lines[0].Split(',').Select(h => h.Trim().ToLowerInvariant()).ToArray();
+        if (header.Take(ScoresCsv.FixedColumns.Count).SequenceEqual(ScoresCsv.FixedColumns))
+        {
+            AddScoresCsv(path, lines, header);
+            return;
+        }
         int Col(string name, bool required = true)
         {
             int i = Array.IndexOf(header, name);
@@ -96,6 +132,34 @@ public sealed class ScoreSet
             CurvePoint last = run.MaxBy(p => p.Step);
             Scores.Add(new ScoreRow(last.Algorithm, last.Task, last.Seed, last.Score,
                                     string.Create(CultureInfo.InvariantCulture, $"score at the last step ({last.Step:G}) of {Path.GetFileName(path)}")));
+        }
+    }
+
+    // scores.csv: algorithm = preset-network (the experiment name of a sweep's run), the per-iteration training means
+    // as curve points at the end of each iteration (fractions of the budget, as a run folder's curve).
+    private void AddScoresCsv(string path, string[] lines, string[] header)
+    {
+        int iterations = header.Length - ScoresCsv.FixedColumns.Count;
+        for (int n = 1; n < lines.Length; n++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[n])) continue;
+            string[] f = lines[n].Split(',').Select(x => x.Trim()).ToArray();
+            if (f.Length != header.Length) throw new ArgumentException($"{path}:{n + 1}: {f.Length} fields but the header has {header.Length}.");
+            if (!ulong.TryParse(f[3], NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
+                throw new ArgumentException($"{path}:{n + 1}: seed '{f[3]}' is not a non-negative integer.");
+            if (!double.TryParse(f[5], NumberStyles.Float, CultureInfo.InvariantCulture, out double score) || !double.IsFinite(score))
+                throw new ArgumentException($"{path}:{n + 1}: score '{f[5]}' is not a finite number.");
+            string algorithm = $"{f[0]}-{f[2]}";
+            Scores.Add(new ScoreRow(algorithm, f[1], seed, score, $"score column of {Path.GetFileName(path)}"));
+            // Shorter runs leave the trailing columns empty; an interior empty cell is an iteration that ended no episode.
+            int ran = Enumerable.Range(0, iterations).LastOrDefault(i => f[6 + i].Length > 0, -1) + 1;
+            for (int i = 0; i < iterations; i++)
+            {
+                if (f[6 + i].Length == 0) continue;
+                if (!double.TryParse(f[6 + i], NumberStyles.Float, CultureInfo.InvariantCulture, out double mean))
+                    throw new ArgumentException($"{path}:{n + 1}: {header[6 + i]} '{f[6 + i]}' is not a number.");
+                Curves.Add(new CurvePoint(algorithm, f[1], seed, (i + 1) / (double)ran, mean));
+            }
         }
     }
 
