@@ -4,12 +4,12 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// Top-k MoE with hard routing (papers.md §2; dopamine <c>moe.py</c> + <c>routers.py</c> <c>TopKRouter</c>, after
+/// Top-k MoE with hard routing (P1 §4.2; dopamine <c>moe.py</c> + <c>routers.py</c> <c>TopKRouter</c>, after
 /// Riquelme et al. 2021). Tokens [B, m, d] → [B, m, d]. Routing groups are single observations: capacity, token
-/// dropping and the aux losses never mix observations (§2.1, §12.1).
+/// dropping and the aux losses never mix observations (routers.py, P1 §3).
 /// </summary>
 /// <remarks>
-/// <para>Forward, in the numbered steps of dopamine's <c>MoE</c> module (§2.1):</para>
+/// <para>Forward, in the numbered steps of dopamine's <c>MoE</c> module (routers.py):</para>
 /// <list type="number">
 /// <item>Route: logits = X·W_r ("bmd,dn→bmn", Dense without bias, lecun_normal); in training optionally plus
 /// N(0, (NoiseStd/n)²); probabilities = softmax over experts; top-k per token.</item>
@@ -120,7 +120,7 @@ public sealed class TopKMoe : MoeLayer
         return new MoeOutput(y, probs, top, hidden, AuxLoss(logits, probs, top));
     }
 
-    /// <summary>Σ weight·loss over the enabled §2.2 losses, or null when none is enabled (the released default).</summary>
+    /// <summary>Σ weight·loss over the enabled aux losses, or null when none is enabled (the released default).</summary>
     private Tensor? AuxLoss(Tensor logits, Tensor probs, Tensor top)
     {
         Tensor? total = null;

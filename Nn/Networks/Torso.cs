@@ -12,7 +12,7 @@ namespace MoeScratch.Nn.Networks;
 public sealed record TorsoOutput(Tensor Features, MoeOutput? Moe, Tensor? Hidden);
 
 /// <summary>
-/// The replaceable middle of a value network (papers.md §4.5): the baseline's flatten → Dense(512·k) → ReLU, or
+/// The replaceable middle of a value network (P1 §3): the baseline's flatten → Dense(512·k) → ReLU, or
 /// tokenize → MoE → flatten, or a tokenized aggregation.
 /// </summary>
 public abstract class Torso : Module
@@ -26,7 +26,7 @@ public abstract class Torso : Module
 
 /// <summary>
 /// The baseline (and scaled baseline) torso: flatten → Dense(width) → ReLU, width = 512 × multiplier
-/// (papers.md §4.4). Noisy for the Full-Rainbow baseline (§4.6).
+/// (P1 §4.1, Fig. 2). Noisy for the Full-Rainbow baseline (dopamine networks.py).
 /// </summary>
 public sealed class DenseTorso : Torso
 {

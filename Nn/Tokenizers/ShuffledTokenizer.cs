@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Tokenizers;
 
 /// <summary>
-/// Shuffled (P2, papers.md §3.3): PerConv tokens [B, h·w, d] taken in the order of one fixed random permutation
+/// Shuffled (P2 §5.1, Fig. 7): PerConv tokens [B, h·w, d] taken in the order of one fixed random permutation
 /// of the h·w positions. The permutation is drawn once from the init Rng (Fisher–Yates) and registered as the
 /// buffer "permutation" so a checkpoint restores the very same order; it keeps token count and size but
 /// destroys spatial structure.

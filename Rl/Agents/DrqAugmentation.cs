@@ -4,7 +4,7 @@ namespace MoeScratch.Rl.Agents;
 
 /// <summary>
 /// DrQ image augmentation as Dopamine's Atari-100k agents apply it (google/dopamine
-/// <c>dopamine/labs/atari_100k/atari_100k_rainbow_agent.py</c> <c>drq_image_aug</c>; papers.md §5.5): pad each
+/// <c>dopamine/labs/atari_100k/atari_100k_rainbow_agent.py</c> <c>drq_image_aug</c>, P1 Table 1): pad each
 /// image by 4 pixels with edge replication, crop a random H×W window back out (offsets 0..8 on each axis,
 /// one draw per image), then scale the intensity by 1 + 0.05·clip(N(0, 1), −2, 2), one draw per image.
 /// States and next states of a batch are augmented independently (two calls).

@@ -15,7 +15,7 @@ namespace MoeScratch.Rl.Checkpointing;
 public sealed record LoadedRunCheckpoint(string Path, RunnerState State, IReadOnlyDictionary<string, long> Offsets, CheckpointManifest Manifest);
 
 /// <summary>
-/// Run checkpoints (ecosystem.md §8.1–§8.3): each is an atomic directory <c>ckpt-&lt;iteration&gt;-&lt;steps&gt;/</c>
+/// Run checkpoints: each is an atomic directory <c>ckpt-&lt;iteration&gt;-&lt;steps&gt;/</c>
 /// (<see cref="AtomicDirectory"/>) holding the agent's files (<see cref="IAgentStateStore"/>: tensors, optimizer,
 /// replay buffer with its sampler and RNGs), <c>environment.state</c> when the environment is an
 /// <see cref="IStatefulEnvironment"/>, <c>runner.json</c> (counters, iteration progress, logger offsets) and a
@@ -191,7 +191,7 @@ public sealed class RunCheckpointer
     }
 
     /// <summary>
-    /// Loads the newest checkpoint that verifies, skipping corrupted or incomplete ones (ecosystem.md §8.3: "fall back
+    /// Loads the newest checkpoint that verifies, skipping corrupted or incomplete ones ("fall back
     /// to the previous checkpoint"); returns null when none exists. <paramref name="skipped"/> lists each skipped
     /// checkpoint with the reason, for the log.
     /// </summary>

@@ -3,7 +3,7 @@ using MoeScratch.Rl.Replay;
 namespace MoeScratch.Rl.Offline;
 
 /// <summary>
-/// Fills a <see cref="ReplayBuffer"/> from DQN Replay Dataset checkpoints (Agarwal et al. 2020; papers.md §5.6) for
+/// Fills a <see cref="ReplayBuffer"/> from DQN Replay Dataset checkpoints (Agarwal et al. 2020; P1 §5.1) for
 /// offline training (CQL), reading through <see cref="DqnReplayDatasetReader"/>. Frames are streamed, so a 1 M-frame
 /// Atari checkpoint never sits in memory twice.
 /// </summary>

@@ -4,9 +4,9 @@ using System.CommandLine.Parsing;
 namespace MoeScratch.Train.Cli;
 
 /// <summary>
-/// The command tree (System.CommandLine 3.0.0, ecosystem.md §2) and its entry point. Parse errors are printed by
+/// The command tree (System.CommandLine 3.0.0) and its entry point. Parse errors are printed by
 /// <see cref="Run"/> itself so every message names the flag and what is allowed; they exit with code 2 (bad usage,
-/// §8.5), failures inside a command with 1, Ctrl-C with 130.
+/// one line), failures inside a command with 1, Ctrl-C with 130.
 /// </summary>
 public static partial class CliApp
 {
@@ -15,7 +15,7 @@ public static partial class CliApp
 
     /// <summary>
     /// System.CommandLine kills a Ctrl-C'd process after 2 s by default, cutting a checkpoint write short
-    /// (ecosystem.md §2 trap); the trainer needs at most one episode plus one checkpoint.
+    /// and the trainer needs at most one episode plus one checkpoint.
     /// </summary>
     public static readonly TimeSpan TerminationTimeout = TimeSpan.FromMinutes(10);
 

@@ -6,16 +6,16 @@ namespace MoeScratch.Train.Config;
 /// </summary>
 public static class Choices
 {
-    /// <summary>Agent presets (Rl/Agents AgentConfig presets, papers.md §5).</summary>
+    /// <summary>Agent presets (Rl/Agents AgentConfig presets, P1 Tables 1–3).</summary>
     public static IReadOnlyList<string> Presets { get; } =
         ["minatar-dqn", "minatar-rainbow", "dqn", "rainbow-lite", "full-rainbow", "der", "drq-eps"];
 
-    /// <summary>Network torsos (papers.md §4.4, §1–§3): dense baseline, the three MoE layers, P2's tokenized
-    /// baselines, global average pooling and P1's "Big" and "All" experts (§4.7).</summary>
+    /// <summary>Network torsos (P1 §2.2, §3, §4.1; P2 §5): dense baseline, the three MoE layers, P2's tokenized
+    /// baselines, global average pooling and P1's "Big" and "All" experts (P1 §5.3).</summary>
     public static IReadOnlyList<string> Networks { get; } =
         ["baseline", "softmoe", "top1", "expertchoice", "tokenized-sum", "tokenized-avg", "gap", "softmoe-big", "softmoe-all"];
 
-    /// <summary>Tokenizations for MoE torsos (papers.md §3.1–§3.3).</summary>
+    /// <summary>Tokenizations for MoE torsos (P1 §3, Fig. 3; P2 §5.1, Fig. 7).</summary>
     public static IReadOnlyList<string> Tokenizers { get; } =
         ["perconv", "perfeat", "persamp", "perpatch", "perpatch-avgpool", "shuffled"];
 

@@ -13,11 +13,11 @@ public static class MarkdownReport
         var sb = new StringBuilder();
         sb.AppendLine("# Aggregate results");
         sb.AppendLine();
-        sb.AppendLine(Inv($"Stratified bootstrap (rliable, papers.md §9): {replicates} replicates for the aggregates, {Math.Min(replicates, ReportAnalysis.SecondaryReplicates)} for profiles, curves and P(X > Y); seed {seed}; 95 % percentile intervals."));
+        sb.AppendLine(Inv($"Stratified bootstrap (rliable): {replicates} replicates for the aggregates, {Math.Min(replicates, ReportAnalysis.SecondaryReplicates)} for profiles, curves and P(X > Y); seed {seed}; 95 % percentile intervals."));
         foreach (GroupReport g in groups)
         {
             sb.AppendLine();
-            string kind = g.Normalized ? "human-normalised scores (papers.md §10)" : "raw returns";
+            string kind = g.Normalized ? "human-normalised scores (Dopamine's human/random table)" : "raw returns";
             sb.AppendLine($"## {g.Name}: {kind}");
             sb.AppendLine();
             sb.AppendLine($"Tasks ({g.Tasks.Count}): {string.Join(", ", g.Tasks)}.");

@@ -14,7 +14,7 @@ public sealed record SweepJob(int Index, string Preset, string Env, string Netwo
 
 /// <summary>
 /// Expands presets × environments × network variants × seeds into <see cref="SweepJob"/>s (cleanrl's
-/// <c>benchmark.py</c> pattern, ecosystem.md §9). Seeds vary fastest so that a partial sweep already has every
+/// <c>benchmark.py</c> pattern). Seeds vary fastest so that a partial sweep already has every
 /// configuration on the first seeds.
 /// </summary>
 public static class SweepPlan

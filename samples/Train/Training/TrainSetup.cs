@@ -73,7 +73,7 @@ internal static class TrainSetup
     /// Fixes the budget-dependent defaults into the config when a run is created, so that config.json holds them
     /// and a resumed (possibly extended) run keeps them. When <c>--epsilon-decay-period</c> is not given, the
     /// preset's decay is capped at a fifth of the budget: the presets decay over 250k steps, tuned for runs of
-    /// millions of steps (papers.md §5.2), which would keep a short run almost random to its end. The replay
+    /// millions of steps (P1 Table 2), which would keep a short run almost random to its end. The replay
     /// capacity is capped at the budget (a larger buffer would never fill).
     /// </summary>
     public static TrainConfig ResolveDerived(TrainConfig c)
