@@ -48,19 +48,19 @@ public sealed unsafe class AleInterface : IDisposable
     /// <summary>The ROM loaded last, or null.</summary>
     public RomInfo? Rom { get; private set; }
 
-    /// <summary>Writes an int setting; effective at the next <see cref="LoadRom"/>.</summary>
+    /// <summary>Writes an int setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetInt(string key, int value) =>
         Checked($"setInt('{key}')", () => AleNative.setInt(_handle, key, value), key, "int");
 
-    /// <summary>Writes a float setting; effective at the next <see cref="LoadRom"/>.</summary>
+    /// <summary>Writes a float setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetFloat(string key, float value) =>
         Checked($"setFloat('{key}')", () => AleNative.setFloat(_handle, key, value), key, "float");
 
-    /// <summary>Writes a bool setting; effective at the next <see cref="LoadRom"/>.</summary>
+    /// <summary>Writes a bool setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetBool(string key, bool value) =>
         Checked($"setBool('{key}')", () => AleNative.setBool(_handle, key, value), key, "bool");
 
-    /// <summary>Writes a string setting; effective at the next <see cref="LoadRom"/>.</summary>
+    /// <summary>Writes a string setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetString(string key, string value) =>
         Checked($"setString('{key}')", () => AleNative.setString(_handle, key, value), key, "string");
 

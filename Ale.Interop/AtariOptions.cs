@@ -4,7 +4,7 @@ namespace MoeScratch.Ale;
 
 /// <summary>
 /// Settings of <see cref="AtariEnvironment"/>. The defaults are the Machado et al. (2018) / Dopamine protocol that both
-/// reproduced papers use (Machado et al. 2018): frame skip 4 with summed rewards and a max over the last
+/// reproduced papers use (dopamine atari_lib.py): frame skip 4 with summed rewards and a max over the last
 /// two frames, 84×84 grayscale, sticky actions 0.25, the minimal action set, life loss not terminal, no no-op starts,
 /// and a cap of 27,000 agent steps (108,000 frames) reported as truncation.
 /// </summary>

@@ -46,7 +46,7 @@ public sealed class NatureCnn : Layer
 }
 
 /// <summary>
-/// The MinAtar torso of Revisiting Rainbow / Dopamine's MinAtar configs (Obando-Ceron & Castro 2021): one conv
+/// The MinAtar torso of Revisiting Rainbow / Dopamine's MinAtar configs (Obando-Ceron &amp; Castro 2021): one conv
 /// 16@3×3 s1 + ReLU on 10×10×C. SAME padding (flax default, 10·10·16 features) by default; VALID gives MinAtar's
 /// own 8·8·16.
 /// </summary>

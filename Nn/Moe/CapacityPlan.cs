@@ -16,6 +16,8 @@ internal sealed record CapacityPlan(float[] SlotToken, float[] SlotFilled, float
     /// rank 1, … (positional priority, not gate value; routers.py, moe.py).
     /// </summary>
     /// <param name="choice">Chosen expert per (b, t, rank) [B·m·k], exact integers.</param>
+    /// <param name="b">B.</param><param name="m">m.</param><param name="n">n.</param>
+    /// <param name="k">k.</param><param name="c">Slots per expert and observation.</param>
     public static CapacityPlan Build(float[] choice, int b, int m, int n, int k, int c)
     {
         var slotToken = new float[n * b * c];

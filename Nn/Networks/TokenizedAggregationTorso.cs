@@ -68,7 +68,7 @@ public sealed class TokenizedAggregationTorso : Torso
 /// <summary>
 /// Global average pooling over (h, w) followed by Dense(width)+ReLU: [B, h, w, d] → [B, d] → [B, width]. This is
 /// the "aggregate first, then dense" reading of P2's tokenized baseline, which is what the *Mind the GAP*
-/// follow-up studies (P2 Fig. 5; Sokar & Castro 2025).
+/// follow-up studies (P2 Fig. 5; Sokar &amp; Castro 2025).
 /// </summary>
 public sealed class GlobalAveragePoolTorso : Torso
 {

@@ -84,7 +84,7 @@ public sealed partial record AgentConfig
         TargetUpdatePeriod = 100, // offline jax_rainbow.gin
     };
 
-    /// <summary>MinAtar DQN of Revisiting Rainbow (Obando-Ceron & Castro 2021): stack 1,
+    /// <summary>MinAtar DQN of Revisiting Rainbow (Obando-Ceron &amp; Castro 2021): stack 1,
     /// min replay 1000, target 1000, replay 100k, update period 4, lr 2.5e-4, eps 3.125e-4, n 1.</summary>
     public static AgentConfig MinAtarDqn => Dqn with
     {

@@ -117,6 +117,7 @@ public sealed partial class DqnAgent
     /// against y (dopamine dqn_agent.py). Unweighted: these are also the PER losses and the eNTK probe's ℓ_b.
     /// </summary>
     /// <param name="vectorShape">[n], cached by the caller (no allocation on the update path).</param>
+    /// <param name="output">Online output.</param><param name="bb">Batch.</param><param name="start">First row.</param>
     /// <param name="atomShape">[n, atoms].</param>
     /// <param name="chosenQ">[n] Q(s, a) of the replayed actions, for CQL and the statistics.</param>
     private Tensor SampleLosses(QNetworkOutput output, BatchBuffers bb, int start, Shape vectorShape, Shape atomShape,

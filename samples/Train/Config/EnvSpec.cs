@@ -3,7 +3,7 @@ namespace MoeScratch.Train.Config;
 /// <summary>Which environment family an <c>--env</c> value names.</summary>
 public enum EnvKind
 {
-    /// <summary>A built-in MinAtar game (Young & Tian 2019).</summary>
+    /// <summary>A built-in MinAtar game (Young &amp; Tian 2019).</summary>
     MinAtar,
 
     /// <summary>An Atari ROM played through ALE.</summary>
