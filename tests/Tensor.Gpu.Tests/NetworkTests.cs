@@ -57,6 +57,7 @@ public abstract class NetworkTests : GpuTestBase
     [Test]
     public void SoftMoe_ForwardAndBackward_StayOnDevice()
     {
+        // <on-device>
         var layer = new SoftMoe(4, 6, new SoftMoeOptions(NumExperts: 2, ExpertHidden: 8), new Rng(3));
         layer.MoveTo(Gpu);
         var x = Tensor.FromArray(RandomData(new Rng(1), 2 * 6 * 4), new Shape(2, 6, 4), Gpu);
@@ -66,6 +67,7 @@ public abstract class NetworkTests : GpuTestBase
         Assert.That((Gpu.HostUploads - up, Gpu.HostDownloads - down), Is.EqualTo((0L, 0L)),
                     "Soft MoE forward and backward move nothing between host and device");
         Assert.That(layer.NamedParameters().First().Value.Grad!.Backend, Is.SameAs(Gpu));
+        // </on-device>
     }
 
     // P1 §5.3 "All" layer: normalized PerSamp router, conv copies mixed by a batched matmul.
