@@ -103,7 +103,7 @@ public static class DqnMath
     /// <summary>
     /// Per-sample C51 loss: softmax cross-entropy −Σ_i m_i log softmax(logits)_i between the projected target
     /// distribution m [B, N] (from <see cref="CategoricalProjection.Project"/>, detached) and the chosen action's
-    /// logits [B, N] (dopamine dqn_agent.py). Returns [B]; these are also the PER losses.
+    /// logits [B, N] (dopamine rainbow_agent.py). Returns [B]; these are also the PER losses.
     /// </summary>
     public static Tensor C51Loss(Tensor chosenLogits, Tensor targetDistribution) =>
         Ops.SoftmaxCrossEntropy(chosenLogits, targetDistribution, -1, Reduction.None);
