@@ -1,6 +1,6 @@
 namespace MoeScratch.Ale;
 
-/// <summary>A C++ exception caught by the shim and reported through its last-error channel (environments.md §2.4).</summary>
+/// <summary>A C++ exception caught by the shim and reported through its last-error channel (ale_c_shim.cpp).</summary>
 public sealed class AleException : InvalidOperationException
 {
     /// <summary>Creates the exception for a failed native call.</summary>

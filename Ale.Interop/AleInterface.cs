@@ -7,7 +7,7 @@ namespace MoeScratch.Ale;
 /// <summary>
 /// One ALE instance through the C ABI of <c>libale_c.so</c> (the MoeScratch shim or a legacy 0.5–0.6 wrapper).
 /// Calls that can fail (settings, loadROM) are checked on the shim's last-error channel; the ROM is validated
-/// before <c>loadROM</c> because ALE's failure there ends the process (environments.md §3). Not thread-safe.
+/// before <c>loadROM</c> because ALE's failure there ends the process. Not thread-safe.
 /// </summary>
 public sealed unsafe class AleInterface : IDisposable
 {
@@ -26,7 +26,7 @@ public sealed unsafe class AleInterface : IDisposable
         ClearError();
         if (AleLibrary.HasExport("setLoggerMode"))
         {
-            // 2 = Error: silences the banner and "Sending Reset..." lines on stderr (§3); the shim's ALE_new does it too.
+            // 2 = Error: silences the banner and "Sending Reset..." lines on stderr; the shim's ALE_new does it too.
             AleNative.setLoggerMode(2);
         }
 
@@ -48,19 +48,19 @@ public sealed unsafe class AleInterface : IDisposable
     /// <summary>The ROM loaded last, or null.</summary>
     public RomInfo? Rom { get; private set; }
 
-    /// <summary>Writes an int setting; effective at the next <see cref="LoadRom"/> (§4).</summary>
+    /// <summary>Writes an int setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetInt(string key, int value) =>
         Checked($"setInt('{key}')", () => AleNative.setInt(_handle, key, value), key, "int");
 
-    /// <summary>Writes a float setting; effective at the next <see cref="LoadRom"/>.</summary>
+    /// <summary>Writes a float setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetFloat(string key, float value) =>
         Checked($"setFloat('{key}')", () => AleNative.setFloat(_handle, key, value), key, "float");
 
-    /// <summary>Writes a bool setting; effective at the next <see cref="LoadRom"/>.</summary>
+    /// <summary>Writes a bool setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetBool(string key, bool value) =>
         Checked($"setBool('{key}')", () => AleNative.setBool(_handle, key, value), key, "bool");
 
-    /// <summary>Writes a string setting; effective at the next <see cref="LoadRom"/>.</summary>
+    /// <summary>Writes a string setting; effective at the next <see cref="LoadRom(string)"/>.</summary>
     public void SetString(string key, string value) =>
         Checked($"setString('{key}')", () => AleNative.setString(_handle, key, value), key, "string");
 
@@ -104,7 +104,7 @@ public sealed unsafe class AleInterface : IDisposable
     /// <summary>Resets the episode (not the whole system).</summary>
     public void ResetGame() => AleNative.reset_game(_handle);
 
-    /// <summary>Lives left; 0 for games without lives (§3).</summary>
+    /// <summary>Lives left; 0 for games without lives.</summary>
     public int Lives => AleNative.lives(_handle);
 
     /// <summary>Frames since the ROM was loaded.</summary>
@@ -119,7 +119,7 @@ public sealed unsafe class AleInterface : IDisposable
     /// <summary>Screen height in pixels (210).</summary>
     public int ScreenHeight => AleNative.getScreenHeight(_handle);
 
-    /// <summary>The minimal action set of the loaded game, as ALE action ids (§2.2).</summary>
+    /// <summary>The minimal action set of the loaded game, as ALE action ids (ALE Constants.h).</summary>
     public int[] MinimalActionSet() => ReadActions(AleNative.getMinimalActionSize(_handle), &AleNative.getMinimalActionSet);
 
     /// <summary>The full legal action set (18 actions for nearly all games).</summary>
@@ -159,7 +159,7 @@ public sealed unsafe class AleInterface : IDisposable
 
         try
         {
-            // Legacy encodeState throws if the buffer is too small (§3): size it with encodeStateLen first.
+            // Legacy encodeState throws if the buffer is too small: size it with encodeStateLen first.
             int length = Checked("encodeStateLen", () => AleNative.encodeStateLen(state));
             var bytes = new byte[length];
             Checked("encodeState", () =>
@@ -226,7 +226,7 @@ public sealed unsafe class AleInterface : IDisposable
     }
 
     // A legacy libale_c.so lets the C++ exception for an unknown key cross the C boundary, which aborts the process
-    // (environments.md §3): check the key against the legacy key list of ALE 0.6.1 (Settings.cxx) first.
+    // (ALE 0.6.1 and later abort on it): check the key against the legacy key list of ALE 0.6.1 (Settings.cxx) first.
     private void Checked(string op, Action call, string key, string type)
     {
         RequireLegacyKey(key, type);

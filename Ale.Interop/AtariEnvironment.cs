@@ -7,7 +7,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Ale;
 
 /// <summary>
-/// An Atari game through ALE with the standard preprocessing (environments.md §7.1, §7.5; Dopamine's
+/// An Atari game through ALE with the standard preprocessing (dopamine atari_lib.py; Dopamine's
 /// <c>AtariPreprocessing</c>): each step repeats the action <see cref="AtariOptions.FrameSkip"/> times summing the
 /// rewards, takes the pixel-wise max of the last two grayscale frames, and area-resizes 210×160 to 84×84. One frame per
 /// observation ([84, 84, 1]); stacking is the replay buffer's job. Sticky actions are ALE's own (set before loadROM).
@@ -39,7 +39,7 @@ public sealed class AtariEnvironment : IStatefulEnvironment
         options.Validate();
         _options = options;
         _romTable = options.RomTableOverride ?? RomTable.Ale;
-        // Fail on the ROM before touching native code, so a bad path never reaches ALE (§3).
+        // Fail on the ROM before touching native code, so a bad path never reaches ALE.
         RomInfo rom = _romTable.Validate(options.RomPath);
         if (options.LibraryPath is not null)
         {
@@ -73,7 +73,7 @@ public sealed class AtariEnvironment : IStatefulEnvironment
     /// <inheritdoc />
     public int ActionCount => _actions.Length;
 
-    /// <summary>The ALE action id behind each agent action index (minimal or full set, §2.2).</summary>
+    /// <summary>The ALE action id behind each agent action index (minimal or full set, ALE Constants.h).</summary>
     public IReadOnlyList<int> AleActions => _actions;
 
     /// <inheritdoc />
@@ -99,7 +99,7 @@ public sealed class AtariEnvironment : IStatefulEnvironment
     {
         if (seed is { } s)
         {
-            // ALE reads random_seed only at loadROM (§3), so re-seeding reloads the ROM.
+            // ALE reads random_seed only at loadROM, so re-seeding reloads the ROM.
             ConfigureAndLoad(s);
             _rng = new Rng(s);
         }
@@ -238,10 +238,10 @@ public sealed class AtariEnvironment : IStatefulEnvironment
 
     private void ConfigureAndLoad(ulong seed)
     {
-        // All settings before loadROM, which is when ALE reads them (§3, §4).
+        // All settings before loadROM, which is when ALE reads them.
         _ale.SetInt("random_seed", (int)(seed % int.MaxValue));
         _ale.SetFloat("repeat_action_probability", _options.RepeatActionProbability);
-        // Frame skipping, pooling and the episode cap are done here, as in Dopamine (ALE frameskip 1, §7.1).
+        // Frame skipping, pooling and the episode cap are done here, as in Dopamine (ALE frameskip 1).
         _ale.SetInt("frame_skip", 1);
         _ale.SetInt("max_num_frames_per_episode", 0);
         _ale.LoadRom(_options.RomPath, _romTable);
@@ -255,7 +255,7 @@ public sealed class AtariEnvironment : IStatefulEnvironment
             return;
         }
 
-        // Gymnasium's noop_max: 1..NoopMax NOOP frames, resetting again if the game ends meanwhile (§7.2).
+        // Gymnasium's noop_max: 1..NoopMax NOOP frames, resetting again if the game ends meanwhile.
         int noops = 1 + _rng.NextInt(_options.NoopMax);
         for (int i = 0; i < noops; i++)
         {

@@ -6,7 +6,7 @@ namespace MoeScratch.Nn;
 public delegate Tensor Initializer(Shape shape, int fanIn, int fanOut, Rng rng);
 
 /// <summary>
-/// Parameter initializers (papers.md §4.8). Fans follow flax's variance-scaling convention: for a kernel the
+/// Parameter initializers (dopamine networks.py). Fans follow flax's variance-scaling convention: for a kernel the
 /// last axis is fan-out, the second to last fan-in, earlier axes the receptive field (multiplied into both).
 /// </summary>
 public static class Init
@@ -43,7 +43,7 @@ public static class Init
 
     /// <summary>
     /// Variance scaling with a uniform distribution on fan_in: U(±√(3·scale/fan_in)). Dopamine's JAX
-    /// RainbowNetwork uses scale = 1/√3 (papers.md §4.2).
+    /// RainbowNetwork uses scale = 1/√3 (dopamine jax/networks.py).
     /// </summary>
     public static Initializer VarianceScalingUniform(float scale) => (shape, fanIn, _, rng) =>
     {
@@ -51,9 +51,9 @@ public static class Init
         return Tensor.Uniform(shape, -bound, bound, rng);
     };
 
-    /// <summary>Noisy-net μ init: U(±1/√fan_in) (papers.md §4.6, Fortunato et al. 2018).</summary>
+    /// <summary>Noisy-net μ init: U(±1/√fan_in) (Fortunato et al. 2018).</summary>
     public static Tensor NoisyMu(Shape shape, int fanIn, int fanOut, Rng rng) => TorchDefault(shape, fanIn, fanOut, rng);
 
-    /// <summary>Noisy-net σ init: constant 0.1/√fan_in for weights and biases (papers.md §4.6).</summary>
+    /// <summary>Noisy-net σ init: constant 0.1/√fan_in for weights and biases (dopamine NoisyNetwork).</summary>
     public static Tensor NoisySigma(Shape shape, int fanIn, int fanOut, Rng rng) => Tensor.Full(shape, 0.1f / MathF.Sqrt(fanIn));
 }

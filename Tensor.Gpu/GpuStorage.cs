@@ -14,7 +14,7 @@ namespace MoeScratch.Tensors.Gpu;
 /// <item>Disposing the backend frees the pool and every buffer still alive; tensors on it then throw
 /// <see cref="ObjectDisposedException"/> when a kernel or a download touches them.</item>
 /// <item>There is no finalizer: a tensor that is never disposed keeps its buffer until the backend is disposed
-/// (style.md §11: finalizers are not the safety net for device memory). Use <see cref="TensorScope"/>.</item>
+/// (finalizers are not the safety net for device memory). Use <see cref="TensorScope"/>.</item>
 /// </list>
 /// </remarks>
 public sealed class GpuStorage : Storage

@@ -5,7 +5,7 @@ using ILGPU.Runtime;
 namespace MoeScratch.Tensors.Gpu;
 
 /// <summary>
-/// Loads each kernel once per accelerator and hands out the cached launcher (style.md §4 item 3; ILGPU's
+/// Loads each kernel once per accelerator and hands out the cached launcher (ILGPU's
 /// <c>TransformExtensions</c> create-once design). Loading compiles IL to PTX (CUDA) or to a CPU
 /// delegate (debug accelerator), which takes milliseconds, so a reload per call would dominate small ops.
 /// </summary>

@@ -5,7 +5,7 @@ using MoeScratch.Tensors.Gpu.Kernels;
 namespace MoeScratch.Tensors.Gpu;
 
 /// <summary>
-/// Soft MoE routing (papers.md §1.1, §1.3; Puigcerver et al. 2023, arXiv 2308.00951) with the two softmaxes
+/// Soft MoE routing (P1 §2.2; Puigcerver et al. 2023, arXiv 2308.00951) with the two softmaxes
 /// computed by one fused kernel pair on a <see cref="GpuBackend"/> and by <see cref="Ops.Softmax"/> elsewhere, so
 /// a layer can call it on any backend. Einsum shapes per observation: logits "md,dnp→mnp" (computed by the
 /// caller), slot inputs "mnp,md→npd", output "npd,mnp→md".

@@ -5,7 +5,7 @@ using MoeScratch.Tensors.Gpu.Kernels;
 namespace MoeScratch.Tensors.Gpu;
 
 /// <summary>
-/// Top-k MoE routing (papers.md §2.1): router probabilities, the k chosen experts and their gates in one fused
+/// Top-k MoE routing (dopamine routers.py): router probabilities, the k chosen experts and their gates in one fused
 /// kernel on a <see cref="GpuBackend"/> (softmax, ranking and gathering per token row), and by
 /// <see cref="Ops.Softmax"/> + <see cref="Ops.TopK"/> elsewhere, with identical results.
 /// </summary>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs MoeScratch's quick benchmarks and the TorchSharp anchor harness back to back on the same thread count and
-# prints ours / TorchSharp ratios against the targets of the CPU-speed issue (performance-anchors.md §4–§7).
+# prints ours / TorchSharp ratios against the targets of the CPU-speed issue.
 #
 #   benchmarks/compare-torchsharp.sh [--threads N] [--passes N] [--harness DIR] [--recorded] [--keep DIR]
 #

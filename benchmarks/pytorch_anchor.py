@@ -6,7 +6,7 @@
 Not yet run on a GPU in this repository (see benchmarks/gpu-compare.sh, which calls it): no numbers from it are
 recorded anywhere.
 
-The networks and the step are those of the TorchSharp anchor harness (/work/shared/anchors/torchsharp, Models.cs and
+The networks and the step are those of the TorchSharp anchor harness (benchmarks/compare-torchsharp.sh; Models.cs and
 Workloads.cs): Nature DQN, Soft MoE DQN (PerConv tokens, 8 experts x 1 slot, normalized logits with a learned scale)
 and IMPALA-CNN DQN, batch 32 of uint8 84x84x4 frames, 18 actions; online forward; target forward under no_grad;
 gather; Huber loss (delta 1, mean) against r + 0.99 (1 - done) max_a' Q_target(s', a'); backward; Adam (lr 6.25e-5,

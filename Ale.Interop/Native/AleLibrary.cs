@@ -7,7 +7,7 @@ namespace MoeScratch.Ale.Native;
 /// Finds and loads the ALE C library (<c>libale_c.so</c>) once per process and answers the P/Invoke declarations
 /// of <see cref="AleNative"/> with it. Search order: a path given to <see cref="Configure"/>, the environment
 /// variable <see cref="PathVariable"/>, the application folder, then the system search path. ALE is never
-/// bundled (environments.md §0.3), so a missing library is an expected state: the error says how to build it.
+/// bundled, so a missing library is an expected state: the error says how to build it.
 /// </summary>
 public static class AleLibrary
 {

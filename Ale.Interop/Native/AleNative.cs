@@ -4,10 +4,10 @@ namespace MoeScratch.Ale.Native;
 
 /// <summary>
 /// P/Invoke declarations for the C ABI of <c>libale_c.so</c>: the MoeScratch shim (Ale.Interop/native) or a legacy
-/// ALE 0.5–0.6 C wrapper. Names and signatures follow the legacy wrapper (environments.md §1.2); the exports marked
-/// "shim only" are additions of §2.4 and are called only after <see cref="AleLibrary.HasExport"/> confirms them.
+/// ALE 0.5–0.6 C wrapper. Names and signatures follow the legacy wrapper (ALE 0.6.1); the exports marked
+/// "shim only" are additions of the shim and are called only after <see cref="AleLibrary.HasExport"/> confirms them.
 /// C <c>bool</c> is one byte in both, hence <c>UnmanagedType.U1</c>. The legacy <c>getString</c> returns a dangling
-/// pointer (§3) and is deliberately not bound.
+/// pointer and is deliberately not bound.
 /// </summary>
 internal static unsafe partial class AleNative
 {
@@ -45,7 +45,7 @@ internal static unsafe partial class AleNative
 
     [LibraryImport(Library)] internal static partial int act(AleHandle ale, int action);
     [LibraryImport(Library)] [return: MarshalAs(UnmanagedType.U1)] internal static partial bool game_over(AleHandle ale);
-    // Shim only: game_over(false) and game_truncated() of ALE 0.12 (§3: truncation is not a terminal).
+    // Shim only: game_over(false) and game_truncated() of ALE 0.12 (truncation is not a terminal).
     [LibraryImport(Library)] [return: MarshalAs(UnmanagedType.U1)] internal static partial bool game_terminated(AleHandle ale);
     [LibraryImport(Library)] [return: MarshalAs(UnmanagedType.U1)] internal static partial bool game_truncated(AleHandle ale);
     [LibraryImport(Library)] internal static partial void reset_game(AleHandle ale);

@@ -6,7 +6,7 @@ namespace MoeScratch.Ale.Preprocessing;
 /// <summary>
 /// Downscaling of a single-channel byte image by area averaging, reproducing OpenCV's <c>cv::resize</c> with
 /// <c>INTER_AREA</c> (imgproc/src/resize.cpp: <c>computeResizeAreaTab</c> + <c>ResizeArea_Invoker</c>), which is what
-/// Dopamine, Gymnasium and ALE's vector env use for 210×160 → 84×84 (environments.md §7.1, §7.5). The ratios 2.5
+/// Dopamine, Gymnasium and ALE's vector env use for 210×160 → 84×84 (atari_lib.py). The ratios 2.5
 /// and 1.905 are not integers, so each destination pixel is a weighted box over fractional source pixels; the weights
 /// are float, summed horizontally per source row and then vertically, and rounded half-to-even like
 /// <c>saturate_cast&lt;uchar&gt;</c>. OpenCV takes a separate integer-block path when both ratios are integers, where its

@@ -10,9 +10,9 @@ namespace MoeScratch.Ale.Roms;
 public readonly record struct RomInfo(string Id, string Path, string Md5);
 
 /// <summary>
-/// ALE's supported-ROM table (file name → MD5, environments.md §6.3, embedded from
+/// ALE's supported-ROM table (file name → MD5, ALE's roms/md5.json, embedded from
 /// <c>reference/ale-rom-md5.json</c>) and the checks that must run before <c>loadROM</c>: ALE ends the whole
-/// process on a missing or unknown ROM (0.12: <c>std::exit(1)</c>; 0.6.1: exit or segfault; §3), which no
+/// process on a missing or unknown ROM (0.12: <c>std::exit(1)</c>; 0.6.1: exit or segfault), which no
 /// exception handler can catch.
 /// </summary>
 public sealed class RomTable
@@ -49,7 +49,7 @@ public sealed class RomTable
     /// <summary>
     /// Checks that <paramref name="path"/> exists and that its MD5 is a supported ROM. With
     /// <paramref name="requireCanonicalName"/> (legacy libale_c.so, which matches by file name only and segfaults on
-    /// an unknown name, §1.2) the file must also be named <c>&lt;id&gt;.bin</c>.
+    /// an unknown name, ALE 0.6.1) the file must also be named <c>&lt;id&gt;.bin</c>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ArgumentException">The MD5 is not supported, or the name is not canonical when required.</exception>

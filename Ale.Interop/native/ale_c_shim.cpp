@@ -1,12 +1,12 @@
 // MoeScratch extern "C" shim over the ALE C++ class (ale::ALEInterface, ALE 0.7 .. 0.12).
 //
-// Why: ALE removed its C wrapper (libale_c.so) before 0.7.0 (environments.md §0, §1.1), and a C++ class
+// Why: ALE removed its C wrapper (libale_c.so) before 0.7.0, and a C++ class
 // cannot be P/Invoked. This file restores a C ABI. Names and signatures follow the legacy wrapper
-// (environments.md §1.2) so that a legacy libale_c.so also satisfies the C# declarations; the additions
-// (last-error channel, game_terminated/game_truncated, isSupportedROM, ALE_version, ...) follow §2.4.
+// (ALE 0.6.1 ale_c_wrapper.h) so that a legacy libale_c.so also satisfies the C# declarations; the additions
+// (last-error channel, game_terminated/game_truncated, isSupportedROM, ALE_version, ...) are this shim's own.
 //
 // Every export runs inside try/catch: a C++ exception crossing the C boundary is undefined behaviour and
-// in practice kills the .NET process (environments.md §3). The message of a caught exception is kept as
+// in practice kills the .NET process. The message of a caught exception is kept as
 // the thread's "last error", read with ALE_getLastError. std::exit in loadROM cannot be caught, which is
 // why the C# side validates the ROM (existence, MD5) before calling loadROM.
 #include <ale/ale_interface.hpp>
@@ -70,7 +70,7 @@ using ale::ALEState;
 // ---- lifetime ------------------------------------------------------------------------------------
 SHIM_EXPORT ALEInterface* ALE_new() {
   GUARD("ALE_new", nullptr, {
-    // ALE's Info logging prints a banner and "Sending Reset..." on stderr (environments.md §3).
+    // ALE's Info logging prints a banner and "Sending Reset..." on stderr.
     ale::Logger::setMode(ale::Logger::Error);
     return new ALEInterface();
   })
@@ -124,7 +124,7 @@ SHIM_EXPORT int getEpisodeFrameNumber(ALEInterface* ale) {
   GUARD("getEpisodeFrameNumber", 0, { return ale->getEpisodeFrameNumber(); })
 }
 
-// ---- modes and difficulties (setMode/setDifficulty throw on invalid values, §3) -----------------------
+// ---- modes and difficulties (setMode/setDifficulty throw on invalid values) -----------------------
 SHIM_EXPORT int getAvailableModesSize(ALEInterface* ale) {
   GUARD("getAvailableModesSize", 0, { return static_cast<int>(ale->getAvailableModes().size()); })
 }
@@ -213,7 +213,7 @@ SHIM_EXPORT void restoreSystemState(ALEInterface* ale, ALEState* state) {
 }
 SHIM_EXPORT void deleteState(ALEState* state) { GUARD_VOID("deleteState", { delete state; }) }
 SHIM_EXPORT int encodeStateLen(ALEState* state) { GUARD("encodeStateLen", -1, { return static_cast<int>(state->serialize().size()); }) }
-// Legacy semantics: the buffer must hold encodeStateLen bytes (checked here instead of throwing, §3).
+// Legacy semantics: the buffer must hold encodeStateLen bytes (checked here instead of throwing).
 SHIM_EXPORT void encodeState(ALEState* state, char* buf, int len) {
   GUARD_VOID("encodeState", {
     std::string s = state->serialize();

@@ -35,7 +35,7 @@ public sealed class CheckpointDirectoryWriter
 }
 
 /// <summary>
-/// Multi-file checkpoints that appear all at once or not at all (ecosystem.md §8.2, Orbax's
+/// Multi-file checkpoints that appear all at once or not at all (Orbax's
 /// AtomicRenameTemporaryPath): write <c>&lt;name&gt;.tmp-&lt;guid&gt;/</c>, fsync each file, write
 /// <c>manifest.json</c> last, then <c>Directory.Move</c> to the final name.
 /// </summary>

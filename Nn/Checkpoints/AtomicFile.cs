@@ -1,7 +1,7 @@
 namespace MoeScratch.Nn.Checkpoints;
 
 /// <summary>
-/// Crash-safe single-file writes (ecosystem.md §8.2): write a temp file in the same directory,
+/// Crash-safe single-file writes: write a temp file in the same directory,
 /// <c>Flush(flushToDisk: true)</c> (fsync), then <c>File.Move(overwrite: true)</c> (rename(2), atomic on one
 /// file system). A crash or exception mid-write leaves the previous file untouched.
 /// </summary>

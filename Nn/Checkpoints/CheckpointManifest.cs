@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace MoeScratch.Nn.Checkpoints;
 
-/// <summary>Length and XxHash3 of one file of a checkpoint directory (ecosystem.md §8.3).</summary>
+/// <summary>Length and XxHash3 of one file of a checkpoint directory.</summary>
 /// <param name="Name">File name relative to the checkpoint directory.</param>
 /// <param name="Length">Byte length.</param>
 /// <param name="XxHash3">XxHash3-64 (seed 0) of the contents, as 16 lowercase hex digits.</param>
@@ -14,7 +14,7 @@ public sealed record ManifestFile(string Name, long Length, string XxHash3);
 /// <summary>
 /// <c>manifest.json</c> of a checkpoint directory: format version, per-file length and XxHash3, and free-form
 /// <see cref="Extra"/> JSON for the trainer (config, counters, RNG states). It is written last, so a directory
-/// with a valid manifest is complete (ecosystem.md §8.2–8.3).
+/// with a valid manifest is complete.
 /// </summary>
 public sealed class CheckpointManifest
 {

@@ -11,7 +11,7 @@ public sealed record ModuleCheckpointInfo(long Step, IReadOnlyDictionary<string,
 
 /// <summary>
 /// Saves a <see cref="Module"/>'s state dict (and optionally an <see cref="Optimizer"/>'s) as one safetensors file
-/// (ecosystem.md §6.2): dotted module names as written by PyTorch's <c>save_file(model.state_dict())</c>, all F32,
+/// (the safetensors format): dotted module names as written by PyTorch's <c>save_file(model.state_dict())</c>, all F32,
 /// optimizer slots under <see cref="OptimizerPrefix"/>, and a <c>__metadata__</c> block with
 /// <c>"format": "pt"</c> (what huggingface loaders expect), the step and the optimizer's step count. Written
 /// atomically through <see cref="AtomicFile"/>.

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace MoeScratch.Nn.Checkpoints;
 
-/// <summary>The safetensors dtypes MoeScratch reads and writes (ecosystem.md §6.2).</summary>
+/// <summary>The safetensors dtypes MoeScratch reads and writes.</summary>
 public enum SafeTensorDType
 {
     /// <summary>IEEE float32.</summary>

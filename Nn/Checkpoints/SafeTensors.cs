@@ -30,7 +30,7 @@ public sealed class SafeTensorsFile
 }
 
 /// <summary>
-/// Hand-written safetensors writer and reader (ecosystem.md §6.2, huggingface/safetensors `tensor.rs`).
+/// Hand-written safetensors writer and reader (huggingface/safetensors `tensor.rs`).
 /// The writer reproduces the reference layout byte for byte; the reader performs the reference checks.
 /// </summary>
 public static class SafeTensors

@@ -19,7 +19,7 @@ public sealed record ConvSpec(int InChannels, int OutChannels, int KernelSize, i
 
 /// <summary>
 /// Makes the convolution an encoder asks for. The default (<see cref="ConvFactories.Plain"/>) is one
-/// <see cref="Conv2d"/>; the "All" expert variant (papers.md §4.7) puts a Soft MoE of conv copies in its place, so
+/// <see cref="Conv2d"/>; the "All" expert variant (P1 §5.3) puts a Soft MoE of conv copies in its place, so
 /// the encoders' topology (strides, pooling, residual adds) is written once.
 /// </summary>
 /// <param name="spec">The conv's settings and input shape.</param>

@@ -4,7 +4,7 @@ namespace MoeScratch.Nn.Encoders;
 
 /// <summary>
 /// Passes the observation through unchanged. Used where the torso holds its own encoders (the "Big" expert
-/// variant, papers.md §4.7, where dopamine skips the main encoder); no parameters, no copy.
+/// variant, P1 §5.3, where dopamine skips the main encoder); no parameters, no copy.
 /// </summary>
 public sealed class IdentityEncoder : Layer
 {

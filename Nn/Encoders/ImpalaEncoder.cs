@@ -4,7 +4,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Encoders;
 
 /// <summary>
-/// The Impala ResNet encoder (Espeholt et al. 2018) as Dopamine's JAX <c>ImpalaEncoder</c> (papers.md §4.3):
+/// The Impala ResNet encoder (Espeholt et al. 2018) as Dopamine's JAX <c>ImpalaEncoder</c> (dopamine/jax/networks.py):
 /// three stacks of (16, 32, 32)·scale channels, each conv 3×3 SAME (xavier_uniform) → max-pool 3×3 s2 SAME →
 /// two residual blocks y = x + conv(relu(conv(relu(x)))) with lecun_normal kernels; ReLU at the end.
 /// 84×84 → 42 → 21 → 11, output 11×11×32.

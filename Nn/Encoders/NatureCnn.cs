@@ -4,7 +4,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Encoders;
 
 /// <summary>
-/// The Nature-DQN torso (Mnih et al. 2015; papers.md §4.2): conv 32@8×8 s4 → conv 64@4×4 s2 → conv 64@3×3 s1,
+/// The Nature-DQN torso (Mnih et al. 2015; Dopamine JAX): conv 32@8×8 s4 → conv 64@4×4 s2 → conv 64@3×3 s1,
 /// ReLU after each, xavier_uniform kernels, zero biases. Dopamine's JAX networks (and both papers) use flax's
 /// default SAME padding (84 → 21 → 11 → 11, output 11×11×64); the original DQN used VALID (→ 7×7×64).
 /// </summary>
@@ -46,7 +46,7 @@ public sealed class NatureCnn : Layer
 }
 
 /// <summary>
-/// The MinAtar torso of Revisiting Rainbow / Dopamine's MinAtar configs (environments.md §8.6): one conv
+/// The MinAtar torso of Revisiting Rainbow / Dopamine's MinAtar configs (Obando-Ceron &amp; Castro 2021): one conv
 /// 16@3×3 s1 + ReLU on 10×10×C. SAME padding (flax default, 10·10·16 features) by default; VALID gives MinAtar's
 /// own 8·8·16.
 /// </summary>

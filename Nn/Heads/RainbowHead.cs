@@ -3,28 +3,28 @@ using MoeScratch.Tensors;
 
 namespace MoeScratch.Nn.Heads;
 
-/// <summary>Options of a value head; the presets of papers.md §4.6 and §5 are static members.</summary>
+/// <summary>Options of a value head; the presets of P1's agents are static members.</summary>
 /// <param name="Atoms">Atoms of the return distribution; 1 means non-distributional (Q = the single "atom").</param>
 /// <param name="VMax">Support is [−VMax, VMax] (Dopamine: vmin = −vmax).</param>
 /// <param name="Dueling">Value + centred advantage streams (Wang et al. 2016).</param>
 /// <param name="Noisy">Factorized-Gaussian noisy layers (Fortunato et al. 2018).</param>
 public sealed record HeadOptions(int Atoms = 1, float VMax = 10f, bool Dueling = false, bool Noisy = false)
 {
-    /// <summary>DQN: one dense layer to A values (papers.md §5.2).</summary>
+    /// <summary>DQN: one dense layer to A values (P1 Table 2).</summary>
     public static HeadOptions Dqn => new();
 
-    /// <summary>Rainbow-lite: C51 with 51 atoms on [−10, 10], no dueling, no noise (§5.4).</summary>
+    /// <summary>Rainbow-lite: C51 with 51 atoms on [−10, 10], no dueling, no noise (rainbow_agent.py).</summary>
     public static HeadOptions RainbowLite => new(Atoms: 51);
 
-    /// <summary>Full Rainbow / DER: dueling noisy C51 heads (§4.6, §5.3).</summary>
+    /// <summary>Full Rainbow / DER: dueling noisy C51 heads (NoisyNetwork, full_rainbow.gin).</summary>
     public static HeadOptions FullRainbow => new(Atoms: 51, Dueling: true, Noisy: true);
 
-    /// <summary>DrQ(ε): dueling, non-distributional, no noise (§5.5).</summary>
+    /// <summary>DrQ(ε): dueling, non-distributional, no noise (P1 Table 1).</summary>
     public static HeadOptions DrqEpsilon => new(Atoms: 1, Dueling: true);
 }
 
 /// <summary>
-/// The family of value heads of both papers (papers.md §4.6): plain Dense(A) for DQN; C51 logits [A, 51] with
+/// The family of value heads of both papers (dopamine networks.py): plain Dense(A) for DQN; C51 logits [A, 51] with
 /// Q = Σ z·softmax; dueling logits = V + (Adv − mean_a Adv); any of these with noisy layers.
 /// </summary>
 public sealed class RainbowHead : Module

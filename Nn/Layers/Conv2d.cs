@@ -7,8 +7,8 @@ namespace MoeScratch.Nn.Layers;
 /// </summary>
 /// <remarks>
 /// Fans follow flax's variance scaling: fan_in = kh·kw·in, fan_out = kh·kw·out. Default init xavier_uniform with
-/// zero bias, as Dopamine's Nature CNN and the MoE networks (papers.md §4.2, §4.8); Impala's residual convs pass
-/// <see cref="Init.LecunNormal"/> (§4.3).
+/// zero bias, as Dopamine's Nature CNN and the MoE networks (dopamine networks.py); Impala's residual convs pass
+/// <see cref="Init.LecunNormal"/> (P1 Table 4).
 /// </remarks>
 public sealed class Conv2d : Layer
 {

@@ -7,7 +7,7 @@ namespace MoeScratch.Nn.Layers;
 /// </summary>
 /// <remarks>
 /// W is stored [in, out] as flax's "kernel" (the papers' code base); PyTorch's nn.Linear stores the transpose
-/// [out, in]. Default init xavier_uniform with zero bias, as Dopamine's MoE networks (papers.md §4.8).
+/// [out, in]. Default init xavier_uniform with zero bias, as Dopamine's MoE networks (dopamine networks.py).
 /// </remarks>
 public sealed class Linear : Layer
 {

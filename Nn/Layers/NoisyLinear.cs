@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Layers;
 
 /// <summary>
-/// Factorized-Gaussian noisy dense layer (Fortunato et al. 2018; papers.md §4.6): W = μ_W + σ_W ⊙ f(p)f(q)ᵀ,
+/// Factorized-Gaussian noisy dense layer (Fortunato et al. 2018; NoisyNetwork): W = μ_W + σ_W ⊙ f(p)f(q)ᵀ,
 /// b = μ_b + σ_b ⊙ f(q), f(x) = sign(x)·√|x|, with p ∈ R^in and q ∈ R^out standard normal, resampled on every
 /// forward in training mode and zero in evaluation mode. Weights stored [in, out] like <see cref="Linear"/>.
 /// </summary>

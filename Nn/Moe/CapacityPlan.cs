@@ -1,7 +1,7 @@
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// The host-side dispatch plan of <see cref="TopKMoe"/> (papers.md §2.1 steps 2 and 4): which token fills each
+/// The host-side dispatch plan of <see cref="TopKMoe"/> (dopamine routers.py): which token fills each
 /// expert slot, and which slot each (token, choice) reads back. Slots are laid out [n, B, c] so the expert input
 /// reshapes to [n, B·c, d] without a copy.
 /// </summary>
@@ -13,9 +13,11 @@ internal sealed record CapacityPlan(float[] SlotToken, float[] SlotFilled, float
 {
     /// <summary>
     /// Fills each expert's c slots per observation first come first served: choice rank 0 of tokens 0..m−1, then
-    /// rank 1, … (positional priority, not gate value; §2.1, §12.10).
+    /// rank 1, … (positional priority, not gate value; routers.py, moe.py).
     /// </summary>
     /// <param name="choice">Chosen expert per (b, t, rank) [B·m·k], exact integers.</param>
+    /// <param name="b">B.</param><param name="m">m.</param><param name="n">n.</param>
+    /// <param name="k">k.</param><param name="c">Slots per expert and observation.</param>
     public static CapacityPlan Build(float[] choice, int b, int m, int n, int k, int c)
     {
         var slotToken = new float[n * b * c];

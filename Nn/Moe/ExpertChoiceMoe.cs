@@ -5,13 +5,13 @@ namespace MoeScratch.Nn.Moe;
 
 /// <summary>
 /// Expert Choice routing (Zhou et al. 2022, "Mixture-of-Experts with Expert Choice Routing", arXiv 2202.09368), the
-/// hard-routing baseline of P2 (papers.md §3.5; no official P2 code exists, §0, §13.1). Tokens [B, m, d] → [B, m, d].
+/// hard-routing baseline of P2 (P2 Fig. 8; P2 released no code). Tokens [B, m, d] → [B, m, d].
 /// </summary>
 /// <remarks>
 /// <para>Forward:</para>
 /// <list type="number">
 /// <item>Route: scores S = softmax over experts of X·W_r ("bmd,dn→bmn"; Dense without bias, lecun_normal as the
-/// Top-k router, §2.1).</item>
+/// Top-k router, routers.py).</item>
 /// <item>Choose: within one observation, expert e takes the p tokens with the largest S[·, e] (ties: lower token
 /// index first). p = <see cref="ExpertChoiceOptions.Capacity"/> or ceil(m·cf/n). A token may be taken by several
 /// experts or by none.</item>

@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// n expert MLPs run together as batched matmuls (papers.md §1.4, dopamine <c>ExpertModel</c>): per expert e,
+/// n expert MLPs run together as batched matmuls (P1 §3, dopamine <c>ExpertModel</c>): per expert e,
 /// h = ReLU(x·W1[e] + b1[e]) and y = h·W2[e] + b2[e], with no activation after the second layer. Input
 /// [n, T, d] (T tokens or slots per expert) → output [n, T, d] and post-ReLU hidden [n, T, h].
 /// </summary>
@@ -11,12 +11,12 @@ namespace MoeScratch.Nn.Moe;
 /// <para>
 /// Layout: "fc1.weight" [n, d, h], "fc1.bias" [n, h], "fc2.weight" [n, h, d], "fc2.bias" [n, d]. Slice e of each is
 /// exactly the [in, out] kernel / [out] bias of an independent <see cref="Layers.Linear"/>, so the stack equals n
-/// separate Dense layers (flax <c>nn.vmap</c> over experts with separate parameters, §1.3).
+/// separate Dense layers (flax <c>nn.vmap</c> over experts with separate parameters, softmoe.py).
 /// Init: xavier_uniform per expert with the fans of one expert's matrix (fan_in = d, fan_out = h for fc1), biases
-/// zero (§4.8).
+/// zero (dopamine networks.py).
 /// </para>
 /// <para>
-/// Noisy variant (Full Rainbow, §4.6): fc1 becomes a factorized-Gaussian noisy layer per expert, parameters
+/// Noisy variant (Full Rainbow, NoisyNetwork): fc1 becomes a factorized-Gaussian noisy layer per expert, parameters
 /// "fc1.weight_mu"/"fc1.weight_sigma" [n, d, h] and "fc1.bias_mu"/"fc1.bias_sigma" [n, h], μ ~ U(±1/√d),
 /// σ = 0.1/√d. One noise sample (p ∈ R^d, q ∈ R^h) per expert per forward, shared by the expert's tokens and the
 /// batch like <see cref="Layers.NoisyLinear"/>; no noise in evaluation mode (<see cref="Module.Training"/> false).
@@ -40,7 +40,7 @@ public sealed class ExpertMlp : Module
     /// <param name="tokenDim">Token size d (input and output).</param>
     /// <param name="hidden">Hidden width h (512 in P1).</param>
     /// <param name="rng">Initialization randomness.</param>
-    /// <param name="noisy">Noisy first layer (§4.6).</param>
+    /// <param name="noisy">Noisy first layer (NoisyNetwork).</param>
     /// <param name="noiseRng">Noise stream, required when <paramref name="noisy"/>.</param>
     /// <exception cref="ArgumentException">A size is not positive, or noisy without a noise stream.</exception>
     public ExpertMlp(int numExperts, int tokenDim, int hidden, Rng rng, bool noisy = false, Rng? noiseRng = null)
@@ -157,7 +157,7 @@ public sealed class ExpertMlp : Module
 
     /// <summary>
     /// Shrink &amp; Perturb (Ash &amp; Adams 2020; P2's expert variant): θ ← shrink·θ + perturb·θ₀ for every expert
-    /// parameter, θ₀ a fresh draw of its initializer. P2's factors are unknown (papers.md §13.1); Ash &amp; Adams use
+    /// parameter, θ₀ a fresh draw of its initializer. P2 publishes no factors; Ash &amp; Adams use
     /// shrink 0.4–0.6 with perturb 0.01–0.1. In place, tensor identities kept.
     /// </summary>
     public void ShrinkPerturb(float shrink, float perturb, Rng rng)
@@ -194,7 +194,7 @@ public sealed class ExpertMlp : Module
             if (Training) pre = Ops.Add(pre, NoisyTerm(x));
         }
         var hidden = Ops.Relu(pre);
-        // "nth,nhd→ntd" + b2[n, 1, d]; no activation after the projection back to d (§1.4).
+        // "nth,nhd→ntd" + b2[n, 1, d]; no activation after the projection back to d (P1 §3).
         var y = Ops.Add(Ops.MatMul(hidden, _params["fc2.weight"]), _params["fc2.bias"].Reshape(n, 1, TokenDim));
         return (y, hidden);
     }

@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// Top-k load-balancing losses (papers.md §2.2; Riquelme/Ruiz et al. 2021, "Scaling Vision with Sparse Mixture of
+/// Top-k load-balancing losses (P1 Fig. 9; Riquelme/Ruiz et al. 2021, "Scaling Vision with Sparse Mixture of
 /// Experts", App. A.2; dopamine <c>labs/moes/agents/losses.py</c>). Each returns an unweighted scalar averaged over
 /// the batch; <see cref="TopKMoe"/> multiplies by the weights in <see cref="TopKMoeOptions"/>.
 /// </summary>

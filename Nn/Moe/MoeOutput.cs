@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// What a mixture-of-experts layer returns (dopamine's <c>MoEModuleReturn</c>, papers.md §1.3, §2.1).
+/// What a mixture-of-experts layer returns (dopamine's <c>MoEModuleReturn</c>).
 /// </summary>
 /// <param name="Values">Output tokens [B, m, d].</param>
 /// <param name="RouterProbabilities">

@@ -3,24 +3,24 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// One layer of the P1 §5.3 "All" expert variant (papers.md §4.7): a Soft MoE whose n experts are copies of one
+/// One layer of the P1 §5.3 "All" expert variant: a Soft MoE whose n experts are copies of one
 /// layer (a conv with the same kernel, stride and padding, or a dense layer), routing the layer's whole input for
-/// one observation as a single PerSamp token (§3.1). Input [B, ...] → output [B, ...'] with the experts' shapes.
+/// one observation as a single PerSamp token (P1 §3). Input [B, ...] → output [B, ...'] with the experts' shapes.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Maths (§1.1 with m = 1; <see cref="PerSampleRouter"/>): token x = flatten(input) ∈ R^D, D = the input's size per
-/// observation (H·W·C for a conv); p = ceil(1·1/n) = 1 slot per expert (§1.3, capacity factor 1), so Φ is [D, n];
+/// Maths (m = 1; <see cref="PerSampleRouter"/>): token x = flatten(input) ∈ R^D, D = the input's size per
+/// observation (H·W·C for a conv); p = ceil(1·1/n) = 1 slot per expert (capacity factor 1), so Φ is [D, n];
 /// the dispatch softmax over one token is 1, so every expert sees the layer input unchanged; c = softmax_n(x·Φ);
 /// output y = Σ_e c_e·f_e(input). The layer is a mixture of affine maps, so the baseline's activation, pooling or
 /// residual add follows the mixture exactly where it follows the layer in the baseline, and n = 1 is the baseline
 /// layer (c = 1) plus an unused router.
 /// </para>
 /// <para>
-/// Parameters: "phi" Φ [D, n] (LeCun-normal, fan_in = n·D, §1.3, §4.8); "scale" [1] = 1, always created as in
-/// dopamine's softmoe.py but used only with normalization (§1.3); "expert{e}.*" the copies, each with its own
+/// Parameters: "phi" Φ [D, n] (LeCun-normal, fan_in = n·D); "scale" [1] = 1, always created as in
+/// dopamine's softmoe.py but used only with normalization; "expert{e}.*" the copies, each with its own
 /// parameters drawn in order from the same init as the baseline layer. P1 §5.3 found normalization harmful here
-/// ("with normalization the agents fail to learn", §4.7), so it is off by default.
+/// ("with normalization the agents fail to learn", P1 §5.3), so it is off by default.
 /// </para>
 /// </remarks>
 public sealed class PerSampleSoftMoe : Layer
@@ -31,7 +31,7 @@ public sealed class PerSampleSoftMoe : Layer
     /// <summary>Creates the layer from its n expert copies.</summary>
     /// <param name="experts">The copies, all mapping <paramref name="input"/> to the same output shape.</param>
     /// <param name="input">One observation's input shape [1, ...] (fixes D; the batch size is ignored).</param>
-    /// <param name="normalize">L2-normalize the token and Φ for the logits (§1.3).</param>
+    /// <param name="normalize">L2-normalize the token and Φ for the logits (softmoe.py).</param>
     /// <param name="rng">Init randomness for Φ (drawn after the experts, as the "Big" torso).</param>
     /// <exception cref="ArgumentException">No experts, a rank-0 input, or experts that disagree on the output shape.</exception>
     public PerSampleSoftMoe(IReadOnlyList<Layer> experts, Shape input, bool normalize, Rng rng)
@@ -91,7 +91,7 @@ public sealed class PerSampleSoftMoe : Layer
     /// <exception cref="ArgumentException">The input's size per observation is not D.</exception>
     public (Tensor Output, Tensor Combine) ForwardWithCombine(Tensor x)
     {
-        var token = x.Flatten(1); // PerSamp [B, D], a view (§3.1)
+        var token = x.Flatten(1); // PerSamp [B, D], a view (P1 §3)
         if (token.Shape[1] != TokenDim)
         {
             throw new ArgumentException($"PerSampleSoftMoe: built for inputs like {_input} ({TokenDim} values per observation), got {x.Shape}.");

@@ -4,14 +4,14 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Networks;
 
 /// <summary>
-/// P1 §5.3 "All" experts (papers.md §4.7): a separate Soft MoE at every layer, each routing its own input as one
-/// PerSamp token (§3.1). The torso holds the whole network below the head (the builder pairs it with an identity
+/// P1 §5.3 "All" experts: a separate Soft MoE at every layer, each routing its own input as one
+/// PerSamp token (P1 §3). The torso holds the whole network below the head (the builder pairs it with an identity
 /// encoder, as the "Big" variant): an encoder whose convs are <see cref="PerSampleSoftMoe"/> layers, then
-/// flatten → a <see cref="PerSampleSoftMoe"/> of Dense(hidden) copies → ReLU (the penultimate layer, §4.4).
+/// flatten → a <see cref="PerSampleSoftMoe"/> of Dense(hidden) copies → ReLU (the penultimate layer, P1 §4.1).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Last layer (§4.7: every layer "except Rainbow's last layer"): with a shared final layer (Rainbow, and any dueling
+/// Last layer (P1 §5.3: all "except Rainbow's last layer"): with a shared final layer (Rainbow, and any dueling
 /// or distributional head) the features are the penultimate h [B, hidden]. With "own final layer" (DQN: one atom,
 /// no dueling) the final Dense(A) is a Soft MoE too, routing h with its own Φ ("final_phi" [hidden, n]); the features
 /// are [c_1·h, …, c_n·h, c_1, …, c_n] [B, n·hidden + n] so the head's Dense(A) computes Σ_e c_e (W_e h + β_e) + b

@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 
 namespace MoeScratch.Nn.Networks;
 
-/// <summary>One "Big" expert: a full encoder plus the penultimate Dense+ReLU (papers.md §4.7).</summary>
+/// <summary>One "Big" expert: a full encoder plus the penultimate Dense+ReLU (P1 §5.3).</summary>
 public sealed class BigExpert : Module
 {
     /// <summary>Creates the expert from its parts.</summary>
@@ -16,7 +16,7 @@ public sealed class BigExpert : Module
     /// <summary>The expert's own encoder.</summary>
     public Layer Encoder { get; }
 
-    /// <summary>Dense(hidden) on the flattened encoder output (noisy in Full Rainbow, §4.6).</summary>
+    /// <summary>Dense(hidden) on the flattened encoder output (noisy in Full Rainbow, NoisyNetwork).</summary>
     public Layer Dense { get; }
 
     /// <summary>relu(dense(flatten(encoder(obs)))) → [B, hidden].</summary>
@@ -24,17 +24,17 @@ public sealed class BigExpert : Module
 }
 
 /// <summary>
-/// P1 §5.3 "Big" experts (papers.md §4.7): the MoE sits at the input. The observation is one PerSamp token
+/// P1 §5.3 "Big" experts: the MoE sits at the input. The observation is one PerSamp token
 /// x ∈ R^{H·W·C}; with m = 1 and capacity factor 1 each expert gets p = ceil(1/n) = 1 slot, the dispatch softmax
 /// over a single token is 1 (every slot sees x itself), and the combine weights are c = softmax_slots(x·Φ)
-/// (§1.1, §1.3). Each expert is a full network (own encoder + Dense+ReLU).
+/// (P1 §2.2, softmoe.py). Each expert is a full network (own encoder + Dense+ReLU).
 /// </summary>
 /// <remarks>
-/// Head coupling (§4.7): with a shared final layer (Rainbow, and any dueling or distributional head) the
+/// Head coupling (P1 §5.3): with a shared final layer (Rainbow, and any dueling or distributional head) the
 /// features are Σ_e c_e·h_e [B, hidden]. With "own final layer" (DQN: one atom, no dueling) the features are
 /// [c_1·h_1, …, c_n·h_n, c_1, …, c_n] [B, n·hidden + n], so the head's Dense(A) computes exactly
 /// Σ_e c_e (W_e h_e + β_e) + b, i.e. every expert has its own final layer (W_e, β_e); b is one extra shared bias.
-/// Normalization (x/‖x‖ and Φ/‖Φ‖·scale along d, §1.3) is optional; P1 found it helps this variant.
+/// Normalization (x/‖x‖ and Φ/‖Φ‖·scale along d, softmoe.py) is optional; P1 found it helps this variant.
 /// </remarks>
 public sealed class BigExpertTorso : Torso
 {
@@ -60,7 +60,7 @@ public sealed class BigExpertTorso : Torso
         Hidden = hidden;
         OwnFinalLayer = ownFinalLayer;
         _normalize = normalize;
-        // Φ (d, n, p=1) with lecun_normal on fan_in = n·d as flax's 3-D convention (§1.3, §4.8).
+        // Φ (d, n, p=1) with lecun_normal on fan_in = n·d as flax's 3-D convention (softmoe.py, dopamine networks.py).
         Phi = RegisterParameter("phi", PerSampleRouter.CreatePhi(observationFeatures, n, rng));
         // Always created as in dopamine's softmoe.py (it counts as a parameter) but used only when normalizing.
         Scale = RegisterParameter("scale", Tensor.Ones(new Shape(1)));

@@ -6,7 +6,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Networks;
 
 /// <summary>
-/// The MoE middle of a value network (papers.md §1.5, §4.5): tokenize → MoE layer → flatten [B, m·d] → head.
+/// The MoE middle of a value network (P1 §3): tokenize → MoE layer → flatten [B, m·d] → head.
 /// The MoE layer replaces the baseline's penultimate Dense+ReLU; no activation follows it unless the optional
 /// extra Dense(512)+ReLU (dopamine's <c>use_extra_linear_layer</c>, default off) is on.
 /// </summary>
@@ -51,7 +51,7 @@ public sealed class MoeTorso : Torso
     public override TorsoOutput Forward(Tensor encoded)
     {
         var moe = _moe.Forward(_tokenizer.Forward(encoded));
-        var flat = moe.Values.Flatten(1); // row-major [B, m·d], a view (§1.5)
+        var flat = moe.Values.Flatten(1); // row-major [B, m·d], a view (P1 §3)
         if (_extra is null) return new TorsoOutput(flat, moe, null);
         var h = Ops.Relu(_extra.Forward(flat));
         return new TorsoOutput(h, moe, h);

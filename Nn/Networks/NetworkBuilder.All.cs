@@ -7,10 +7,10 @@ namespace MoeScratch.Nn.Networks;
 public static partial class NetworkBuilder
 {
     /// <summary>
-    /// P1 §5.3 "All" experts (papers.md §4.7): the configured encoder with every conv replaced by a Soft MoE of n
+    /// P1 §5.3 "All" experts: the configured encoder with every conv replaced by a Soft MoE of n
     /// copies of that conv (same channels, kernel, stride, padding and init), each routing its own input as one PerSamp
-    /// token (§3.1); then a Soft MoE of n copies of the penultimate Dense(flat → ExpertHidden), noisy under a noisy head
-    /// as the baseline's penultimate layer (§4.6). Impala (§4.3): each stack's conv and both convs of every residual
+    /// token; then a Soft MoE of n copies of the penultimate Dense(flat → ExpertHidden), noisy under a noisy head
+    /// as the baseline's penultimate layer. Impala (P1 Table 4): each stack's conv and both convs of every residual
     /// block are routed layers; max-pools, ReLUs and skip adds stay between them as in the baseline, so the residual
     /// path adds the block input to a mixture of conv copies. Parameters are drawn in forward order, each layer's
     /// copies before its Φ.

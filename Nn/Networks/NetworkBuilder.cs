@@ -7,8 +7,8 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Networks;
 
 /// <summary>
-/// Builds the value networks of P1/P2 from a <see cref="NetworkConfig"/>: encoder → torso → head (papers.md §0.1,
-/// §4). Noisy heads (Full Rainbow, §4.6) also make the baseline's penultimate layer noisy and the MoE experts'
+/// Builds the value networks of P1/P2 from a <see cref="NetworkConfig"/>: encoder → torso → head (P1 §3, Fig. 2;
+/// P1 §4). Noisy heads (Full Rainbow) also make the baseline's penultimate layer noisy and the MoE experts'
 /// first layer noisy. Parameters are drawn from <c>initRng</c> in construction order (encoder, torso, head).
 /// </summary>
 public static partial class NetworkBuilder
@@ -117,11 +117,11 @@ public static partial class NetworkBuilder
 
     /// <summary>
     /// Big and All experts: DQN (one atom, no dueling) gives every expert its own final layer; otherwise (Rainbow, C51,
-    /// dueling) the final layer is shared, as keeping C51 outputs "token-preserving" is non-trivial (§4.7).
+    /// dueling) the final layer is shared, as keeping C51 outputs "token-preserving" is non-trivial (P1 §5.3).
     /// </summary>
     private static bool OwnFinalLayer(NetworkConfig cfg) => cfg.Head.Atoms == 1 && !cfg.Head.Dueling;
 
-    /// <summary>An expert's penultimate Dense(inFeatures → ExpertHidden), noisy under a noisy head (§4.6).</summary>
+    /// <summary>An expert's penultimate Dense(inFeatures → ExpertHidden), noisy under a noisy head.</summary>
     private static Layer PenultimateDense(NetworkConfig cfg, int inFeatures, Rng rng, Rng noiseRng) =>
         cfg.Head.Noisy ? new NoisyLinear(inFeatures, cfg.ExpertHidden, rng, noiseRng) : new Linear(inFeatures, cfg.ExpertHidden, rng);
 }

@@ -16,7 +16,7 @@ public sealed record QNetworkOutput(Tensor Q, Tensor? Logits, Tensor? Probabilit
                                     MoeOutput? Moe, Tensor? Hidden);
 
 /// <summary>
-/// encoder → torso → head, composed rather than switched (style.md §5). Input: observations [B, H, W, C] already
+/// encoder → torso → head, composed rather than switched. Input: observations [B, H, W, C] already
 /// scaled to floats (frames ÷ 255).
 /// </summary>
 public sealed class QNetwork : Module

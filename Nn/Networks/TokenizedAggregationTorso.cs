@@ -15,9 +15,9 @@ public enum Aggregation
 }
 
 /// <summary>
-/// P2's tokenized baseline (papers.md §3.4): PerConv tokens [B, h·w, d] → shared Dense(width)+ReLU applied per
+/// P2's tokenized baseline (P2 Fig. 5): PerConv tokens [B, h·w, d] → shared Dense(width)+ReLU applied per
 /// token → sum or mean over tokens → features [B, width]. This is the "dense per token, then aggregate" reading of
-/// the reviews, which §3.4 marks as the most likely one (the other reading is <see cref="GlobalAveragePoolTorso"/>).
+/// the reviews, which we read as the most likely one (the other reading is <see cref="GlobalAveragePoolTorso"/>).
 /// </summary>
 public sealed class TokenizedAggregationTorso : Torso
 {
@@ -27,10 +27,10 @@ public sealed class TokenizedAggregationTorso : Torso
 
     /// <summary>Creates the torso.</summary>
     /// <param name="tokenDim">Encoder channels d (the token dim under PerConv).</param>
-    /// <param name="width">Penultimate width (512 × multiplier, §4.4).</param>
+    /// <param name="width">Penultimate width (512 × multiplier, P1 §4.1).</param>
     /// <param name="aggregation">Sum or mean over tokens.</param>
     /// <param name="rng">Init randomness.</param>
-    /// <param name="noisy">Noisy dense (Full-Rainbow penultimate, §4.6).</param>
+    /// <param name="noisy">Noisy dense (Full-Rainbow penultimate, NoisyNetwork).</param>
     /// <param name="noiseRng">Noise stream, required when noisy.</param>
     public TokenizedAggregationTorso(int tokenDim, int width, Aggregation aggregation, Rng rng, bool noisy = false, Rng? noiseRng = null)
     {
@@ -68,7 +68,7 @@ public sealed class TokenizedAggregationTorso : Torso
 /// <summary>
 /// Global average pooling over (h, w) followed by Dense(width)+ReLU: [B, h, w, d] → [B, d] → [B, width]. This is
 /// the "aggregate first, then dense" reading of P2's tokenized baseline, which is what the *Mind the GAP*
-/// follow-up studies (papers.md §3.4, §7.3).
+/// follow-up studies (P2 Fig. 5; Sokar &amp; Castro 2025).
 /// </summary>
 public sealed class GlobalAveragePoolTorso : Torso
 {

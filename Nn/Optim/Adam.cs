@@ -4,7 +4,7 @@ namespace MoeScratch.Nn.Optim;
 
 /// <summary>
 /// Adam (Kingma &amp; Ba 2015) with bias correction exactly as optax.adam and torch.optim.Adam (eps added after the
-/// square root). Dopamine's DQN preset: lr 6.25e-5, eps 1.5e-4 (papers.md §5.2).
+/// square root). Dopamine's DQN preset: lr 6.25e-5, eps 1.5e-4 (P1 Table 2).
 /// </summary>
 public sealed class Adam : Optimizer
 {

@@ -4,7 +4,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Tokenizers;
 
 /// <summary>
-/// PerPatch, option A (dopamine <c>PER_PATCH</c> with <c>use_avg_pool_for_tokens=False</c>, papers.md §3.2): a
+/// PerPatch, option A (dopamine <c>PER_PATCH</c> with <c>use_avg_pool_for_tokens=False</c>): a
 /// learned conv named "embedding" with kernel = stride = patch, VALID padding, then one token per patch:
 /// [B, h, w, d] → [B, ⌊h/p⌋·⌊w/p⌋, embeddingSize]. For 11×11 maps, 3×3 patches give 9 tokens and 4×4 give 4.
 /// </summary>
@@ -12,9 +12,9 @@ public sealed class PatchEmbeddingTokenizer : Tokenizer
 {
     /// <summary>Creates the tokenizer.</summary>
     /// <param name="inChannels">Encoder channels d.</param>
-    /// <param name="patchSize">Patch side (default 3, §3.2).</param>
-    /// <param name="embeddingSize">Token dim: 32 for Impala, 64 for the CNN in dopamine (§3.2).</param>
-    /// <param name="rng">Initialization randomness (xavier_uniform kernel, zero bias, §4.8).</param>
+    /// <param name="patchSize">Patch side (default 3, dopamine networks.py).</param>
+    /// <param name="embeddingSize">Token dim: 32 for Impala, 64 for the CNN in dopamine (dopamine networks.py).</param>
+    /// <param name="rng">Initialization randomness (xavier_uniform kernel, zero bias, dopamine networks.py).</param>
     public PatchEmbeddingTokenizer(int inChannels, int patchSize, int embeddingSize, Rng rng)
     {
         if (patchSize <= 0 || embeddingSize <= 0)
@@ -64,7 +64,7 @@ public sealed class PatchEmbeddingTokenizer : Tokenizer
 }
 
 /// <summary>
-/// PerPatch, option B (<c>use_avg_pool_for_tokens=True</c>, papers.md §3.2): average pooling with window = stride =
+/// PerPatch, option B (<c>use_avg_pool_for_tokens=True</c>): average pooling with window = stride =
 /// patch, VALID, then one token per patch: [B, h, w, d] → [B, ⌊h/p⌋·⌊w/p⌋, d]. No parameters.
 /// </summary>
 public sealed class PatchAvgPoolTokenizer : Tokenizer

@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Tokenizers;
 
 /// <summary>
-/// Maps an encoder output [B, h, w, d] (NHWC) to tokens [B, m, dTok] (papers.md §3). Subclasses differ only in
+/// Maps an encoder output [B, h, w, d] (NHWC) to tokens [B, m, dTok] (P1 §3; P2 §5). Subclasses differ only in
 /// how positions and channels become tokens; all of them keep observations apart (no mixing across B).
 /// </summary>
 public abstract class Tokenizer : Layer
@@ -34,7 +34,7 @@ public abstract class Tokenizer : Layer
 }
 
 /// <summary>
-/// PerConv (dopamine <c>PER_PIXEL</c>, papers.md §3.1): reshape [B, h, w, d] → [B, h·w, d], token index
+/// PerConv (dopamine <c>PER_PIXEL</c>, P1 §3, Fig. 3): reshape [B, h, w, d] → [B, h·w, d], token index
 /// row·w + col. A view of the encoder output: no copy.
 /// </summary>
 public sealed class PerConvTokenizer : Tokenizer
@@ -58,7 +58,7 @@ public sealed class PerConvTokenizer : Tokenizer
 }
 
 /// <summary>
-/// PerFeat (dopamine <c>PER_FEATUREMAP</c>, papers.md §3.1): reshape to [B, h·w, d], then transpose to
+/// PerFeat (dopamine <c>PER_FEATUREMAP</c>, P1 §3, Fig. 3): reshape to [B, h·w, d], then transpose to
 /// [B, d, h·w]: one token per channel holding that channel's whole feature map.
 /// </summary>
 public sealed class PerFeatTokenizer : Tokenizer
@@ -82,8 +82,8 @@ public sealed class PerFeatTokenizer : Tokenizer
 }
 
 /// <summary>
-/// PerSamp (dopamine <c>PER_SAMPLE</c>, papers.md §3.1): the whole observation's features as one token
-/// [B, 1, h·w·d] (row-major flatten, a view). Degenerate for Soft MoE; used by the Big/All variants (§4.7).
+/// PerSamp (dopamine <c>PER_SAMPLE</c>, P1 §3, Fig. 3): the whole observation's features as one token
+/// [B, 1, h·w·d] (row-major flatten, a view). Degenerate for Soft MoE; used by the Big/All variants (P1 §5.3).
 /// </summary>
 public sealed class PerSampTokenizer : Tokenizer
 {

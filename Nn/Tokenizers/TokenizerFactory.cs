@@ -9,7 +9,7 @@ public static class TokenizerFactory
     /// <param name="kind">The scheme.</param>
     /// <param name="encoded">Encoder output shape [B, h, w, d] (B may be 1).</param>
     /// <param name="rng">Init randomness (patch embedding, shuffle permutation).</param>
-    /// <param name="patchSize">Patch side for the PerPatch schemes (default 3, papers.md §3.2).</param>
+    /// <param name="patchSize">Patch side for the PerPatch schemes (default 3, dopamine moes networks.py).</param>
     /// <param name="embeddingSize">Patch embedding size (dopamine: 32 Impala, 64 CNN).</param>
     /// <exception cref="ArgumentException">The shape is not [B, h, w, d] or the patch does not fit.</exception>
     public static Tokenizer Create(Tokenization kind, Shape encoded, Rng rng, int patchSize = 3, int embeddingSize = 32)

@@ -9,7 +9,7 @@ namespace MoeScratch.Rl.Agents;
 /// [H, W, stack·C], actions, init stream, noise stream) → network.</summary>
 public delegate QNetwork QNetworkFactory(int[] observationShape, int actions, Rng initRng, Rng noiseRng);
 
-/// <summary>What periodically happens to the MoE experts (P2 §6; papers.md §7.2).</summary>
+/// <summary>What periodically happens to the MoE experts (P2 §6).</summary>
 public enum ExpertIntervention
 {
     /// <summary>Nothing (the default everywhere in P1/P2 main results).</summary>
@@ -24,7 +24,7 @@ public enum ExpertIntervention
 
 /// <summary>
 /// Hyperparameters of <see cref="DqnAgent"/> (one class for DQN, Rainbow-lite, Full Rainbow, DER, DrQ(ε), CQL,
-/// CQL+C51). Defaults are Dopamine's JAX DQN (papers.md §5.2); the presets in <c>AgentConfig.Presets.cs</c> cite
+/// CQL+C51). Defaults are Dopamine's JAX DQN (P1 Table 2); the presets in <c>AgentConfig.Presets.cs</c> cite
 /// their sources per field. Combine any preset with any network through <c>with</c>.
 /// </summary>
 public sealed partial record AgentConfig
@@ -35,7 +35,7 @@ public sealed partial record AgentConfig
 
     /// <summary>
     /// Encoder and torso of the value network (Nn's <see cref="NetworkConfig"/>; default the Impala baseline, the P1
-    /// default of papers.md §0.1). Any preset combines with any variant, e.g.
+    /// default of P1 §3, Fig. 2). Any preset combines with any variant, e.g.
     /// <c>AgentConfig.FullRainbow with { Network = NetworkConfig.SoftMoe(8) }</c>. Its own Head is ignored: the
     /// agent's <see cref="Head"/> (part of the algorithm: C51, dueling, noisy) replaces it when the network is built.
     /// </summary>
@@ -108,26 +108,26 @@ public sealed partial record AgentConfig
     /// <summary>Clip rewards to [−1, 1]; the runner applies it before calling the agent.</summary>
     public bool ClipRewards { get; init; } = true;
 
-    /// <summary>Global gradient-norm clip; null = off (Dopamine: no clipping, papers.md §5.1).</summary>
+    /// <summary>Global gradient-norm clip; null = off (Dopamine: no clipping).</summary>
     public float? MaxGradNorm { get; init; }
 
-    /// <summary>DrQ augmentation of sampled states and next states (papers.md §5.5).</summary>
+    /// <summary>DrQ augmentation of sampled states and next states (P1 Table 1).</summary>
     public bool Augmentation { get; init; }
 
     /// <summary>Weight of the TD term (Dopamine offline: td_coefficient 1.0).</summary>
     public float TdCoefficient { get; init; } = 1f;
 
-    /// <summary>Weight of the CQL regulariser; 0 = off (CQL presets: 0.1, papers.md §5.6).</summary>
+    /// <summary>Weight of the CQL regulariser; 0 = off (CQL presets: 0.1, P1 Table 3).</summary>
     public float CqlCoefficient { get; init; }
 
     /// <summary>What happens to MoE experts every <see cref="ExpertInterventionPeriod"/> updates.</summary>
     public ExpertIntervention ExpertIntervention { get; init; } = ExpertIntervention.None;
 
-    /// <summary>Gradient updates between expert interventions (P2 does not publish its value; papers.md §13).</summary>
+    /// <summary>Gradient updates between expert interventions (P2 does not publish its value).</summary>
     public int ExpertInterventionPeriod { get; init; } = 0;
 
     /// <summary>Shrink factor α of Shrink &amp; Perturb (Ash &amp; Adams 2020). P2 does not publish its value
-    /// (papers.md §13); 0.8 is our assumption.</summary>
+    /// (P2 publishes no value); 0.8 is our assumption.</summary>
     public float ShrinkFactor { get; init; } = 0.8f;
 
     /// <summary>Perturbation scale σ of Shrink &amp; Perturb: the weight of a fresh initializer sample (assumed 0.2).</summary>

@@ -2,7 +2,7 @@ namespace MoeScratch.Rl.Agents;
 
 /// <summary>
 /// The C51 projection of Bellemare et al. (2017), Eq. 7, as Dopamine's <c>project_distribution</c>
-/// (google/dopamine <c>dopamine/jax/agents/rainbow/rainbow_agent.py</c>; papers.md §5.1):
+/// (google/dopamine <c>dopamine/jax/agents/rainbow/rainbow_agent.py</c>):
 /// <code>
 /// (Φ T̂Z)_i = Σ_j clip(1 − |clip(r + d·z_j, V_min, V_max) − z_i| / Δz, 0, 1) · p_j(x′)
 /// </code>

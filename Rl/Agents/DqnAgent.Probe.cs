@@ -4,7 +4,7 @@ using MoeScratch.Tensors;
 
 namespace MoeScratch.Rl.Agents;
 
-/// <summary>The analysis probe (papers.md §8) on a batch of the agent's replay memory.</summary>
+/// <summary>The analysis probe (P1 Fig. 10) on a batch of the agent's replay memory.</summary>
 public sealed partial class DqnAgent : IProbeableAgent
 {
     private BatchBuffers? _probeBatch; // reused between probes of the same size (one probe per iteration)
@@ -14,7 +14,7 @@ public sealed partial class DqnAgent : IProbeableAgent
     /// <para>The eNTK's per-sample loss ℓ_b is the agent's own unweighted TD loss (MSE or Huber against
     /// y = R + d·Q_target(s′, a*)) or C51 cross-entropy against the projected target, built by the same code as the
     /// update (<c>BuildTargets</c>, <c>SampleLosses</c>); no IS weight, CQL or MoE auxiliary term, which are batch
-    /// terms. Dopamine's Full-Rainbow MoE agent uses the C51 loss the same way (§8).</para>
+    /// terms. Dopamine's Full-Rainbow MoE agent uses the C51 loss the same way (P1 Fig. 10).</para>
     /// <para>What keeps training bit-identical: indices come from a <see cref="UniformSampler"/> over
     /// <paramref name="rng"/>, never from the replay's sampler, whose RNG (and, with PER, priorities) training owns;
     /// the batch is uniform even for prioritized agents, where Dopamine logs on the PER training batch. No DrQ

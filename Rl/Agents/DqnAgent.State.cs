@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Agents;
 
 /// <summary>
-/// The small, JSON-serialisable part of an agent checkpoint (ecosystem.md §8.1): counters, every RNG stream,
+/// The small, JSON-serialisable part of an agent checkpoint: counters, every RNG stream,
 /// the acting state (frame stack, last frame, last action) and the latest statistics.
 /// </summary>
 /// <param name="TrainingSteps">Dopamine's training_steps.</param>
@@ -52,7 +52,7 @@ public sealed partial class DqnAgent
 
     /// <summary>
     /// Restores a state from <see cref="CaptureState"/> of an agent built with the same config, shapes and
-    /// seed. RNG streams are restored last (torchrl's rule, ecosystem.md §8.1).
+    /// seed. RNG streams are restored last (torchrl's rule).
     /// </summary>
     /// <exception cref="ArgumentException">A tensor is missing or has another shape, or a counter field does not
     /// fit this agent (named in the message).</exception>

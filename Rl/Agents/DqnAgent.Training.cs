@@ -13,7 +13,7 @@ public sealed partial class DqnAgent
 
     /// <summary>
     /// Per-sample TD (or C51 cross-entropy) losses of the latest update, unweighted: what prioritized replay
-    /// receives (priority √(loss + 1e-10), papers.md §5.1).
+    /// receives (priority √(loss + 1e-10), dopamine full_rainbow_agent.py).
     /// </summary>
     public ReadOnlySpan<float> LastSampleLosses => _batch.Losses;
 
@@ -38,7 +38,7 @@ public sealed partial class DqnAgent
     }
 
     /// <summary>
-    /// One gradient update (papers.md §5.1): sample, build the (n-step, double, C51-projected) target with the
+    /// One gradient update (dopamine dqn_agent.py): sample, build the (n-step, double, C51-projected) target with the
     /// target network under no-grad, take the TD / cross-entropy loss weighted by IS weights, add CQL and MoE
     /// auxiliary terms, step Adam, feed the per-sample losses back as priorities.
     /// </summary>
@@ -81,7 +81,7 @@ public sealed partial class DqnAgent
     }
 
     /// <summary>
-    /// Target side of the update, under no-grad (papers.md §5.1): a* from Q_target(s′) (Q_online(s′) for double
+    /// Target side of the update, under no-grad (Dopamine): a* from Q_target(s′) (Q_online(s′) for double
     /// DQN), then the C51-projected distribution into <c>bb.TargetDistribution</c> or y = R + d·Q_target(s′, a*)
     /// into <c>bb.Targets</c>. Shared by the update and the analysis probe, so the probe's loss is the agent's own.
     /// </summary>
@@ -114,9 +114,10 @@ public sealed partial class DqnAgent
     /// <summary>
     /// Per-sample loss [n] of <paramref name="output"/> (the online network's output for rows start … start + n − 1
     /// of <paramref name="bb"/>): the C51 cross-entropy against the projected target distribution, else the TD loss
-    /// against y (papers.md §5.1). Unweighted: these are also the PER losses and the eNTK probe's ℓ_b (§8).
+    /// against y (dopamine dqn_agent.py). Unweighted: these are also the PER losses and the eNTK probe's ℓ_b.
     /// </summary>
     /// <param name="vectorShape">[n], cached by the caller (no allocation on the update path).</param>
+    /// <param name="output">Online output.</param><param name="bb">Batch.</param><param name="start">First row.</param>
     /// <param name="atomShape">[n, atoms].</param>
     /// <param name="chosenQ">[n] Q(s, a) of the replayed actions, for CQL and the statistics.</param>
     private Tensor SampleLosses(QNetworkOutput output, BatchBuffers bb, int start, Shape vectorShape, Shape atomShape,
@@ -130,7 +131,7 @@ public sealed partial class DqnAgent
         return DqnMath.C51Loss(chosenLogits, Tensor.FromArray(bb.TargetDistribution.AsSpan(start * atoms, n * atoms), atomShape));
     }
 
-    /// <summary>Bytes → floats [B, H, W, S·C]; DrQ augmentation when configured (papers.md §5.5).</summary>
+    /// <summary>Bytes → floats [B, H, W, S·C]; DrQ augmentation when configured (P1 Table 1).</summary>
     private Tensor Observations(byte[] bytes)
     {
         if (!Config.Augmentation) return Tensor.FromBytes(bytes, _batchShape, _scale);

@@ -8,7 +8,7 @@ namespace MoeScratch.Rl.Agents;
 
 /// <summary>
 /// One value-based agent for DQN, Rainbow-lite, Full Rainbow, DER, DrQ(ε), CQL and CQL+C51, selected by
-/// <see cref="AgentConfig"/> (papers.md §5). It follows Dopamine's JAX agents (google/dopamine
+/// <see cref="AgentConfig"/> (P1 Tables 1–3). It follows Dopamine's JAX agents (google/dopamine
 /// <c>dopamine/jax/agents/dqn/dqn_agent.py</c>, <c>full_rainbow/full_rainbow_agent.py</c>): it keeps its own frame
 /// stack, stores every training step in its replay memory, trains when add_count &gt; min_replay_history and
 /// training_steps % update_period == 0, and hard-copies the target network every target_update_period steps once
@@ -134,7 +134,7 @@ public sealed partial class DqnAgent : IAgent
     }
 
     /// <summary>The current training ε: 0 with noisy nets (Dopamine's zero_epsilon), else Dopamine's linearly
-    /// decaying schedule with warm-up = min replay history (papers.md §5.1).</summary>
+    /// decaying schedule with warm-up = min replay history (dopamine dqn_agent.py).</summary>
     public double Epsilon => Config.Head.Noisy ? 0.0 : _epsilon.Value(_trainingSteps);
 
     /// <inheritdoc/>
@@ -217,7 +217,7 @@ public sealed partial class DqnAgent : IAgent
     private int SelectAction()
     {
         double eps = _evalMode ? Config.EpsilonEval : Epsilon;
-        Online.Train(!_evalMode); // noise off in evaluation (papers.md §4.6)
+        Online.Train(!_evalMode); // noise off in evaluation (Dopamine's Full Rainbow)
         using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
         var obs = Tensor.FromBytes(_stack, _actShape, _scale);

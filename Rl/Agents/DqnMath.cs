@@ -7,26 +7,26 @@ public enum TdLossKind
 {
     /// <summary>
     /// (y − q)², no ½ factor: Dopamine's <c>dopamine/jax/losses.py</c> <c>mse_loss</c> returns
-    /// <c>jnp.power(targets − predictions, 2)</c> and the agent averages it over the batch (papers.md §5.1, §5.2).
+    /// <c>jnp.power(targets − predictions, 2)</c> and the agent averages it over the batch (dopamine dqn_agent.py).
     /// </summary>
     Mse,
 
     /// <summary>
     /// Huber with δ = 1: ½x² for x ≤ 1, ½ + (x − 1) beyond, x = |y − q| (Dopamine's <c>huber_loss</c>; DrQ(ε)
-    /// and CQL, papers.md §5.5–§5.6).
+    /// and CQL, P1 Tables 1 and 3).
     /// </summary>
     Huber,
 }
 
 /// <summary>
-/// The pure update maths of the value-based agents (papers.md §5.1–§5.6). Span functions take row-major
+/// The pure update maths of the value-based agents (Dopamine's; P1 Tables 1–3). Span functions take row-major
 /// [B, A] value matrices and are meant for target computations, which carry no gradient; tensor functions are
 /// the differentiable loss terms. Each is tested with hand-computed numbers (tests/Rl.Tests/Agents/DqnMathTests.cs).
 /// </summary>
 public static class DqnMath
 {
     /// <summary>
-    /// y_i = R_i + d_i · nextQ_i with d = γ^n·(1 − terminal) as the replay buffer returns it (papers.md §5.1:
+    /// y_i = R_i + d_i · nextQ_i with d = γ^n·(1 − terminal) as the replay buffer returns it (Dopamine:
     /// "r + γ^n · max_a Q_target(s', a) · (1 − done)").
     /// </summary>
     /// <exception cref="ArgumentException">The spans differ in length.</exception>
@@ -103,13 +103,13 @@ public static class DqnMath
     /// <summary>
     /// Per-sample C51 loss: softmax cross-entropy −Σ_i m_i log softmax(logits)_i between the projected target
     /// distribution m [B, N] (from <see cref="CategoricalProjection.Project"/>, detached) and the chosen action's
-    /// logits [B, N] (papers.md §5.1). Returns [B]; these are also the PER losses.
+    /// logits [B, N] (dopamine rainbow_agent.py). Returns [B]; these are also the PER losses.
     /// </summary>
     public static Tensor C51Loss(Tensor chosenLogits, Tensor targetDistribution) =>
         Ops.SoftmaxCrossEntropy(chosenLogits, targetDistribution, -1, Reduction.None);
 
     /// <summary>
-    /// Per-sample CQL(H) regulariser of Dopamine's offline agents (papers.md §5.6): logsumexp_a Q(s, a) −
+    /// Per-sample CQL(H) regulariser of Dopamine's offline agents (P1 Table 3): logsumexp_a Q(s, a) −
     /// Q(s, a_data). For CQL+C51, <paramref name="q"/> is the expected value Σ z·p of each action.
     /// </summary>
     /// <param name="q">[B, A] action values with gradient.</param>
@@ -126,7 +126,7 @@ public static class DqnMath
     }
 
     /// <summary>
-    /// The scalar training loss (papers.md §5.1, §5.6, §2.2): td_coef · mean_i(w_i · td_i) + cql_coef ·
+    /// The scalar training loss (Dopamine's agents; P1 Table 3, Fig. 9): td_coef · mean_i(w_i · td_i) + cql_coef ·
     /// mean_i(cql_i) + aux. w are the normalised importance weights of prioritized replay (null: all 1);
     /// <paramref name="cql"/> and <paramref name="aux"/> may be null.
     /// </summary>

@@ -5,11 +5,11 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Agents;
 
 /// <summary>
-/// Periodic expert interventions of P2 §6 ("improving expert utilization", papers.md §7.2): a reset of the MoE
+/// Periodic expert interventions of P2 §6 ("improving expert utilization"): a reset of the MoE
 /// experts, or Shrink &amp; Perturb (Ash &amp; Adams 2020, "On warm-starting neural network training").
 /// </summary>
 /// <remarks>
-/// P2's code and hyperparameters are unavailable (papers.md §13), so these are our assumptions, stated here:
+/// P2's code and hyperparameters are unavailable (P2 released no code), so these are our assumptions, stated here:
 /// <list type="bullet">
 /// <item>Only expert parameters change (router, encoder, head and the target network are left alone; the target
 /// catches up at its next sync).</item>

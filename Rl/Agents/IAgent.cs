@@ -47,7 +47,7 @@ public readonly record struct AgentStats(long EnvSteps, long GradientUpdates, fl
                                          float LastAuxLoss, float LastMeanQ, float Epsilon);
 
 /// <summary>
-/// An agent that can run the analysis probes of papers.md §8 (<see cref="Analysis.NetworkProbe"/>) on a batch from
+/// An agent that can run the analysis probes of P1 Fig. 10 (<see cref="Analysis.NetworkProbe"/>) on a batch from
 /// its own replay memory, without disturbing training (the runner's <see cref="Running.IterationProbe"/> calls it).
 /// </summary>
 public interface IProbeableAgent : IAgent

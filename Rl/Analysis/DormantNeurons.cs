@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Analysis;
 
 /// <summary>
-/// Dormant-neuron fractions (papers.md §8), in the two variants the papers' code uses. A unit is τ-dormant when its
+/// Dormant-neuron fractions (P1 Fig. 10), in the two variants the papers' code uses. A unit is τ-dormant when its
 /// normalized mean |activation| is ≤ τ; with τ = 0 both variants count units that are exactly zero on the whole batch.
 /// </summary>
 public static class DormantNeurons
@@ -12,7 +12,7 @@ public static class DormantNeurons
     private const double Epsilon = 1e-9;
 
     /// <summary>
-    /// ReDo scores (Sokar et al. 2023; dopamine <c>weight_recyclers.estimate_neuron_score</c>, papers.md §8): for
+    /// ReDo scores (Sokar et al. 2023; dopamine <c>weight_recyclers.estimate_neuron_score</c>, P1 Fig. 10): for
     /// activations [..., H] (e.g. [B, H] dense, [B, h, w, C] conv), s_i = E|a_i| over every leading axis (batch and
     /// spatial positions) divided by the <b>mean</b> of the H scores.
     /// </summary>
@@ -32,14 +32,14 @@ public static class DormantNeurons
     }
 
     /// <summary>
-    /// ReDo dormant fraction (papers.md §8): the fraction of the last-axis units whose <see cref="RedoScores"/> is ≤
+    /// ReDo dormant fraction (P1 Fig. 10): the fraction of the last-axis units whose <see cref="RedoScores"/> is ≤
     /// <paramref name="tau"/> (dopamine default τ = 0).
     /// </summary>
     public static double RedoFraction(Tensor activations, double tau = 0) => FractionAtMost(RedoScores(activations), tau);
 
     /// <summary>
     /// ReDo fraction over MoE experts' hidden units, expert activations [n, B·p, h]: every (expert, unit) pair is its
-    /// own neuron, scored by E|a| over the B·p slots and normalized by the mean over all n·h neurons (§8 ReDo
+    /// own neuron, scored by E|a| over the B·p slots and normalized by the mean over all n·h neurons (ReDo
     /// definition applied to the expert layer; each expert is a separate layer of neurons).
     /// </summary>
     /// <exception cref="ArgumentException">The tensor is not rank 3.</exception>
@@ -65,7 +65,7 @@ public static class DormantNeurons
 
     /// <summary>
     /// The MoE code's dormant fraction for dense activations [B, ...] (dopamine <c>dqn_moe_agent.train</c>,
-    /// papers.md §8): score = E_batch|a| per remaining element, normalized by the <b>sum</b> of scores; returns the
+    /// P1 Fig. 10): score = E_batch|a| per remaining element, normalized by the <b>sum</b> of scores; returns the
     /// fraction (the code logs 100×) of elements with score ≤ <paramref name="tau"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The tensor has rank &lt; 2.</exception>
@@ -83,7 +83,7 @@ public static class DormantNeurons
     }
 
     /// <summary>
-    /// The MoE code's dormant fraction on expert activations (papers.md §8): dopamine's <c>experts_hidden</c> is
+    /// The MoE code's dormant fraction on expert activations (P1 Fig. 10): dopamine's <c>experts_hidden</c> is
     /// (B, n, p, h); |a| is averaged over the batch, then over the expert axis, leaving p·h scores normalized by their
     /// sum. Here the layout is MoeOutput's [n, B·p, h], so <paramref name="batch"/> splits B·p into (B, p).
     /// </summary>

@@ -4,7 +4,7 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MoeScratch.Rl.Analysis;
 
-/// <summary>Summary of an empirical NTK matrix (dopamine's <c>entk_*</c> statistics, papers.md §8).</summary>
+/// <summary>Summary of an empirical NTK matrix (dopamine's <c>entk_*</c> statistics, P1 Fig. 10).</summary>
 /// <param name="RelativeRanks">Number of eNTK singular values with σ/σ_max &gt; t, per threshold t.</param>
 /// <param name="DiagonalMean">Mean of the diagonal (per-sample squared gradient norms).</param>
 /// <param name="DiagonalStd">Population standard deviation of the diagonal.</param>
@@ -15,7 +15,7 @@ public sealed record NtkStatistics(IReadOnlyDictionary<double, int> RelativeRank
                                    double OffDiagonalMean, double PositiveFraction, double NegativeFraction);
 
 /// <summary>
-/// Empirical neural tangent kernel of the per-sample loss, papers.md §8: J[b, :] = ∂ℓ_b/∂θ over all parameters,
+/// Empirical neural tangent kernel of the per-sample loss, P1 Fig. 10: J[b, :] = ∂ℓ_b/∂θ over all parameters,
 /// eNTK = J·Jᵀ (B × B).
 /// </summary>
 public static class EmpiricalNtk
@@ -120,7 +120,7 @@ public static class EmpiricalNtk
 
     private const int Chunk = 1024;
 
-    /// <summary>Dopamine's eNTK statistics (papers.md §8) of a square kernel matrix.</summary>
+    /// <summary>Dopamine's eNTK statistics (P1 Fig. 10) of a square kernel matrix.</summary>
     /// <exception cref="ArgumentException">The matrix is not square.</exception>
     public static NtkStatistics Statistics(double[,] ntk, IReadOnlyList<double>? thresholds = null)
     {

@@ -3,16 +3,16 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Analysis;
 
 /// <summary>
-/// Rank and norm statistics of a feature matrix Φ [B, F] (the head's input), papers.md §8. Each definition is named
+/// Rank and norm statistics of a feature matrix Φ [B, F] (the head's input), P1 Fig. 10. Each definition is named
 /// after its source because the papers' code and the literature disagree on what "srank" and "feature norm" mean.
 /// </summary>
 public static class FeatureStatistics
 {
-    /// <summary>The thresholds dopamine's <c>log_network_statistics</c> uses for its rank and dormancy counts (§8).</summary>
+    /// <summary>The thresholds dopamine's <c>log_network_statistics</c> uses for its rank and dormancy counts.</summary>
     public static IReadOnlyList<double> DopamineThresholds { get; } = [0.0, 0.001, 0.01];
 
     /// <summary>
-    /// Kumar et al. (2021a) effective rank, papers.md §8: srank_δ = min{k : Σ_{i≤k} σ_i / Σ_i σ_i ≥ 1 − δ} over the
+    /// Kumar et al. (2021a) effective rank: srank_δ = min{k : Σ_{i≤k} σ_i / Σ_i σ_i ≥ 1 − δ} over the
     /// singular values sorted descending (δ = 0.01 in the paper). 0 when every σ is 0.
     /// </summary>
     /// <exception cref="ArgumentException">δ is outside [0, 1) or a singular value is negative.</exception>
@@ -36,7 +36,7 @@ public static class FeatureStatistics
     }
 
     /// <summary>
-    /// Dopamine's "srank_t" (papers.md §8): the number of singular values with σ_i / σ_max &gt; t. A relative-threshold
+    /// Dopamine's "srank_t" (P1 Fig. 10): the number of singular values with σ_i / σ_max &gt; t. A relative-threshold
     /// numerical rank, not Kumar's srank. 0 when σ_max = 0 (dopamine's 0/0 compares false).
     /// </summary>
     public static int RelativeRank(IReadOnlyList<double> singularValues, double threshold)
@@ -81,7 +81,7 @@ public static class FeatureStatistics
     }
 
     /// <summary>
-    /// Dopamine's "dormant_t" (papers.md §8): the <b>count</b> of feature dimensions whose variance over the batch is
+    /// Dopamine's "dormant_t" (P1 Fig. 10): the <b>count</b> of feature dimensions whose variance over the batch is
     /// ≤ t. Not the ReDo dormant fraction (<see cref="DormantNeurons"/>).
     /// </summary>
     public static int LowVarianceFeatureCount(IReadOnlyList<double> featureVariances, double threshold)
@@ -91,7 +91,7 @@ public static class FeatureStatistics
     }
 
     /// <summary>
-    /// Dopamine's "feature_norm" (papers.md §8): ‖Var_batch(Φ)‖₂, the L2 norm of the per-feature variance vector
+    /// Dopamine's "feature_norm" (P1 Fig. 10): ‖Var_batch(Φ)‖₂, the L2 norm of the per-feature variance vector
     /// (<c>jnp.mean(jnp.linalg.norm(jnp.var(features, 0), axis=-1))</c>; the outer mean is over a scalar). P1 calls it
     /// "norm of the features", but it measures spread across the batch, not feature magnitude.
     /// </summary>
@@ -101,7 +101,7 @@ public static class FeatureStatistics
         return Math.Sqrt(featureVariances.Sum(v => v * v));
     }
 
-    /// <summary>The plain feature norm: mean over the batch of each row's L2 norm, (1/B) Σ_b ‖Φ_b‖₂ (§8 for contrast).</summary>
+    /// <summary>The plain feature norm: mean over the batch of each row's L2 norm, (1/B) Σ_b ‖Φ_b‖₂ (for contrast).</summary>
     public static double MeanRowL2Norm(Tensor features)
     {
         int b = BatchOf(features, "MeanRowL2Norm");

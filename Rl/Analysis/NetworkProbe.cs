@@ -7,12 +7,12 @@ namespace MoeScratch.Rl.Analysis;
 /// <summary>
 /// The loss of one sample for the eNTK probe: <paramref name="output"/> is the network's output for observation
 /// <paramref name="sample"/> alone (batch of 1); return that sample's scalar loss (e.g. the C51 cross-entropy against
-/// its projected target, papers.md §8), built with grad enabled.
+/// its projected target, P1 Fig. 10), built with grad enabled.
 /// </summary>
 public delegate Tensor PerSampleLoss(QNetworkOutput output, int sample);
 
 /// <summary>Settings of <see cref="NetworkProbe"/>.</summary>
-/// <param name="DormantThreshold">τ for both dormant-neuron fractions (dopamine default 0; P1's Fig. 10 τ is unstated, §8).</param>
+/// <param name="DormantThreshold">τ for both dormant-neuron fractions (dopamine default 0; P1's Fig. 10 τ is unstated).</param>
 /// <param name="SrankDelta">δ of Kumar et al.'s srank (0.01).</param>
 /// <param name="Thresholds">Relative thresholds t for the feature/eNTK ranks and low-variance counts (default 0, 0.001, 0.01).</param>
 /// <param name="EvalMode">
@@ -33,7 +33,7 @@ public sealed record ProbeReport(IReadOnlyDictionary<string, double> Scalars)
 }
 
 /// <summary>
-/// Computes every analysis metric of papers.md §8 for a Q-network on one batch: dormant fractions (ReDo and the MoE
+/// Computes every analysis metric of P1 Fig. 10 for a Q-network on one batch: dormant fractions (ReDo and the MoE
 /// code's variant), Kumar srank and relative ranks of the features, dopamine's low-variance count and feature_norm,
 /// the plain mean feature norm, Q statistics, Σθ², router statistics and, given a per-sample loss, the eNTK summary.
 /// </summary>

@@ -2,10 +2,10 @@ using MoeScratch.Tensors;
 
 namespace MoeScratch.Rl.Analysis;
 
-/// <summary>Parameter-norm and router statistics logged by the papers' code (papers.md §8).</summary>
+/// <summary>Parameter-norm and router statistics logged by the papers' code (P1 Fig. 10).</summary>
 public static class ParameterStatistics
 {
-    /// <summary>Σθ² over every parameter (dopamine's "param_norm", §8: a squared norm, not its square root).</summary>
+    /// <summary>Σθ² over every parameter (dopamine's "param_norm": a squared norm, not its square root).</summary>
     public static double SquaredNorm(IEnumerable<Tensor> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -18,7 +18,7 @@ public static class ParameterStatistics
     }
 
     /// <summary>
-    /// Per-expert routing mass [n] (dopamine's "expert{i}gate", §8): RouterProbabilities [B, m, n] averaged over the
+    /// Per-expert routing mass [n] (dopamine's "expert{i}gate"): RouterProbabilities [B, m, n] averaged over the
     /// batch and the tokens. For Soft MoE each token's masses sum to 1 over experts, so the result sums to 1.
     /// </summary>
     /// <exception cref="ArgumentException">The tensor is not rank 3.</exception>
@@ -44,7 +44,7 @@ public static class ParameterStatistics
 
     /// <summary>
     /// How many (sample, token) pairs pick each expert as their top expert, [n], from TopExperts [B, m] (float indices).
-    /// Dopamine's "selected_expert{i}" (§8) is this count divided by B (per observation).
+    /// Dopamine's "selected_expert{i}" (P1 Fig. 10) is this count divided by B (per observation).
     /// </summary>
     /// <exception cref="ArgumentException">n ≤ 0, or an index is not an integer in [0, n).</exception>
     public static double[] TopExpertCounts(Tensor topExperts, int experts)

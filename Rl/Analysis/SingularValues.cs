@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Analysis;
 
 /// <summary>
-/// Singular values of a small dense real matrix, for the rank probes of papers.md §8 (feature srank, eNTK rank).
+/// Singular values of a small dense real matrix, for the rank probes of P1 Fig. 10 (feature srank, eNTK rank).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -14,7 +14,7 @@ namespace MoeScratch.Rl.Analysis;
 /// </para>
 /// <para>
 /// Why not the eigenvalues of AᵀA: forming AᵀA squares the condition number, so singular values below
-/// ~1e-8·σ_max are lost in rounding, and the rank thresholds of §8 go down to t = 0.001 on σ/σ_max (and srank's
+/// ~1e-8·σ_max are lost in rounding, and the rank thresholds go down to t = 0.001 on σ/σ_max (and srank's
 /// 1 − δ cumulative mass depends on the small ones). One-sided Jacobi computes every singular value to high
 /// <em>relative</em> accuracy (Demmel &amp; Veselić 1992): the tests reproduce hand-computed values to 1e-12.
 /// Cost is O(sweeps · n² · m) with typically 5–10 sweeps; ample for B ≤ 32 batches.

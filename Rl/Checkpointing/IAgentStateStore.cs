@@ -3,7 +3,7 @@ using MoeScratch.Nn.Checkpoints;
 namespace MoeScratch.Rl.Checkpointing;
 
 /// <summary>
-/// How a run checkpoint saves and restores an agent's complete state (ecosystem.md §8.1): online and target
+/// How a run checkpoint saves and restores an agent's complete state: online and target
 /// parameters (safetensors), optimizer moments and step, counters and schedules, the replay buffer with its sampler,
 /// the n-step accumulator and every RNG stream the agent owns. <see cref="Agents.IAgent"/> itself stays free of
 /// persistence; an agent provides a store (or <see cref="DelegateAgentStateStore"/> wraps its export/import methods).

@@ -22,7 +22,7 @@ public sealed record LoadedRunCheckpoint(string Path, RunnerState State, IReadOn
 public sealed record CheckpointSummary(string Path, int Iteration, long TotalSteps, JsonObject? Config);
 
 /// <summary>
-/// Run checkpoints (ecosystem.md §8.1–§8.3): each is an atomic directory <c>ckpt-&lt;iteration&gt;-&lt;steps&gt;/</c>
+/// Run checkpoints: each is an atomic directory <c>ckpt-&lt;iteration&gt;-&lt;steps&gt;/</c>
 /// (<see cref="AtomicDirectory"/>) holding the agent's files (<see cref="IAgentStateStore"/>: tensors, optimizer,
 /// replay buffer with its sampler and RNGs), <c>environment.state</c> when the environment is an
 /// <see cref="IStatefulEnvironment"/>, <c>runner.json</c> (counters, iteration progress, logger offsets) and a
@@ -232,7 +232,7 @@ public sealed class RunCheckpointer
     }
 
     /// <summary>
-    /// Loads the newest checkpoint that verifies, skipping corrupted or incomplete ones (ecosystem.md §8.3: "fall back
+    /// Loads the newest checkpoint that verifies, skipping corrupted or incomplete ones ("fall back
     /// to the previous checkpoint"); returns null when none exists. <paramref name="skipped"/> lists each skipped
     /// checkpoint with the reason, for the log.
     /// </summary>

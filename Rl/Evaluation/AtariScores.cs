@@ -6,7 +6,7 @@ namespace MoeScratch.Rl.Evaluation;
 public readonly record struct AtariReference(double Human, double Random);
 
 /// <summary>
-/// Human-normalized Atari scores (papers.md §10; google/dopamine `labs/atari_100k/normalization_utils.py`, which
+/// Human-normalized Atari scores (google/dopamine `labs/atari_100k/normalization_utils.py`, which
 /// matches google-deepmind/dqn_zoo `atari_data.py` except VideoPinball's random score). Normalized score =
 /// (score − random) / (human − random). MinAtar has no human reference: its results are reported as raw returns.
 /// </summary>
@@ -81,7 +81,7 @@ public static class AtariScores
     /// <summary>The games with reference scores, in table order.</summary>
     public static IReadOnlyList<string> Games { get; } = [.. s_table.Keys];
 
-    /// <summary>Looks up a game's reference scores (case-insensitive name as in papers.md §10, e.g. "MsPacman").</summary>
+    /// <summary>Looks up a game's reference scores (case-insensitive Dopamine name, e.g. "MsPacman").</summary>
     public static bool TryGet(string game, out AtariReference reference) => s_table.TryGetValue(game, out reference);
 
     /// <summary>Human-normalized score: (score − random) / (human − random).</summary>
@@ -92,8 +92,8 @@ public static class AtariScores
         if (s_table.TryGetValue(game, out var r)) return (score - r.Random) / (r.Human - r.Random);
         if (NoReference.Contains(game, StringComparer.OrdinalIgnoreCase))
             throw new ArgumentException(
-                $"Atari game '{game}' has no human/random reference score (papers.md §10); report raw returns or leave it out of normalized aggregates.", nameof(game));
-        throw new ArgumentException($"Unknown Atari game '{game}'; known names are e.g. {string.Join(", ", s_table.Keys.Take(5))} (papers.md §10 spelling).", nameof(game));
+                $"Atari game '{game}' has no human/random reference score; report raw returns or leave it out of normalized aggregates.", nameof(game));
+        throw new ArgumentException($"Unknown Atari game '{game}'; known names are e.g. {string.Join(", ", s_table.Keys.Take(5))} (Dopamine's spelling).", nameof(game));
     }
 
     /// <summary>Normalizes a runs × tasks matrix of raw returns whose columns are <paramref name="games"/>.</summary>

@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Evaluation;
 
 /// <summary>
-/// rliable's aggregate metrics (papers.md §9; google-research/rliable `metrics.py`). Every score matrix is
+/// rliable's aggregate metrics (Agarwal et al. 2021; google-research/rliable `metrics.py`). Every score matrix is
 /// <b>runs × tasks</b> (<c>scores[run, task]</c>), the layout rliable uses; bootstrapping the wrong axis gives
 /// intervals with no variance (rliable issue #20).
 /// </summary>

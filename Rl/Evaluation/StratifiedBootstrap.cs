@@ -9,7 +9,7 @@ namespace MoeScratch.Rl.Evaluation;
 public readonly record struct IntervalEstimate(double Point, double Lower, double Upper);
 
 /// <summary>
-/// Stratified bootstrap confidence intervals (papers.md §9; rliable `library.py` with arch's
+/// Stratified bootstrap confidence intervals (Agarwal et al. 2021; rliable `library.py` with arch's
 /// StratifiedIIDBootstrap): each replicate resamples runs with replacement independently within each task
 /// (strata = tasks, the task set stays fixed), recomputes the statistic, and the interval is the percentile
 /// interval (numpy linear interpolation) at the given confidence. Seeded with <see cref="Rng"/>, so results are

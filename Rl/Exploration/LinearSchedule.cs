@@ -2,7 +2,7 @@ namespace MoeScratch.Rl.Exploration;
 
 /// <summary>
 /// Dopamine's <c>linearly_decaying_epsilon</c> (google/dopamine <c>dopamine/jax/agents/dqn/dqn_agent.py</c>;
-/// papers.md §5.1), the Nature DQN schedule (Mnih et al. 2015): ε = <see cref="StartValue"/> for the first
+/// P1 Table 2), the Nature DQN schedule (Mnih et al. 2015): ε = <see cref="StartValue"/> for the first
 /// <see cref="WarmupSteps"/> steps, then a linear decay to <see cref="FinalValue"/> over
 /// <see cref="DecayPeriod"/> steps, then constant.
 /// </summary>

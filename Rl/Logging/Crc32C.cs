@@ -5,7 +5,7 @@ namespace MoeScratch.Rl.Logging;
 
 /// <summary>
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, init and final xor 0xFFFFFFFF) and TFRecord's masked
-/// form (ecosystem.md §6.1). Uses the in-box <see cref="BitOperations.Crc32C(uint, ulong)"/>, which is hardware
+/// form (TFRecord). Uses the in-box <see cref="BitOperations.Crc32C(uint, ulong)"/>, which is hardware
 /// accelerated (SSE4.2 / ARMv8 CRC) and falls back to software elsewhere.
 /// </summary>
 public static class Crc32C

@@ -4,9 +4,9 @@ using System.Text;
 namespace MoeScratch.Rl.Logging;
 
 /// <summary>
-/// Metrics CSV (ecosystem.md §6.5): InvariantCulture, round-trip number formatting, a header row, flushed every
+/// Metrics CSV: InvariantCulture, round-trip number formatting, a header row, flushed every
 /// <c>flushEvery</c> rows and on Dispose, and append mode for resumed runs. On resume, <c>keepRows</c> (the row
-/// count saved in the checkpoint, §8.1) drops rows the crashed run wrote after its last checkpoint.
+/// count saved in the checkpoint) drops rows the crashed run wrote after its last checkpoint.
 /// </summary>
 public sealed class CsvMetricsWriter : IDisposable
 {

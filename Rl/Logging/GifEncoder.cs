@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Logging;
 
 /// <summary>
-/// Animated GIF89a encoder with one global palette and LZW compression (ecosystem.md §6.5): MinAtar and Atari
+/// Animated GIF89a encoder with one global palette and LZW compression: MinAtar and Atari
 /// frames use a handful or 128 colours, so a fixed palette needs no quantizer. The LZW code-width and table-reset
 /// rules follow giflib's EGifCompressOutput/EGifCompressLine, which every decoder accepts.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text;
 namespace MoeScratch.Rl.Logging;
 
 /// <summary>
-/// The few protobuf wire-format primitives the TensorBoard event messages need (ecosystem.md §6.1):
+/// The few protobuf wire-format primitives the TensorBoard event messages need:
 /// tag byte = field &lt;&lt; 3 | wiretype; proto3 omits default values, so callers skip zero fields.
 /// </summary>
 internal sealed class ProtoWriter

@@ -4,7 +4,7 @@ namespace MoeScratch.Rl.Logging;
 
 /// <summary>
 /// Serializes the TensorBoard <c>Event</c> protobuf messages MoeScratch writes and frames them as TFRecords
-/// (ecosystem.md §6.1). Field numbers follow tensorflow/core/util/event.proto and summary.proto.
+/// Field numbers follow tensorflow/core/util/event.proto and summary.proto.
 /// </summary>
 public static class TensorBoardEvents
 {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MoeScratch.Rl.Logging;
 
 /// <summary>
-/// Writes a TensorBoard event file (ecosystem.md §6.1) without libtorch: one file per writer named
+/// Writes a TensorBoard event file (tensorflow/core/util/event.proto) without libtorch: one file per writer named
 /// <c>events.out.tfevents.&lt;unix_seconds %010d&gt;.&lt;hostname&gt;.&lt;pid&gt;.&lt;counter&gt;</c> (tensorboard's
 /// event_file_writer.py), wall times in Unix seconds as a double, int64 steps. Writes are buffered; data reaches
 /// the disk on <see cref="Flush"/>, on the background timer, and on <see cref="Dispose"/>. Thread-safe.

@@ -6,7 +6,7 @@ namespace MoeScratch.Rl.Offline;
 
 /// <summary>
 /// One checkpoint of the DQN Replay Dataset (Agarwal et al. 2020; Dopamine's circular replay buffer checkpoints,
-/// ecosystem.md §6.3): four files <c>$store$_&lt;name&gt;_ckpt.&lt;N&gt;.gz</c>, each <c>gzip(np.save(array))</c>, for
+/// on disk): four files <c>$store$_&lt;name&gt;_ckpt.&lt;N&gt;.gz</c>, each <c>gzip(np.save(array))</c>, for
 /// observation (uint8, N×84×84 single frames), action (int32, N), reward (float32, N) and terminal (uint8, N).
 /// Opening validates that all four exist and that their dtypes and lengths agree, reading only the headers;
 /// the pickled scalars (<c>add_count</c>, …) are not needed because the count is the array length.

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace MoeScratch.Rl.Offline;
 
-/// <summary>NPY element types MoeScratch reads (ecosystem.md §6.3).</summary>
+/// <summary>NPY element types MoeScratch reads (numpy's .npy format).</summary>
 public enum NpyDType
 {
     /// <summary>uint8 ('|u1' or '&lt;u1').</summary>

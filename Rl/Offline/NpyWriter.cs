@@ -60,7 +60,7 @@ public static class NpyWriter
         stream.Write(data);
     }
 
-    /// <summary>Writes <c>gzip(np.save(array))</c>, the DQN Replay Dataset's per-array layout (ecosystem.md §6.3).</summary>
+    /// <summary>Writes <c>gzip(np.save(array))</c>, the DQN Replay Dataset's per-array layout.</summary>
     public static void WriteGzip(Stream stream, NpyDType dtype, IReadOnlyList<long> shape, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(stream);

@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Replay;
 
 /// <summary>
-/// Proportional prioritized replay (Schaul et al. 2016) with Dopamine's fixed choices (papers.md §5.1):
+/// Proportional prioritized replay (Schaul et al. 2016) with Dopamine's fixed choices (full_rainbow_agent.py):
 /// sampling probability ∝ priority with no extra exponent; priority = √(loss + 1e-10), i.e. α = 0.5 on the loss;
 /// new transitions get the largest priority recorded so far; importance weights 1/√(p + 1e-10) normalised by
 /// the batch maximum (a fixed β = 0.5, see <see cref="ImportanceWeights"/>).

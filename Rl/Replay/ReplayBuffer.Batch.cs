@@ -48,7 +48,7 @@ public sealed partial class ReplayBuffer
 
     /// <summary>
     /// The n-step return from transition t: Σ_{k=0}^{m−1} γ^k r_{t+k}, with m = n, or m = k+1 when transition
-    /// t+k is terminal (then <c>cut</c> is true and no bootstrap follows). papers.md §5.1.
+    /// t+k is terminal (then <c>cut</c> is true and no bootstrap follows).
     /// </summary>
     private (float Return, bool Cut) NStepReturn(long t)
     {

@@ -11,7 +11,7 @@ public sealed partial class ReplayBuffer
     private const int FormatVersion = 1;
 
     /// <summary>
-    /// Writes the complete state for bit-exact resume (ecosystem.md §8.1): configuration, add count, episode
+    /// Writes the complete state for bit-exact resume: configuration, add count, episode
     /// bookkeeping, the stored slots (frames, actions, rewards, flags) and the sampler (RNG, priorities).
     /// Little-endian binary; the stream is left open. Uncompressed: wrap it in a compressing stream if wanted.
     /// </summary>

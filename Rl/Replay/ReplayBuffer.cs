@@ -2,7 +2,7 @@ namespace MoeScratch.Rl.Replay;
 
 /// <summary>
 /// Dopamine-style circular replay memory (google/dopamine <c>dopamine/tf/replay_memory/circular_replay_buffer.py</c>;
-/// papers.md §5.1, ecosystem.md §8.7): each uint8 frame is stored once; stacked states and n-step returns are
+/// as Dopamine's Atari runs size it): each uint8 frame is stored once; stacked states and n-step returns are
 /// assembled at sample time from consecutive slots.
 /// </summary>
 /// <remarks>

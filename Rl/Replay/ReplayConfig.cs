@@ -2,7 +2,7 @@ namespace MoeScratch.Rl.Replay;
 
 /// <summary>
 /// Shape and maths of a <see cref="ReplayBuffer"/>. Defaults are Dopamine's Atari DQN settings
-/// (papers.md §5.1–§5.2: capacity 1M, 84×84×1 frames stacked ×4, n = 1, γ = 0.99, batch 32).
+/// (P1 Table 2: capacity 1M, 84×84×1 frames stacked ×4, n = 1, γ = 0.99, batch 32).
 /// </summary>
 public sealed record ReplayConfig
 {

@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Replay;
 
 /// <summary>
-/// Bytes a <see cref="ReplayBuffer"/> allocates, by part (ecosystem.md §8.7). Frames are stored once, so a
+/// Bytes a <see cref="ReplayBuffer"/> allocates, by part. Frames are stored once, so a
 /// 1M-transition Atari buffer (84×84×1, stack 4) needs about 7.07 GB, Dopamine's figure, rather than the
 /// 56 GB of a buffer that stores stacked states and next states.
 /// </summary>
@@ -34,7 +34,7 @@ public readonly record struct ReplayMemoryReport(
     /// <summary>
     /// Refuses a buffer that would take more than <paramref name="maxFraction"/> of
     /// <paramref name="availableBytes"/> (e.g. MemAvailable from /proc/meminfo), before anything is allocated
-    /// (ecosystem.md §8.7).
+    /// (Dopamine's Atari defaults need ~7 GB).
     /// </summary>
     /// <exception cref="InvalidOperationException">The buffer does not fit; the message gives both sizes and the fix.</exception>
     public void EnsureFits(long availableBytes, double maxFraction = 0.9)

@@ -4,7 +4,7 @@ namespace MoeScratch.Rl.Replay;
 /// A binary sum tree over <see cref="Capacity"/> non-negative leaf values, stored as one array in heap order
 /// (node k has children 2k+1 and 2k+2), as in Dopamine's <c>dopamine/jax/replay_memory/sum_tree.py</c>.
 /// The number of leaves is rounded up to a power of two; the padding leaves stay zero. For capacity 1M that is
-/// 2^21 − 1 doubles = 16.8 MB (ecosystem.md §8.7).
+/// 2^21 − 1 doubles = 16.8 MB.
 /// </summary>
 /// <remarks>
 /// Unlike Dopamine, which adds a delta to every ancestor, <see cref="Set"/> recomputes each ancestor as the sum

@@ -5,7 +5,7 @@ namespace MoeScratch.Rl.Running;
 /// <summary>
 /// Writes <c>episodes.csv</c>, <c>iterations.csv</c> and <c>scalars.csv</c> into a run directory through
 /// <see cref="CsvMetricsWriter"/>. On resume it reopens the files in append mode keeping only the rows counted
-/// in the checkpoint's offsets, so rows a crashed run wrote after its last checkpoint disappear (ecosystem.md §8.1).
+/// in the checkpoint's offsets, so rows a crashed run wrote after its last checkpoint disappear.
 /// </summary>
 public sealed class CsvMetricsSink : IMetricsSink
 {

@@ -5,7 +5,7 @@ namespace MoeScratch.Rl.Running;
 /// <summary>
 /// Turns the first SIGINT/SIGTERM into a cancellation that <see cref="Runner.Run"/> honours at the next episode
 /// boundary (it then checkpoints and returns <see cref="StopReason.Cancelled"/>); a second signal lets the process
-/// die at once (ecosystem.md §8.8, ML-Agents' "hit Ctrl+C once and wait"). Dispose to unregister.
+/// die at once (ML-Agents' "hit Ctrl+C once and wait"). Dispose to unregister.
 /// </summary>
 public sealed class GracefulShutdown : IDisposable
 {

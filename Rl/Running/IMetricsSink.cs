@@ -1,9 +1,9 @@
 namespace MoeScratch.Rl.Running;
 
 /// <summary>
-/// Where a <see cref="Runner"/> sends its metrics (ecosystem.md §5.1 item 1: TensorBoard and CSV, tags grouped by
+/// Where a <see cref="Runner"/> sends its metrics (TensorBoard and CSV, tags grouped by
 /// prefix). Sinks also report their write offsets so a checkpoint can record them and a resumed run can drop what
-/// a crashed run logged after its last checkpoint (§8.1 "logger offsets").
+/// a crashed run logged after its last checkpoint.
 /// </summary>
 public interface IMetricsSink : IDisposable
 {

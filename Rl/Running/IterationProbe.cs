@@ -6,7 +6,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Running;
 
 /// <summary>
-/// The analysis probes of papers.md §8 as a <see cref="Runner"/> runs them: at the end of every
+/// The analysis probes of P1 Fig. 10 as a <see cref="Runner"/> runs them: at the end of every
 /// <see cref="Every"/>-th iteration, <see cref="NetworkProbe"/> on one fresh batch from the agent's replay memory
 /// (<see cref="IProbeableAgent.Probe"/>), every scalar ("analysis/…") sent through <see cref="IMetricsSink.Scalar"/>
 /// at the iteration's last training step, plus <c>analysis/probe_seconds</c>, the probe's wall time.
@@ -31,7 +31,7 @@ public sealed class IterationProbe
 
     /// <summary>Creates the schedule.</summary>
     /// <param name="every">Probe after iterations every, 2·every, … (1: every iteration).</param>
-    /// <param name="batchSize">Transitions per probe (P1 computes its statistics on batches of 32, §8); the eNTK costs
+    /// <param name="batchSize">Transitions per probe (P1 §4.3 computes its statistics on batches of 32); the eNTK costs
     /// one forward and backward per sample plus a B × B Gram matrix.</param>
     /// <param name="options">τ, δ, thresholds and tag prefix (default <see cref="ProbeOptions"/>: τ = 0, δ = 0.01).</param>
     /// <exception cref="ArgumentException"><paramref name="every"/> or <paramref name="batchSize"/> is less than 1.</exception>

@@ -16,7 +16,7 @@ public enum RunPhase
 /// <param name="Phase">Training or evaluation.</param>
 /// <param name="Iteration">0-based iteration it ran in.</param>
 /// <param name="Index">0-based episode number within its phase over the whole run.</param>
-/// <param name="Return">Undiscounted, unclipped return (what the papers report, papers.md §5.1).</param>
+/// <param name="Return">Undiscounted, unclipped return (what the papers report).</param>
 /// <param name="Length">Agent steps.</param>
 /// <param name="Truncated">Ended by the step cap (or the environment's own time limit) rather than a terminal.</param>
 /// <param name="TotalSteps">Training agent steps of the run once this episode ended (the logging x-axis).</param>

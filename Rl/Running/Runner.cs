@@ -7,7 +7,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Running;
 
 /// <summary>
-/// Dopamine's iteration protocol (papers.md §5.1, environments.md §7.1, google/dopamine
+/// Dopamine's iteration protocol (google/dopamine
 /// <c>run_experiment.py</c>): each iteration runs whole training episodes until at least
 /// <see cref="RunnerConfig.TrainingStepsPerIteration"/> agent steps are collected, then an optional evaluation
 /// phase with <see cref="IAgent.EvalMode"/> on. Returns are logged unclipped while the agent sees clipped rewards;
@@ -16,9 +16,9 @@ namespace MoeScratch.Rl.Running;
 /// </summary>
 /// <remarks>
 /// Because phases end on episode boundaries, a checkpoint never needs a mid-episode environment state (Dopamine's
-/// approach, ecosystem.md §8.1). Cancellation is checked between episodes only: Ctrl-C finishes the episode in
+/// approach). Cancellation is checked between episodes only: Ctrl-C finishes the episode in
 /// progress, writes a checkpoint when a <see cref="Checkpointer"/> is set, and <see cref="Run"/> returns
-/// <see cref="StopReason.Cancelled"/> (§8.8).
+/// <see cref="StopReason.Cancelled"/>.
 /// </remarks>
 public sealed class Runner
 {
@@ -74,7 +74,7 @@ public sealed class Runner
     public RunCheckpointer? Checkpointer { get; set; }
 
     /// <summary>
-    /// When set, each due iteration ends with the analysis probes of papers.md §8 on a batch from the agent's replay
+    /// When set, each due iteration ends with the analysis probes of P1 Fig. 10 on a batch from the agent's replay
     /// memory, logged as <c>analysis/…</c> scalars at the iteration's last training step (<see cref="IterationProbe"/>).
     /// Training is unaffected. Null (the default) runs no probes.
     /// </summary>
@@ -154,7 +154,7 @@ public sealed class Runner
 
     /// <summary>
     /// Plays <paramref name="episodes"/> whole episodes in evaluation mode outside the iteration protocol (e.g. the
-    /// Atari-100k protocol's 100 episodes after training, environments.md §7.6), logs them as evaluation episodes and
+    /// Atari-100k protocol's 100 episodes after training), logs them as evaluation episodes and
     /// returns their aggregates. Training counters and the iteration in progress are untouched.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="episodes"/> is less than 1.</exception>

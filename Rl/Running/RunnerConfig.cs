@@ -4,7 +4,7 @@ namespace MoeScratch.Rl.Running;
 
 /// <summary>
 /// The iteration protocol of <see cref="Runner"/>. The defaults are Dopamine's Atari runner
-/// (papers.md §5.1, environments.md §7.1: 200 iterations of 250,000 training agent steps, rewards clipped to
+/// (dopamine run_experiment.py, atari_lib.py: 200 iterations of 250,000 training agent steps, rewards clipped to
 /// [−1, 1] for the agent, episodes capped at 27,000 agent steps, a checkpoint every iteration, the last 4 kept),
 /// with the <c>continuous_train</c> schedule the papers use (no evaluation phase).
 /// </summary>
@@ -15,7 +15,7 @@ public sealed record RunnerConfig
 
     /// <summary>
     /// Minimum training agent steps per iteration (Dopamine: 250,000). Whole episodes run until at least this
-    /// many steps are collected, so iteration boundaries fall on episode boundaries (§5.1).
+    /// many steps are collected, so iteration boundaries fall on episode boundaries (run_experiment.py).
     /// </summary>
     public long TrainingStepsPerIteration { get; init; } = 250_000;
 
@@ -27,12 +27,12 @@ public sealed record RunnerConfig
 
     /// <summary>
     /// Exact number of evaluation episodes per iteration (the Atari-100k protocol evaluates 100 episodes,
-    /// environments.md §7.6). 0 disables it. At most one of this and <see cref="EvaluationSteps"/> may be set.
+    /// dopamine labs/atari_100k). 0 disables it. At most one of this and <see cref="EvaluationSteps"/> may be set.
     /// </summary>
     public int EvaluationEpisodes { get; init; }
 
     /// <summary>Clip the reward the agent sees to [−<see cref="RewardClip"/>, +<see cref="RewardClip"/>];
-    /// logged returns stay unclipped (environments.md §7.1, §7.5 step 8).</summary>
+    /// logged returns stay unclipped (dopamine atari_lib.py).</summary>
     public bool ClipRewards { get; init; } = true;
 
     /// <summary>The clipping bound (Dopamine: 1).</summary>
@@ -61,15 +61,15 @@ public sealed record RunnerConfig
     public static RunnerConfig Atari() => new();
 
     /// <summary>
-    /// Dopamine's MinAtar runner (<c>labs/environments/minatar/*.gin</c>, environments.md §8.6): 10 iterations
+    /// Dopamine's MinAtar runner (<c>labs/environments/minatar/*.gin</c>, Revisiting Rainbow): 10 iterations
     /// of 1M training steps, rewards clipped, no episode cap.
     /// </summary>
     public static RunnerConfig MinAtar() => new() { Iterations = 10, TrainingStepsPerIteration = 1_000_000, MaxEpisodeSteps = null };
 
-    /// <summary>The Atari-100k protocol (environments.md §7.6): 10 × 10k steps, cap 27k, 100 evaluation episodes.</summary>
+    /// <summary>The Atari-100k protocol (labs/atari_100k): 10 × 10k steps, cap 27k, 100 evaluation episodes.</summary>
     public static RunnerConfig Atari100k() => new() { Iterations = 10, TrainingStepsPerIteration = 10_000, EvaluationEpisodes = 100 };
 
-    /// <summary>Checks every field before anything runs (ecosystem.md §8.5).</summary>
+    /// <summary>Checks every field before anything runs.</summary>
     /// <exception cref="ArgumentException">A field is out of range; the message names it and the fix.</exception>
     public void Validate()
     {

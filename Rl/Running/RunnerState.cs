@@ -5,7 +5,7 @@ namespace MoeScratch.Rl.Running;
 
 /// <summary>
 /// The runner's counters and the progress of the iteration in progress: everything besides the agent and the
-/// environment that a checkpoint needs for an exact resume (ecosystem.md §8.1). A run normally checkpoints at
+/// environment that a checkpoint needs for an exact resume. A run normally checkpoints at
 /// iteration ends, where the progress lists are empty; after a cancellation it checkpoints at the episode
 /// boundary where it stopped, and the partial iteration continues on resume.
 /// </summary>

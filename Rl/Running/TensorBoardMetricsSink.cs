@@ -5,7 +5,7 @@ namespace MoeScratch.Rl.Running;
 /// <summary>
 /// Writes scalars to a TensorBoard event file through <see cref="TensorBoardWriter"/>. Its offset is the purge step:
 /// one past the largest step logged. A resumed run opens a new event file and writes a session-start event at the
-/// saved purge step, which makes TensorBoard drop events a crashed run logged after its checkpoint (ecosystem.md §8.1).
+/// saved purge step, which makes TensorBoard drop events a crashed run logged after its checkpoint.
 /// </summary>
 public sealed class TensorBoardMetricsSink : IMetricsSink
 {

@@ -2,7 +2,7 @@ namespace MoeScratch.Tensors.Cpu;
 
 /// <summary>
 /// Process-wide limit on how many threads the CPU kernels (GEMM and everything built on it) may use at once.
-/// Benchmarks set it to compare against the TorchSharp anchors at 2 and 1 threads (performance-anchors.md).
+/// Benchmarks set it to compare against the TorchSharp anchors at 2 and 1 threads.
 /// </summary>
 public static class CpuThreads
 {

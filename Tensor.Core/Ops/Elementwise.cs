@@ -46,6 +46,7 @@ public static partial class Ops
         return y;
     }
 
+    // <mul>
     /// <summary>a · b with broadcasting.</summary>
     /// <remarks>da = unbroadcast(dy·b); db = unbroadcast(dy·a).</remarks>
     public static Tensor Mul(Tensor a, Tensor b)
@@ -61,6 +62,7 @@ public static partial class Ops
         }
         return y;
     }
+    // </mul>
 
     /// <summary>a / b with broadcasting (IEEE: x/0 = ±∞, 0/0 = NaN).</summary>
     /// <remarks>da = unbroadcast(dy/b); db = −unbroadcast(dy·a/b²).</remarks>

@@ -15,6 +15,7 @@ public enum Reduction
 
 public static partial class Ops
 {
+    // <mse>
     /// <summary>Mean squared error (pred − target)², reduced as asked. Composite.</summary>
     /// <remarks>dpred = 2(pred − target)·dy (÷ count for Mean).</remarks>
     /// <exception cref="ArgumentException">pred and target shapes differ.</exception>
@@ -23,6 +24,7 @@ public static partial class Ops
         ThrowHelper.ShapesEqual("MseLoss", pred.Shape, target.Shape, "pred", "target");
         return ApplyReduction(Square(Sub(pred, target)), reduction);
     }
+    // </mse>
 
     /// <summary>
     /// Huber loss with threshold δ: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond, d = pred − target (DQN's TD loss with

@@ -6,7 +6,7 @@ namespace MoeScratch.Tensors;
 /// <summary>
 /// A seedable, serialisable PRNG: xoshiro256** (Blackman &amp; Vigna 2018) seeded through SplitMix64.
 /// <see cref="System.Random"/> cannot be checkpointed and its seeded stream is not promised across .NET versions
-/// (ecosystem.md §8.1); bit-exact resume needs this. Pass instances explicitly; there is no hidden global.
+/// (they may change); bit-exact resume needs this. Pass instances explicitly; there is no hidden global.
 /// </summary>
 public sealed class Rng
 {

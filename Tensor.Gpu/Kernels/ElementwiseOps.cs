@@ -2,7 +2,7 @@ using ILGPU.Algorithms;
 
 namespace MoeScratch.Tensors.Gpu.Kernels;
 
-// Operator structs for the generic elementwise kernels (style.md §4 "Elementwise families"; ILGPU sample
+// Operator structs for the generic elementwise kernels (after ILGPU's sample
 // StaticAbstractInterfaceMembers). Each struct states one scalar function and its derivative once; the
 // kernels in ElementwiseKernels.cs are written once per arity. The semantics copy
 // Tensor.Core/Cpu/Kernels/ElementwiseKernels.cs exactly (NaN propagation of max/min, sign(±0) = ±0, the

@@ -4,7 +4,7 @@ using ILGPU.Algorithms;
 namespace MoeScratch.Tensors.Gpu.Kernels;
 
 /// <summary>
-/// Both Soft MoE softmaxes from the same logits (papers.md §1.1; Puigcerver et al. 2023, arXiv 2308.00951).
+/// Both Soft MoE softmaxes from the same logits (P1 §2.2; Puigcerver et al. 2023, arXiv 2308.00951).
 /// Glossary: B observations (softmaxes never cross them), m tokens, S = n·p slots; logits L, dispatch D and
 /// combine C are [B, m, S]. D normalizes each slot column over the m tokens, C each token row over the S slots.
 /// Stats: [B·S] column (max, Σexp) pairs followed by [B·m] row pairs. Two launches replace the two softmax

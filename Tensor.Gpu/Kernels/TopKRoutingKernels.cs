@@ -4,7 +4,7 @@ using ILGPU.Algorithms;
 namespace MoeScratch.Tensors.Gpu.Kernels;
 
 /// <summary>
-/// Fused Top-k router (papers.md §2.1; dopamine <c>routers.py</c> TopKRouter): per token row of logits [T, E],
+/// Fused Top-k router (dopamine <c>routers.py</c> TopKRouter): per token row of logits [T, E],
 /// probabilities = softmax over the E experts, the k best experts by probability (the ranking of
 /// <see cref="TopKKernels"/>: NaN first, then descending, ties by ascending index), and their gates (the
 /// probabilities at those experts). One thread per row; T tokens, E experts, K kept.

@@ -4,7 +4,7 @@ using MoeScratch.Ale.Tests.TestUtil;
 namespace MoeScratch.Ale.Tests;
 
 /// <summary>
-/// Against a real ALE through the shim, with the freely licensed Tetris ROM (environments.md §6.4). Run with
+/// Against a real ALE through the shim, with the freely licensed Tetris ROM. Run with
 /// MOESCRATCH_ALE_LIB=/path/to/libale_c.so; otherwise reported as skipped.
 /// </summary>
 [Category("Ale")]
@@ -93,7 +93,7 @@ public class RealAleTests
             steps++;
         }
 
-        // §6.4: a random policy ends a Tetris episode after about 2,200–2,400 agent steps.
+        // ALE tests: a random policy ends a Tetris episode after about 2,200–2,400 agent steps.
         Assert.That(last.Terminated, Is.True, $"no game over after {steps} steps");
         Assert.That(env.Observation.ToArray(), Has.Some.GreaterThan(0));
     }

@@ -8,8 +8,8 @@ using MoeScratch.Tensors.Gpu.Tests.TestUtil;
 namespace MoeScratch.Tensors.Gpu.Tests;
 
 /// <summary>
-/// The IMPALA-CNN encoder (papers.md §4) and MoE layers (Soft MoE, Top-k MoE; papers.md
-/// §1–2) run forward and backward on the GPU backend and match the CPU backend: outputs and every parameter
+/// The IMPALA-CNN encoder (P1 §4) and MoE layers (Soft MoE, Top-k MoE; P1
+/// §2.2, §4.2) run forward and backward on the GPU backend and match the CPU backend: outputs and every parameter
 /// gradient (tiny sizes for the CPU accelerator).
 /// </summary>
 public abstract class NetworkTests : GpuTestBase
@@ -48,7 +48,7 @@ public abstract class NetworkTests : GpuTestBase
         CheckModule("ImpalaEncoder", () => new ImpalaEncoder(2, new Rng(2), stackChannels: [3, 4], blocksPerStack: 1),
                     [2, 12, 12, 2], 1e-4);
 
-    // Soft MoE: both softmaxes, batched matmuls, the stacked expert MLPs (papers.md §1.1, §1.4).
+    // Soft MoE: both softmaxes, batched matmuls, the stacked expert MLPs (P1 §2.2, §3).
     [Test]
     public void SoftMoe_ForwardAndBackward_MatchCpu() =>
         CheckModule("SoftMoe", () => new SoftMoe(4, 6, new SoftMoeOptions(NumExperts: 2, ExpertHidden: 8), new Rng(3)),
@@ -57,6 +57,7 @@ public abstract class NetworkTests : GpuTestBase
     [Test]
     public void SoftMoe_ForwardAndBackward_StayOnDevice()
     {
+        // <on-device>
         var layer = new SoftMoe(4, 6, new SoftMoeOptions(NumExperts: 2, ExpertHidden: 8), new Rng(3));
         layer.MoveTo(Gpu);
         var x = Tensor.FromArray(RandomData(new Rng(1), 2 * 6 * 4), new Shape(2, 6, 4), Gpu);
@@ -66,9 +67,10 @@ public abstract class NetworkTests : GpuTestBase
         Assert.That((Gpu.HostUploads - up, Gpu.HostDownloads - down), Is.EqualTo((0L, 0L)),
                     "Soft MoE forward and backward move nothing between host and device");
         Assert.That(layer.NamedParameters().First().Value.Grad!.Backend, Is.SameAs(Gpu));
+        // </on-device>
     }
 
-    // P1 §5.3 "All" layer (papers.md §4.7): normalized PerSamp router, conv copies mixed by a batched matmul.
+    // P1 §5.3 "All" layer: normalized PerSamp router, conv copies mixed by a batched matmul.
     [Test]
     public void PerSampleSoftMoe_ForwardAndBackward_MatchCpu() =>
         CheckModule("PerSampleSoftMoe", () =>
@@ -78,7 +80,7 @@ public abstract class NetworkTests : GpuTestBase
             return new PerSampleSoftMoe(copies, new Shape(1, 5, 5, 2), normalize: true, rng);
         }, [2, 5, 5, 2], 1e-4);
 
-    // Top-k MoE: softmax router, top-k, index-select permutation under capacity, gates (papers.md §2.1).
+    // Top-k MoE: softmax router, top-k, index-select permutation under capacity, gates (dopamine routers.py).
     [TestCase(1)]
     [TestCase(2)]
     public void TopKMoe_ForwardAndBackward_MatchCpu(int k) =>

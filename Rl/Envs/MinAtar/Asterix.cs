@@ -1,12 +1,12 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// MinAtar Asterix (environments.md §8.1): collect gold, avoid enemies. Channels: 0 player, 1 enemy, 2 trail,
+/// MinAtar Asterix (MinAtar asterix.py): collect gold, avoid enemies. Channels: 0 player, 1 enemy, 2 trail,
 /// 3 gold. Minimal actions n, l, u, r, d.
 /// </summary>
 public sealed class Asterix : MinAtarGame
 {
-    /// <summary>Entity slots; slot i lives on row i+1 (§8.1).</summary>
+    /// <summary>Entity slots; slot i lives on row i+1 (asterix.py).</summary>
     internal const int Slots = 8;
 
     internal const int PlayerChannel = 0, EnemyChannel = 1, TrailChannel = 2, GoldChannel = 3;

@@ -1,14 +1,14 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// MinAtar Breakout (environments.md §8.2): a ball bounces between a paddle on row 9 and three rows of bricks.
+/// MinAtar Breakout (MinAtar breakout.py): a ball bounces between a paddle on row 9 and three rows of bricks.
 /// Channels: 0 paddle, 1 ball, 2 trail, 3 brick. Minimal actions n, l, r. No randomness after reset, no ramping.
 /// </summary>
 public sealed class Breakout : MinAtarGame
 {
     internal const int PaddleChannel = 0, BallChannel = 1, TrailChannel = 2, BrickChannel = 3;
 
-    // Direction d: 0 up-left, 1 up-right, 2 down-right, 3 down-left (§8.2).
+    // Direction d: 0 up-left, 1 up-right, 2 down-right, 3 down-left (breakout.py).
     private static readonly int[] Dx = [-1, 1, 1, -1];
     private static readonly int[] Dy = [-1, -1, 1, 1];
 

@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// MinAtar Freeway (environments.md §8.3): move a chicken up across eight lanes of cars. Channels: 0 chicken,
+/// MinAtar Freeway (MinAtar freeway.py): move a chicken up across eight lanes of cars. Channels: 0 chicken,
 /// 1 car, 2–6 the trail of a car of speed 1..5. Minimal actions n, u, d. No ramping; an episode is exactly
 /// 2,501 steps.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class Freeway : MinAtarGame
     }
 
     /// <summary>
-    /// New speeds and countdowns (§8.3): eight magnitudes in 1..5 first, then eight uniforms for the directions.
+    /// New speeds and countdowns (freeway.py): eight magnitudes in 1..5 first, then eight uniforms for the directions.
     /// A uniform of exactly 0.5 (sign 0 in MinAtar, probability 2⁻⁵³) is taken as rightward here.
     /// </summary>
     private void RandomizeCars()

@@ -3,21 +3,21 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// Shared machinery of the five MinAtar games (environments.md §8.0): the 10×10 board with channel-last 0/1
+/// Shared machinery of the five MinAtar games (MinAtar environment.py): the 10×10 board with channel-last 0/1
 /// observations, the six-action set (or a game's minimal set), sticky actions, terminal handling and
 /// versioned state serialisation. A game supplies its rules through the abstract members.
 /// </summary>
 /// <remarks>
 /// One <see cref="Tensors.Rng"/> drives both the sticky-action draw and the game's own randomness, as the
-/// seeded MinAtar wrapper does (§8.0). The observation is rendered lazily, on the first read after a step, so
+/// seeded MinAtar wrapper does (environment.py). The observation is rendered lazily, on the first read after a step, so
 /// stepping without looking (replay warm-up, benchmarks) costs only the rules.
 /// </remarks>
 public abstract class MinAtarGame : IStatefulEnvironment
 {
-    /// <summary>Board height and width (§8.0).</summary>
+    /// <summary>Board height and width (MinAtar environment.py).</summary>
     public const int Size = 10;
 
-    /// <summary>Number of actions in the full set (§8.0).</summary>
+    /// <summary>Number of actions in the full set (MinAtar environment.py).</summary>
     public const int FullActionCount = 6;
 
     private const uint StateMagic = 0x54414E4D; // "MNAT" little-endian
@@ -31,7 +31,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
     /// <summary>Creates the game with its own RNG seeded by <paramref name="seed"/>.</summary>
     /// <param name="name">Registered name, e.g. "breakout".</param>
     /// <param name="channels">Observation channels C.</param>
-    /// <param name="minimalActions">The game's minimal action set as full-set indices (§8.0).</param>
+    /// <param name="minimalActions">The game's minimal action set as full-set indices (MinAtar environment.py).</param>
     /// <param name="seed">Seed of the shared RNG.</param>
     /// <param name="options">Wrapper settings; null means the defaults.</param>
     protected MinAtarGame(string name, int channels, int[] minimalActions, ulong seed, MinAtarOptions? options)
@@ -95,7 +95,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
     /// <summary>The shared RNG (sticky draw and game randomness).</summary>
     internal Rng Rng { get; private set; }
 
-    /// <summary>The last executed full-set action, repeated by a sticky draw (§8.0; starts at 0).</summary>
+    /// <summary>The last executed full-set action, repeated by a sticky draw (environment.py; starts at 0).</summary>
     internal int LastAction { get; set; }
 
     /// <summary>Game over flag, set by the rules.</summary>
@@ -117,7 +117,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
     /// <inheritdoc/>
     /// <remarks>
     /// A seed re-seeds the RNG and also clears the sticky-action memory, so that Reset(seed) behaves like a
-    /// freshly built environment; an unseeded reset keeps the memory, as MinAtar does between episodes (§8.0).
+    /// freshly built environment; an unseeded reset keeps the memory, as MinAtar does between episodes.
     /// </remarks>
     public void Reset(ulong? seed = null)
     {
@@ -135,7 +135,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
     public StepResult Step(int action)
     {
         int a = (int)ToGameAction(action);
-        // §8.0: the draw happens on every call, even when the game is already over.
+        // MinAtar environment.py: the draw happens on every call, even when the game is already over.
         if (Rng.NextDouble() < Options.StickyActionProbability)
         {
             a = LastAction;
@@ -150,7 +150,7 @@ public abstract class MinAtarGame : IStatefulEnvironment
         return new StepResult(reward, Terminal, false, 0);
     }
 
-    /// <summary>Advances the rules one step with an executed action and returns the reward (§8.1–§8.5).</summary>
+    /// <summary>Advances the rules one step with an executed action and returns the reward (MinAtar games).</summary>
     internal int StepRules(MinAtarAction action)
     {
         if (Terminal) return 0;

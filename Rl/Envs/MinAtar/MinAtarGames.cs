@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// Creates MinAtar games by registered name (environments.md §8). Named <c>MinAtarGames</c> rather than
+/// Creates MinAtar games by registered name (kenjyoung/MinAtar's names). Named <c>MinAtarGames</c> rather than
 /// <c>MinAtar</c> because a type must not share its name with the <c>MoeScratch.Rl.Envs.MinAtar</c> namespace.
 /// </summary>
 public static class MinAtarGames

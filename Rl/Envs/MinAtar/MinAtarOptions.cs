@@ -1,18 +1,18 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// Settings of MinAtar's <c>Environment</c> wrapper (environments.md §8.0). The defaults are the ones behind the
+/// Settings of MinAtar's <c>Environment</c> wrapper (MinAtar environment.py). The defaults are the ones behind the
 /// published results: sticky actions 0.1, difficulty ramping on, all six actions.
 /// </summary>
 public sealed record MinAtarOptions
 {
     /// <summary>
-    /// Probability that the chosen action is replaced by the previously executed one (§8.0 "sticky actions").
+    /// Probability that the chosen action is replaced by the previously executed one (MinAtar's sticky actions).
     /// Default 0.1 as in MinAtar and Revisiting Rainbow; 0 disables it.
     /// </summary>
     public double StickyActionProbability { get; init; } = 0.1;
 
-    /// <summary>Whether Asterix, Seaquest and Space Invaders speed up over an episode (§8.0; default on).</summary>
+    /// <summary>Whether Asterix, Seaquest and Space Invaders speed up over an episode (default on).</summary>
     public bool DifficultyRamping { get; init; } = true;
 
     /// <summary>
@@ -22,7 +22,7 @@ public sealed record MinAtarOptions
     public bool MinimalActionSet { get; init; }
 }
 
-/// <summary>The six MinAtar actions, in MinAtar's index order (§8.0: n, l, u, r, d, f).</summary>
+/// <summary>The six MinAtar actions, in MinAtar's index order (MinAtar environment.py: n, l, u, r, d, f).</summary>
 public enum MinAtarAction
 {
     /// <summary>'n': do nothing.</summary>

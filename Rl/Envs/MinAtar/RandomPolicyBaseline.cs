@@ -4,7 +4,7 @@ namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
 /// Mean episode return of the uniform random policy on a MinAtar game: the floor a trained agent must beat
-/// (the MinAtar paper's curves start from it, environments.md §8.6).
+/// (the MinAtar paper's curves start from it: Young &amp; Tian 2019).
 /// </summary>
 public static class RandomPolicyBaseline
 {

@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// MinAtar Seaquest (environments.md §8.4): shoot fish and enemy subs, collect divers, surface before the oxygen
+/// MinAtar Seaquest (MinAtar seaquest.py): shoot fish and enemy subs, collect divers, surface before the oxygen
 /// runs out. Channels: 0 sub front, 1 sub back, 2 friendly bullet, 3 trail, 4 enemy bullet, 5 fish, 6 enemy sub,
 /// 7 oxygen gauge, 8 diver gauge, 9 diver. Uses all six actions. Reproduces the post-v1.0.11 oxygen check and
 /// the carried-divers quirk (−1 after surfacing with six).
@@ -283,7 +283,7 @@ public sealed class Seaquest : MinAtarGame
             reward = Oxygen * 10 / MaxOxygen;
         }
         Oxygen = MaxOxygen;
-        Carried--; // MinAtar quirk (§8.4): six divers leave −1, and negative counts keep decreasing.
+        Carried--; // MinAtar quirk (seaquest.py): six divers leave −1, and negative counts keep decreasing.
         if (Ramping && (EnemySpawnSpeed > 1 || MoveSpeed > 2))
         {
             if (MoveSpeed > 2 && RampIndex % 2 == 1) MoveSpeed--;

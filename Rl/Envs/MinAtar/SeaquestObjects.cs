@@ -1,6 +1,6 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
-/// <summary>One Seaquest object (bullet, fish, enemy sub or diver); unused timers stay 0 (§8.4 "Objects").</summary>
+/// <summary>One Seaquest object (bullet, fish, enemy sub or diver); unused timers stay 0.</summary>
 internal struct SeaObject
 {
     public int X;
@@ -24,7 +24,7 @@ internal struct SeaObject
 
 /// <summary>
 /// An insertion-ordered list of <see cref="SeaObject"/> with in-place access and order-keeping removal, grown by
-/// doubling so steady-state steps allocate nothing. Iterating from Count−1 down to 0 is "newest to oldest" (§8.4),
+/// doubling so steady-state steps allocate nothing. Iterating from Count−1 down to 0 is "newest to oldest",
 /// and removing the current index during that walk leaves the unvisited (older) entries in place.
 /// </summary>
 internal sealed class SeaObjectList

@@ -1,7 +1,7 @@
 namespace MoeScratch.Rl.Envs.MinAtar;
 
 /// <summary>
-/// MinAtar Space Invaders (environments.md §8.5): a cannon on row 9 shoots a descending alien block. Channels:
+/// MinAtar Space Invaders (MinAtar space_invaders.py): a cannon on row 9 shoots a descending alien block. Channels:
 /// 0 cannon, 1 alien, 2 alien moving left, 3 alien moving right, 4 friendly bullet, 5 enemy bullet. Minimal
 /// actions n, l, r, f.
 /// </summary>

@@ -21,7 +21,7 @@ public enum AnchorModel
 }
 
 /// <summary>
-/// The three networks of the TorchSharp anchors (performance-anchors.md §5; /work/shared/anchors/torchsharp/Models.cs),
+/// The three networks of the TorchSharp anchors (their Models.cs; see benchmarks/compare-torchsharp.sh),
 /// built from the Nn blocks with the anchors' exact shapes. Each factory asserts the anchor's parameter count so a
 /// drifting definition fails loudly instead of producing a number that compares different work.
 /// </summary>

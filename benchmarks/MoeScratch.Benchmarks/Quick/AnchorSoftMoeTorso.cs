@@ -11,7 +11,7 @@ namespace MoeScratch.Benchmarks.Quick;
 /// 64→512→ReLU→64 with biases — then flatten (3136).
 /// </summary>
 /// <remarks>
-/// The anchor's settings differ from the paper default (papers.md §1.3: 121 tokens, ceil(m/n) slots, no
+/// The anchor's settings differ from the paper default (dopamine softmoe.py: 121 tokens, ceil(m/n) slots, no
 /// normalization), hence the explicit options. PerConv tokens are free in NHWC: [B, 7, 7, 64] is already
 /// [B, 49, 64] in memory, where libtorch needs a transpose. The anchor scales the normalized tokens, the library
 /// scales the normalized Φ: the same logits (scale·x̂·Φ̂).

@@ -78,7 +78,7 @@ public static class MoeProfile
                           "to-experts", "experts", "from-experts", "combine"];
         StageTimer.Run(names, iters, lap =>
         {
-            // SoftMoe.Route and Forward, stage by stage (§1.3 normalization, Φ shared across the batch).
+            // SoftMoe.Route and Forward, stage by stage (softmoe.py normalization, Φ shared across the batch).
             var xn = Ops.L2NormalizeClamped(tokens, 2, 1e-30f, 1e-6f); lap();
             var phi = Ops.Mul(Ops.L2NormalizeClamped(moe.Phi, 0, 1e-30f, 1e-6f), moe.Scale); lap();
             var logits = Ops.MatMul(xn, phi); lap();

@@ -7,7 +7,7 @@ namespace MoeScratch.Benchmarks.Quick;
 
 /// <summary>
 /// The <c>quick</c> mode: discovers every <see cref="IQuickWorkload"/> by reflection and times it with the
-/// TorchSharp anchors' policy (/work/shared/anchors/torchsharp/Bench.cs) so the numbers compare line by line.
+/// TorchSharp anchors' policy (their Bench.cs) so the numbers compare line by line.
 /// Glossary: warm-up = untimed iterations; sample = one Stopwatch-timed <see cref="IQuickWorkload.Run"/>.
 /// </summary>
 public static class QuickRunner

@@ -45,7 +45,7 @@ public static class SmokeNetworks
 
     private static RainbowHead Head(int inFeatures, Rng rng) => new(inFeatures, Actions, HeadOptions.Dqn, rng);
 
-    // Flatten sizes come from the encoder, not from hand arithmetic (style.md §13, "magic flatten sizes").
+    // Flatten sizes come from the encoder, not from hand arithmetic.
     private static Shape EncodedShape(Layer encoder) => encoder.OutputShape(WorkloadSize.Smoke.Frames(1));
 
     private static int Features(Layer encoder) => EncodedShape(encoder).Count;

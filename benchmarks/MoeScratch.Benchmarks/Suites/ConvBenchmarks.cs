@@ -6,7 +6,7 @@ namespace MoeScratch.Benchmarks.Suites;
 
 /// <summary>
 /// The three Nature-DQN convolutions (Mnih et al. 2015; VALID padding as in the TorchSharp anchor of
-/// performance-anchors.md) at batch 32: forward, backward-input and backward-weight primitives, called on the
+/// benchmarks/compare-torchsharp.sh) at batch 32: forward, backward-input and backward-weight primitives, called on the
 /// CPU backend directly so that only the kernels (im2col/col2im + GEMM) are timed.
 /// </summary>
 /// <remarks>Run: <c>dotnet run -c Release --project benchmarks/MoeScratch.Benchmarks -- --filter '*ConvBenchmarks*'</c>.</remarks>

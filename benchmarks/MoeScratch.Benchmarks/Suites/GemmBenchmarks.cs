@@ -5,7 +5,7 @@ using MoeScratch.Tensors.Cpu.Kernels;
 namespace MoeScratch.Benchmarks.Suites;
 
 /// <summary>
-/// BenchmarkDotNet suite for the CPU SGEMM at the TorchSharp anchor shapes (performance-anchors.md):
+/// BenchmarkDotNet suite for the CPU SGEMM at the TorchSharp anchor shapes:
 /// C[M×N] = A[M×K] · B[K×N], row-major, C reused. Glossary: Shape = "MxKxN"; Threads = CpuThreads.Max.
 /// Run: dotnet run -c Release --project benchmarks/MoeScratch.Benchmarks -- --filter '*GemmBenchmarks*'
 /// </summary>

@@ -5,7 +5,7 @@ using MoeScratch.Tensors.Cpu.Kernels;
 namespace MoeScratch.Benchmarks.Suites;
 
 /// <summary>
-/// Softmax at Soft MoE shapes (papers.md §1.3: per-observation softmaxes; batch 32, m = 49 tokens for the
+/// Softmax at Soft MoE shapes (dopamine softmoe.py: per-observation softmaxes; batch 32, m = 49 tokens for the
 /// 7×7 Nature-CNN grid, n·p = 8 slots). Logits are [B, m, n·p]: the dispatch weights are a softmax over tokens
 /// (axis 1, strided: O = 32, N = 49, I = 8) and the combine weights over slots (last axis: rows [32·49, 8]).
 /// The row case [32·8, 49] is the dispatch softmax after a transpose. Each kernel is timed against the naive

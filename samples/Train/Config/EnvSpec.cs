@@ -3,10 +3,10 @@ namespace MoeScratch.Train.Config;
 /// <summary>Which environment family an <c>--env</c> value names.</summary>
 public enum EnvKind
 {
-    /// <summary>A built-in MinAtar game (environments.md §8).</summary>
+    /// <summary>A built-in MinAtar game (Young &amp; Tian 2019).</summary>
     MinAtar,
 
-    /// <summary>An Atari ROM played through ALE (environments.md §2).</summary>
+    /// <summary>An Atari ROM played through ALE.</summary>
     Atari,
 }
 

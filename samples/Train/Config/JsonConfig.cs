@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace MoeScratch.Train.Config;
 
 /// <summary>
-/// Strict JSON for config files (ecosystem.md §6.4): snake_case names, unknown keys are errors (a typo such as
+/// Strict JSON for config files: snake_case names, unknown keys are errors (a typo such as
 /// <c>learning_rat</c> is refused with its name), comments and trailing commas allowed, nullability respected.
 /// </summary>
 public static class JsonConfig
@@ -26,7 +26,7 @@ public static class JsonConfig
     /// <summary>Serialises a config (the derived experiment name is included for readers of the folder).</summary>
     public static string Serialize(TrainConfig config) => JsonSerializer.Serialize(config, Options);
 
-    /// <summary>Parses a config; errors name the file and the JSON path (<c>file: $.path: problem</c>, §8.5).</summary>
+    /// <summary>Parses a config; errors name the file and the JSON path (<c>file: $.path: problem</c>).</summary>
     /// <exception cref="ArgumentException">Malformed JSON, an unknown key or a wrong type.</exception>
     public static TrainConfig Deserialize(string json, string source)
     {

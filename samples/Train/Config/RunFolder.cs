@@ -4,7 +4,7 @@ namespace MoeScratch.Train.Config;
 
 /// <summary>
 /// The run folder <c>&lt;out&gt;/&lt;env&gt;__&lt;experiment&gt;__&lt;seed&gt;__&lt;timestamp&gt;/</c> (cleanrl's naming,
-/// ecosystem.md §5.1 item 2) and the names of the files inside it.
+/// as users of RL training tools expect) and the names of the files inside it.
 /// </summary>
 public static class RunFolder
 {
@@ -15,7 +15,7 @@ public static class RunFolder
     public const string MetricsFile = "metrics.csv";
 
     /// <summary>
-    /// The analysis probes (papers.md §8), in long format: one row (total_steps, tag, value) per scalar and probe, the
+    /// The analysis probes (P1 Fig. 10), in long format: one row (total_steps, tag, value) per scalar and probe, the
     /// same <c>analysis/…</c> tags as in TensorBoard. Long because the tag set depends on the network (one
     /// <c>expert_mass_i</c> per expert) while <see cref="MetricsFile"/> has fixed columns. Absent when probes are off.
     /// </summary>

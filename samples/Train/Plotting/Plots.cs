@@ -4,7 +4,7 @@ using MoeScratch.Train.Report;
 namespace MoeScratch.Train.Plotting;
 
 /// <summary>
-/// PNG plots through ScottPlot 5 (headless; ecosystem.md §4). The default font is pinned to DejaVu Sans because
+/// PNG plots through ScottPlot 5 (headless). The default font is pinned to DejaVu Sans because
 /// ScottPlot's detection picks DejaVu Serif on Debian; where DejaVu is absent, Skia falls back to its default face.
 /// </summary>
 public static class Plots

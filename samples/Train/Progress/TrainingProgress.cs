@@ -3,7 +3,7 @@ using Spectre.Console;
 
 namespace MoeScratch.Train.Progress;
 
-/// <summary>What the progress display shows (ecosystem.md §5.1 item 5).</summary>
+/// <summary>What the progress display shows.</summary>
 /// <param name="Steps">Training steps done.</param>
 /// <param name="TotalSteps">Training steps of the whole run.</param>
 /// <param name="StepsPerSecond">Recent throughput (agent steps per wall second).</param>
@@ -17,7 +17,7 @@ public readonly record struct ProgressSnapshot(long Steps, long TotalSteps, doub
     /// <summary>Estimated time left at the recent throughput.</summary>
     public TimeSpan? Eta => StepsPerSecond > 0 ? TimeSpan.FromSeconds((TotalSteps - Steps) / StepsPerSecond) : null;
 
-    /// <summary>The cleanrl-style one-line form, InvariantCulture (ecosystem.md §3).</summary>
+    /// <summary>The cleanrl-style one-line form, InvariantCulture.</summary>
     public string ToLine() => string.Create(CultureInfo.InvariantCulture,
         $"step={Steps}/{TotalSteps} sps={StepsPerSecond:F0} episodes={Episodes} ret_recent={RecentReturn:F2} loss={Loss:G4} eps={Epsilon:F3} eta={FormatEta(Eta)}");
 
@@ -35,7 +35,7 @@ public interface IProgressSink
 
 /// <summary>
 /// Chooses the display: a Spectre.Console progress bar on an interactive terminal, otherwise plain lines every
-/// few seconds, because Spectre's progress bar prints nothing when stdout is not a terminal (ecosystem.md §3 trap).
+/// few seconds, because Spectre's progress bar prints nothing when stdout is not a terminal.
 /// </summary>
 public static class TrainingProgress
 {

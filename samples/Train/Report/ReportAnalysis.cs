@@ -16,7 +16,7 @@ public sealed record Improvement(string X, string Y, IntervalEstimate Probabilit
 public sealed record EfficiencyCurve(string Algorithm, double[] Steps, IntervalEstimate[] Iqm);
 
 /// <summary>
-/// Everything the report shows for one task group. Atari tasks are human-normalised (papers.md §10) and get an
+/// Everything the report shows for one task group. Atari tasks are human-normalised (Dopamine's table) and get an
 /// optimality gap with γ = 1; MinAtar (and unknown) tasks are raw returns, for which "optimal" has no
 /// meaning, so no gap is reported.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed record GroupReport(string Name, bool Normalized, IReadOnlyList<str
                                  IReadOnlyList<ClaimResult>? Claims = null, string? ScoreKind = null);
 
 /// <summary>
-/// rliable's analysis (papers.md §9) over a <see cref="ScoreSet"/>: per task group, a runs × tasks matrix per
+/// rliable's analysis (Agarwal et al. 2021) over a <see cref="ScoreSet"/>: per task group, a runs × tasks matrix per
 /// algorithm, IQM / median / mean / optimality gap with stratified-bootstrap CIs, performance profiles,
 /// pairwise probability of improvement and IQM sample-efficiency curves.
 /// </summary>

@@ -6,7 +6,7 @@ namespace MoeScratch.Train.Report;
 
 /// <summary>
 /// <c>report</c>: aggregate run folders or a <c>algorithm,task,seed,score</c> CSV into rliable statistics
-/// (papers.md §9), a Markdown table and PNG plots.
+/// (Agarwal et al. 2021), a Markdown table and PNG plots.
 /// </summary>
 internal static class ReportCommand
 {

@@ -7,7 +7,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Train.Training;
 
 /// <summary>
-/// Saves a <see cref="DqnAgent"/> into a run checkpoint (ecosystem.md §8.1): online, target and optimizer tensors
+/// Saves a <see cref="DqnAgent"/> into a run checkpoint: online, target and optimizer tensors
 /// in <c>agent.safetensors</c>, counters and RNG states in <c>agent.json</c>, the replay memory with its sampler in
 /// <c>replay.bin</c>. The run checkpoint's manifest hashes all three. With <c>loadReplay: false</c> (evaluation, which
 /// never samples it) the replay memory is neither read nor hashed: gigabytes for an Atari run.

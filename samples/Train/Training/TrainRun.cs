@@ -295,8 +295,8 @@ public static class TrainRun
     }
 
     /// <summary>
-    /// The uniform random policy's mean return: measured on MinAtar (200 episodes, environments.md §8.6), the
-    /// reference table for known Atari games (papers.md §10), otherwise unknown.
+    /// The uniform random policy's mean return: measured on MinAtar (200 episodes, Young &amp; Tian 2019), the
+    /// reference table for known Atari games (Dopamine's human/random table), otherwise unknown.
     /// </summary>
     public static double? RandomReturn(TrainConfig config)
     {

@@ -12,7 +12,7 @@ namespace MoeScratch.Train.Training;
 /// progress display, and, when an analysis path is given, one <c>analysis.csv</c> row per scalar
 /// (<see cref="RunFolder.AnalysisFile"/>; the runner's only scalars are the analysis probes). Its offsets (rows
 /// written per file) go into each checkpoint so a resumed run drops rows written after the checkpoint it continues
-/// from (ecosystem.md §8.1).
+/// from (bit-exact resume).
 /// </summary>
 internal sealed class TrainerSink : IMetricsSink
 {

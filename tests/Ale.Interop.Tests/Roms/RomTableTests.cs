@@ -46,7 +46,7 @@ public class RomTableTests
     [Test]
     public void UnknownRomIsRejectedWithItsMd5()
     {
-        // §6.4: random bytes stand in for ALE's random.bin "unsupported ROM" test.
+        // ALE tests: random bytes stand in for ALE's random.bin "unsupported ROM" test.
         string path = NativeUnderTest.WriteRom(_dir, "random.bin", seed: 7);
         string md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(File.ReadAllBytes(path)));
         Assert.That(() => RomTable.Ale.Validate(path),

@@ -5,7 +5,7 @@ namespace MoeScratch.Nn.Tests.Checkpoints;
 
 public class SafeTensorsTests
 {
-    // ecosystem.md §6.2 golden file: w = [1.0, 2.0] with metadata {"format":"pt"}; header 85 bytes + 3 spaces.
+    // safetensors golden file: w = [1.0, 2.0] with metadata {"format":"pt"}; header 85 bytes + 3 spaces.
     private const string GoldenHex =
         "5800000000000000" +
         "7B225F5F6D657461646174615F5F223A7B22666F726D6174223A227074227D2C2277223A7B226474797065223A22463332222C227368617065223A5B325D2C22646174615F6F666673657473223A5B302C385D7D7D" +

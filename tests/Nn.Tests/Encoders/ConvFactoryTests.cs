@@ -24,7 +24,7 @@ public class ConvFactoryTests
     {
         var (factory, specs) = Recording();
         _ = new NatureCnn(ConvInput.FromShape(new Shape(2, 84, 84, 4)), new Rng(0), factory);
-        // papers.md §4.2, SAME: 84 → 21 → 11 → 11.
+        // dopamine NatureDQNNetwork, SAME: 84 → 21 → 11 → 11.
         Assert.That(specs.Select(In), Is.EqualTo(new[] { new[] { 1, 84, 84, 4 }, [1, 21, 21, 32], [1, 11, 11, 64] }));
         Assert.That(specs.Select(s => (s.InChannels, s.OutChannels, s.KernelSize, s.Stride)),
                     Is.EqualTo(new[] { (4, 32, 8, 4), (32, 64, 4, 2), (64, 64, 3, 1) }));
@@ -39,7 +39,7 @@ public class ConvFactoryTests
     {
         var (factory, specs) = Recording();
         _ = new ImpalaEncoder(ConvInput.FromShape(new Shape(1, 84, 84, 4)), new Rng(0), factory);
-        // papers.md §4.3: per stack, conv (xavier) then 2 blocks × 2 convs (lecun_normal) after the 3×3 s2 max-pool.
+        // ImpalaEncoder: per stack, conv (xavier) then 2 blocks × 2 convs (lecun_normal) after the 3×3 s2 max-pool.
         Assert.That(specs, Has.Count.EqualTo(15));
         int[][] stackIn = [[1, 84, 84, 4], [1, 42, 42, 16], [1, 21, 21, 32]];
         int[][] blockIn = [[1, 42, 42, 16], [1, 21, 21, 32], [1, 11, 11, 32]];

@@ -39,7 +39,7 @@ public class EncoderTests
     [Test]
     public void ParameterCounts_MatchPapersSection4_3()
     {
-        // papers.md §4.3: Impala (16, 32, 32) with 4 input channels has 97,744 parameters; the Nature CNN 77,984.
+        // P1 Table 4: Impala (16, 32, 32) with 4 input channels has 97,744 parameters; the Nature CNN 77,984.
         Assert.That(new ImpalaEncoder(4, new Rng(0)).ParameterCount, Is.EqualTo(97_744));
         Assert.That(new NatureCnn(4, new Rng(0)).ParameterCount, Is.EqualTo(77_984));
     }
@@ -47,7 +47,7 @@ public class EncoderTests
     [Test]
     public void AnchorNetwork_NatureDqnValid_Has1693362Parameters()
     {
-        // performance-anchors.md §5: Nature-DQN, VALID padding, Dense 512, 18 actions.
+        // TorchSharp anchor network: Nature-DQN, VALID padding, Dense 512, 18 actions.
         var cfg = NetworkConfig.Baseline() with { Encoder = EncoderKind.NatureCnn, EncoderPadding = EncoderPadding.Valid, Head = HeadOptions.Dqn };
         var net = NetworkBuilder.Build(cfg, [84, 84, 4], 18, new Rng(0), new Rng(1));
         Assert.That(net.ParameterCount, Is.EqualTo(1_693_362));
@@ -56,7 +56,7 @@ public class EncoderTests
     [Test]
     public void AnchorNetwork_ImpalaDqn_Has2089954Parameters()
     {
-        // performance-anchors.md §5: IMPALA-CNN DQN, flatten 3872 → Linear 512 → ReLU → Linear 18.
+        // TorchSharp anchor network: IMPALA-CNN DQN, flatten 3872 → Linear 512 → ReLU → Linear 18.
         var net = NetworkBuilder.Build(NetworkConfig.Baseline(), [84, 84, 4], 18, new Rng(0), new Rng(1));
         Assert.That(net.ParameterCount, Is.EqualTo(2_089_954));
     }

@@ -5,7 +5,7 @@ namespace MoeScratch.Nn.Tests.Moe;
 
 /// <summary>
 /// Naive per-observation, per-token loops in double precision: the reference the batched MoE layers are tested
-/// against (papers.md §1.1, §1.4, §2.1).
+/// against (P1 §2.2, §3; dopamine routers.py).
 /// </summary>
 internal static class MoeReference
 {

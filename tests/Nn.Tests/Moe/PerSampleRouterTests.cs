@@ -14,7 +14,7 @@ public class PerSampleRouterTests
     [TestCase(true)]
     public void Combine_IsSoftmaxOverExpertsOfTheTokenLogits(bool normalize)
     {
-        // papers.md §1.1 with m = 1, p = 1: c = softmax_n(x·Φ); §1.3 normalization: x/‖x‖ · (Φ/‖Φ‖_d)·scale.
+        // P1 §2.2 with m = 1, p = 1: c = softmax_n(x·Φ); normalized: x/‖x‖ · (Φ/‖Φ‖_d)·scale.
         const int b = 3, d = 5, n = 4;
         var x = Uniform(1, b, d);
         var phi = Uniform(2, d, n);
@@ -132,7 +132,7 @@ public class PerSampleRouterTests
     [Test]
     public void CreatePhi_IsLecunNormalWithFanInNTimesD()
     {
-        // papers.md §1.3, §4.8: flax lecun_normal on (d, n, p = 1) has fan_in = n·d.
+        // dopamine softmoe.py: flax lecun_normal on (d, n, p = 1) has fan_in = n·d.
         var phi = PerSampleRouter.CreatePhi(400, 8, new Rng(7));
         Assert.That(phi.Shape, Is.EqualTo(new Shape(400, 8)));
         double var = phi.ToArray().Average(v => (double)v * v);

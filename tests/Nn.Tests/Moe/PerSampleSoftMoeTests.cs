@@ -77,7 +77,7 @@ public class PerSampleSoftMoeTests
     [Test]
     public void Parameters_AreCopiesPlusPhiAndScale_WithStableNames()
     {
-        // D = 4·4·2 = 32 token dims; each copy 3·3·2·3 + 3; Φ [32, n]; scale [1] (papers.md §1.3).
+        // D = 4·4·2 = 32 token dims; each copy 3·3·2·3 + 3; Φ [32, n]; scale [1] (dopamine softmoe.py).
         const int n = 3;
         var moe = ConvMoe(n);
         Assert.That(moe.TokenDim, Is.EqualTo(32));

@@ -14,7 +14,7 @@ public class SoftMoeTests
     [TestCase(8, 16)]
     public void SlotsPerExpert_IsCeilOfTokensOverExperts(int n, int p)
     {
-        Assert.That(SoftMoe.ResolveSlots(121, new SoftMoeOptions(n)), Is.EqualTo(p)); // papers.md §1.3, §12.4
+        Assert.That(SoftMoe.ResolveSlots(121, new SoftMoeOptions(n)), Is.EqualTo(p)); // dopamine softmoe.py
     }
 
     [Test]
@@ -31,7 +31,7 @@ public class SoftMoeTests
                     Throws.ArgumentException.With.Message.Contains("(0, 1]"));
     }
 
-    // papers.md §4.4: Φ + experts + the always-created scalar, hidden 512, m = 121.
+    // P1 §4.1: Φ + experts + the always-created scalar, hidden 512, m = 121.
     [TestCase(32, 1, 37_185)]
     [TestCase(32, 2, 70_529)]
     [TestCase(32, 4, 137_217)]

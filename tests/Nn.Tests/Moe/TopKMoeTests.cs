@@ -71,7 +71,7 @@ public class TopKMoeTests
         Assert.That(y.Skip((4 + 3) * 3).Take(3), Has.All.EqualTo(0f), "obs 1 token 3 dropped");
         Assert.That(output.TopExperts.ToArray(), Is.EqualTo(new[] { 0f, 0, 0, 1, 1, 0, 1, 1 }).AsCollection);
         MoeReference.AssertClose("top-1 output", Reference(moe, x), output.Values, 1e-5);
-        Assert.That(output.AuxLoss, Is.Null, "no aux loss by default (§2.2)");
+        Assert.That(output.AuxLoss, Is.Null, "no aux loss by default (losses.py)");
         Assert.That(output.ExpertHidden!.Shape, Is.EqualTo(new Shape(2, 2 * 2, 5)));
     }
 

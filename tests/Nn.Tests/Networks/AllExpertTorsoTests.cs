@@ -29,12 +29,12 @@ public class AllExpertTorsoTests
         Assert.That(net.Encoder, Is.TypeOf<IdentityEncoder>());
         var torso = (AllExpertTorso)net.Torso;
         Assert.That(torso.LayerNames, Is.EqualTo(new[] { "encoder.conv1", "encoder.conv2", "encoder.conv3", "dense", "final" }));
-        // PerSamp tokens (papers.md §3.1) of each layer's input, SAME padding 84 → 21 → 11 → 11 (§4.2).
+        // PerSamp tokens (P1 §3, Fig. 3) of each layer's input, SAME padding 84 → 21 → 11 → 11 (Dopamine).
         Assert.That(torso.EncoderLayers.Select(l => l.TokenDim), Is.EqualTo(new[] { 84 * 84 * 4, 21 * 21 * 32, 11 * 11 * 64 }));
         Assert.That(torso.Dense.TokenDim, Is.EqualTo(7744));
         var o = net.Forward(Observations(2, [84, 84, 4], 2));
         Assert.That(o.Q.Shape, Is.EqualTo(new Shape(2, 6)));
-        Assert.That(o.Features.Shape, Is.EqualTo(new Shape(2, 2 * 512 + 2)), "DQN: the final layer is routed too (§4.7)");
+        Assert.That(o.Features.Shape, Is.EqualTo(new Shape(2, 2 * 512 + 2)), "DQN: the final layer is routed too");
         Assert.That(o.Hidden!.Shape, Is.EqualTo(new Shape(2, 512)));
         AssertRouterStatistics(o, torso, 2);
     }
@@ -44,7 +44,7 @@ public class AllExpertTorsoTests
     {
         var net = Build(NetworkConfig.SoftMoeAll(2) with { Head = HeadOptions.FullRainbow }, [84, 84, 4], 6);
         var torso = (AllExpertTorso)net.Torso;
-        // §4.3: 3 stacks × (conv + 2 blocks × 2 convs) = 15 routed convs, then the dense; Rainbow's last layer is shared.
+        // 3 stacks × (conv + 2 blocks × 2 convs) = 15 routed convs, then the dense; Rainbow's last layer is shared.
         Assert.That(torso.LayerNames, Has.Count.EqualTo(16));
         Assert.That(torso.LayerNames.Take(3), Is.EqualTo(new[] { "encoder.stack0.conv", "encoder.stack0.block0.conv1", "encoder.stack0.block0.conv2" }));
         Assert.That(torso.LayerNames[^1], Is.EqualTo("dense"));
@@ -56,7 +56,7 @@ public class AllExpertTorsoTests
         var o = net.Forward(Observations(1, [84, 84, 4], 3));
         Assert.That(o.Features.Shape, Is.EqualTo(new Shape(1, 512)));
         Assert.That(o.Logits!.Shape, Is.EqualTo(new Shape(1, 6, 51)));
-        Assert.That(net.Torso.NamedParameters().Any(p => p.Key == "dense.expert1.weight_sigma"), Is.True, "dense copies are noisy (§4.6)");
+        Assert.That(net.Torso.NamedParameters().Any(p => p.Key == "dense.expert1.weight_sigma"), Is.True, "dense copies are noisy");
         AssertRouterStatistics(o, torso, 1);
     }
 
@@ -87,7 +87,7 @@ public class AllExpertTorsoTests
     public void ParameterCount_MinAtar_MatchesHandCount()
     {
         // 5×5×2 observation, n = 2 experts, hidden 3, DQN head with 4 actions. A routed layer has n copies, Φ [D, n] and
-        // the scale (papers.md §1.3).
+        // the scale (dopamine softmoe.py).
         var net = Build(NetworkConfig.SoftMoeAll(2) with { Encoder = EncoderKind.MinAtar, ExpertHidden = 3 }, [5, 5, 2], 4);
         long conv = 2 * (3 * 3 * 2 * 16 + 16) + 5 * 5 * 2 * 2 + 1;   // 709: conv 3×3, 2 → 16 (SAME, 5×5×16 out)
         long dense = 2 * (400 * 3 + 3) + 400 * 2 + 1;                // 3,207: Dense(400 → 3)

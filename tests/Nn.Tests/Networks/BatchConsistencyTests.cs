@@ -7,7 +7,7 @@ namespace MoeScratch.Nn.Tests.Networks;
 
 /// <summary>
 /// An agent acts on one observation and trains on batches of 32: every network variant must give each observation
-/// the same Q-values (and distribution) at batch 1 as inside a batch (papers.md §12.1: nothing mixes across the
+/// the same Q-values (and distribution) at batch 1 as inside a batch (P1 §3: nothing mixes across the
 /// batch). A CPU permute bug on size-1 axes once broke exactly this for every MoE torso at batch 1 while all
 /// gradient checks (which ran at batch ≥ 2) passed, so MoE agents learned a different network than the one they
 /// acted with.

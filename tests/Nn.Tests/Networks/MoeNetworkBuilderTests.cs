@@ -8,7 +8,7 @@ namespace MoeScratch.Nn.Tests.Networks;
 
 public class MoeNetworkBuilderTests
 {
-    // papers.md §4.4: SoftMoE-n penultimate block (Φ + experts + scalar), d = 32 Impala / 64 CNN, hidden 512.
+    // P1 §4.1: SoftMoE-n penultimate block (Φ + experts + scalar), d = 32 Impala / 64 CNN, hidden 512.
     [TestCase(EncoderKind.Impala, 1, 37_185)]
     [TestCase(EncoderKind.Impala, 2, 70_529)]
     [TestCase(EncoderKind.Impala, 4, 137_217)]
@@ -23,13 +23,13 @@ public class MoeNetworkBuilderTests
         Assert.That(net.Torso, Is.TypeOf<MoeTorso>());
         Assert.That(net.Torso.ParameterCount, Is.EqualTo(expected));
         int md = encoder == EncoderKind.Impala ? 3872 : 7744;
-        Assert.That(net.Head.ParameterCount, Is.EqualTo(md * 6L + 6), "the head reads the flattened m·d tokens (§1.5)");
+        Assert.That(net.Head.ParameterCount, Is.EqualTo(md * 6L + 6), "the head reads the flattened m·d tokens");
     }
 
     [Test]
     public void AnchorNetwork_SoftMoeDqn_Has663859Parameters()
     {
-        // performance-anchors.md §5: Nature CNN VALID, 49 PerConv tokens of 64, 8 experts × 1 slot, normalized.
+        // TorchSharp anchor network: Nature CNN VALID, 49 PerConv tokens of 64, 8 experts × 1 slot, normalized.
         var cfg = NetworkConfig.SoftMoe(8) with
         {
             Encoder = EncoderKind.NatureCnn, EncoderPadding = EncoderPadding.Valid, SlotsPerExpert = 1, SoftMoeNormalize = true,
@@ -78,7 +78,7 @@ public class MoeNetworkBuilderTests
             Assert.That(o.Q.Shape.ToArray(), Is.EqualTo(new[] { 2, 5 }));
             Assert.That(o.Features.Shape.ToArray(), Is.EqualTo(new[] { 2, features }));
             Assert.That(o.Moe, Is.Not.Null);
-            // §4.6: with a noisy head the experts' first layer is noisy.
+            // NoisyNetwork: with a noisy head the experts' first layer is noisy.
             bool noisyExperts = torso.NamedParameters().Any(p => p.Key.Contains("sigma", StringComparison.Ordinal));
             Assert.That(noisyExperts, Is.EqualTo(head.Noisy));
         }

@@ -11,7 +11,7 @@ public class NetworkBuilderTests
 {
     private static readonly int[] Atari = [84, 84, 4];
 
-    // papers.md §4.4: baseline penultimate block Dense(h·w·d → 512·n) on the 11×11 encoder output.
+    // P1 §4.1: baseline penultimate block Dense(h·w·d → 512·n) on the 11×11 encoder output.
     [TestCase(EncoderKind.Impala, 1, 1_982_976)]
     [TestCase(EncoderKind.Impala, 2, 3_965_952)]
     [TestCase(EncoderKind.Impala, 4, 7_931_904)]
@@ -48,7 +48,7 @@ public class NetworkBuilderTests
             var o = net.Forward(Tensor.Uniform(new Shape(2, 10, 10, 4), 0f, 1f, new Rng(2)));
             Assert.That(o.Q.Shape.ToArray(), Is.EqualTo(new[] { 2, 5 }));
             Assert.That(o.Features.Shape.ToArray(), Is.EqualTo(new[] { 2, features }));
-            // §4.6: a noisy head makes the penultimate layer noisy as well.
+            // NoisyNetwork: a noisy head makes the penultimate layer noisy as well.
             bool torsoNoisy = net.Torso.NamedParameters().Any(p => p.Key.EndsWith("weight_sigma", StringComparison.Ordinal));
             Assert.That(torsoNoisy, Is.EqualTo(head.Noisy));
         }
@@ -168,7 +168,7 @@ public class NetworkBuilderTests
         var r = rainbow.Forward(obs);
         Assert.That(r.Features.Shape.ToArray(), Is.EqualTo(new[] { 2, 512 }));
         Assert.That(r.Logits!.Shape.ToArray(), Is.EqualTo(new[] { 2, 4, 51 }));
-        Assert.That(rainbow.Torso.NamedParameters().Any(p => p.Key == "expert1.dense.weight_sigma"), Is.True, "experts' dense is noisy (§4.6)");
+        Assert.That(rainbow.Torso.NamedParameters().Any(p => p.Key == "expert1.dense.weight_sigma"), Is.True, "experts' dense is noisy");
     }
 
     [Test]

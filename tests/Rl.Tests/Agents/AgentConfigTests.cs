@@ -142,7 +142,7 @@ public class AgentConfigTests
 
     private static IEnumerable<TestCaseData> ExpertVariantAgents()
     {
-        // DQN routes the final layer too (its own final layer per expert); Full Rainbow shares it and has noisy dense copies (§4.7).
+        // DQN routes the final layer too (its own final layer per expert); Full Rainbow shares it and has noisy dense copies.
         yield return new TestCaseData(AgentConfig.Dqn, "torso.final_phi").SetName("AllExperts_Dqn");
         yield return new TestCaseData(AgentConfig.FullRainbow, "torso.dense.expert1.weight_sigma").SetName("AllExperts_FullRainbow");
     }

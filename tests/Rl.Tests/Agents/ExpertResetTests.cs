@@ -154,7 +154,7 @@ public class ExpertResetTests
     }
 }
 
-/// <summary>PerConv tokens [B, h·w, c] → Soft MoE (Nn/Moe) → flatten: the MoE torso shape of papers.md §1, for tests.</summary>
+/// <summary>PerConv tokens [B, h·w, c] → Soft MoE (Nn/Moe) → flatten: P1 §3's MoE torso, for tests.</summary>
 internal sealed class SoftMoeTestTorso : Torso
 {
     private readonly SoftMoe _moe;

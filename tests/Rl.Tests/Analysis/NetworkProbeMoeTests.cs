@@ -61,7 +61,7 @@ public class NetworkProbeMoeTests
     [Test]
     public void Probe_AllExperts_AveragesExpertMassOverRoutedLayers()
     {
-        // P1 §5.3 "All" (papers.md §4.7): RouterProbabilities [B, L, n] holds one row per routed layer, so the expert mass
+        // P1 §5.3 "All": RouterProbabilities [B, L, n] holds one row per routed layer, so the expert mass
         // is the mean combine weight over samples and layers, and the top-expert counts per sample sum to L.
         const int batch = 4;
         var net = NetworkBuilder.Build(NetworkConfig.SoftMoeAll(2) with { Encoder = EncoderKind.MinAtar, ExpertHidden = 8 },

@@ -7,7 +7,7 @@ using MoeScratch.Rl.Tests.Agents;
 namespace MoeScratch.Rl.Tests.Checkpointing;
 
 /// <summary>
-/// ecosystem.md §8.1's test on the real agent: I iterations in one go equal k iterations, a checkpoint, fresh
+/// Bit-exact resume on the real agent: I iterations in one go equal k iterations, a checkpoint, fresh
 /// objects and I − k more, bit for bit (episodes, per-iteration losses, parameter and replay hash) on CPU.
 /// </summary>
 public class DqnAgentResumeTests

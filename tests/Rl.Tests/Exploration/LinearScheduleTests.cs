@@ -4,7 +4,7 @@ namespace MoeScratch.Rl.Tests.Exploration;
 
 public class LinearScheduleTests
 {
-    // DQN (papers.md §5.2): decay 250k after min_replay_history 20k, ε_train 0.01.
+    // DQN (P1 Table 2): decay 250k after min_replay_history 20k, ε_train 0.01.
     [TestCase(0L, 1.0)]
     [TestCase(20_000L, 1.0)]
     [TestCase(100_000L, 0.6832)]   // 0.01 + 0.99·(270k − 100k)/250k

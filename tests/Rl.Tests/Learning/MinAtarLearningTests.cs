@@ -6,7 +6,7 @@ using MoeScratch.Rl.Tests.Agents;
 namespace MoeScratch.Rl.Tests.Learning;
 
 /// <summary>
-/// A learning test that can fail: DQN with the MinAtar preset (environments.md §8.6) on Breakout must clearly beat
+/// A learning test that can fail: DQN with the MinAtar preset (Revisiting Rainbow) on Breakout must clearly beat
 /// the uniform random policy after a short budget. The longer run lives in scripts/minatar-learning (not in CI).
 /// </summary>
 [Category("Learning")]

@@ -8,7 +8,7 @@ public class ReplayMemoryTests
     [Test]
     public void MillionAtariTransitions_FitDopaminesSevenPointOneGigabytes()
     {
-        // Dopamine's Atari layout (ecosystem.md §8.7): 1M single 84×84×1 frames, stacked ×4 at sample time.
+        // Dopamine's Atari layout: 1M single 84×84×1 frames, stacked ×4 at sample time.
         var config = new ReplayConfig { Capacity = 1_000_000, Height = 84, Width = 84, Channels = 1, StackSize = 4 };
         ReplayMemoryReport report = ReplayBuffer.EstimateMemory(config, prioritized: true);
         TestContext.Out.WriteLine(report);

@@ -9,7 +9,7 @@ using MoeScratch.Rl.Tests.Agents;
 namespace MoeScratch.Rl.Tests.Running;
 
 /// <summary>
-/// The runner's per-iteration analysis probes (papers.md §8) on short MinAtar runs with test-size networks: they fire
+/// The runner's per-iteration analysis probes (P1 Fig. 10) on short MinAtar runs with test-size networks: they fire
 /// after every iteration with the full tag set, and a run with probes is the run without them, bit for bit.
 /// </summary>
 public class IterationProbeTests

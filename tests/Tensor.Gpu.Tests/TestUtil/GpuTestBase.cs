@@ -4,7 +4,7 @@ using MoeScratch.Tensors.Cpu;
 namespace MoeScratch.Tensors.Gpu.Tests.TestUtil;
 
 /// <summary>
-/// Base of every abstract GPU suite (style.md §8 "GPU tests"; ILGPU's Src/ILGPU.Tests/Generic/TestBase.cs):
+/// Base of every abstract GPU suite (after ILGPU's Src/ILGPU.Tests/Generic/TestBase.cs):
 /// the concrete subclass picks the accelerator, the tests run each op through <see cref="Ops"/> on it and on
 /// <see cref="CpuBackend.Instance"/> (the oracle) and compare forward outputs and input gradients.
 /// </summary>

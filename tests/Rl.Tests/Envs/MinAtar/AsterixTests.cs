@@ -4,7 +4,7 @@ using static MoeScratch.Rl.Tests.Envs.MinAtar.MinAtarTestUtil;
 
 namespace MoeScratch.Rl.Tests.Envs.MinAtar;
 
-/// <summary>Pins the Asterix rules of environments.md §8.1.</summary>
+/// <summary>Pins the Asterix rules of MinAtar asterix.py.</summary>
 [TestFixture]
 public sealed class AsterixTests
 {

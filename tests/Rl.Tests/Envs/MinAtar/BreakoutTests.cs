@@ -3,7 +3,7 @@ using static MoeScratch.Rl.Tests.Envs.MinAtar.MinAtarTestUtil;
 
 namespace MoeScratch.Rl.Tests.Envs.MinAtar;
 
-/// <summary>Pins the Breakout rules of environments.md §8.2.</summary>
+/// <summary>Pins the Breakout rules of MinAtar breakout.py.</summary>
 [TestFixture]
 public sealed class BreakoutTests
 {

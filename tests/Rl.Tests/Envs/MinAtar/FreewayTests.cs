@@ -3,7 +3,7 @@ using static MoeScratch.Rl.Tests.Envs.MinAtar.MinAtarTestUtil;
 
 namespace MoeScratch.Rl.Tests.Envs.MinAtar;
 
-/// <summary>Pins the Freeway rules of environments.md §8.3.</summary>
+/// <summary>Pins the Freeway rules of MinAtar freeway.py.</summary>
 [TestFixture]
 public sealed class FreewayTests
 {

@@ -173,7 +173,7 @@ public sealed class MinAtarCommonTests
         Assert.That(game.Rng.SaveState(), Is.EqualTo(oracle.SaveState()), "exactly one draw on a terminal step");
         game.LastAction = 4;
         game.Reset();
-        Assert.That(game.LastAction, Is.EqualTo(4), "unseeded reset keeps the sticky memory (§8.0)");
+        Assert.That(game.LastAction, Is.EqualTo(4), "unseeded reset keeps the sticky memory (MinAtar environment.py)");
         game.Reset(9);
         Assert.That(game.LastAction, Is.Zero);
     }

@@ -3,7 +3,7 @@ using static MoeScratch.Rl.Tests.Envs.MinAtar.MinAtarTestUtil;
 
 namespace MoeScratch.Rl.Tests.Envs.MinAtar;
 
-/// <summary>Pins the Seaquest rules of environments.md §8.4.</summary>
+/// <summary>Pins the Seaquest rules of MinAtar seaquest.py.</summary>
 [TestFixture]
 public sealed class SeaquestTests
 {
@@ -195,7 +195,7 @@ public sealed class SeaquestTests
         using var g = Submerged(1, 5);
         (g.Carried, g.Oxygen, g.RampIndex) = (6, 130, 1);
         Assert.That(g.StepRules(MinAtarAction.Up), Is.EqualTo(130 * 10 / 200));
-        Assert.That(g.Carried, Is.EqualTo(-1), "MinAtar quirk, §8.4");
+        Assert.That(g.Carried, Is.EqualTo(-1), "MinAtar quirk");
         Assert.That((g.EnemySpawnSpeed, g.MoveSpeed, g.RampIndex), Is.EqualTo((19, 4, 2)));
         Assert.That(Cells(g, Seaquest.DiverGaugeChannel), Is.Empty);
         // With −1 carried, surfacing again does not terminate and keeps counting down.

@@ -3,7 +3,7 @@ using static MoeScratch.Rl.Tests.Envs.MinAtar.MinAtarTestUtil;
 
 namespace MoeScratch.Rl.Tests.Envs.MinAtar;
 
-/// <summary>Pins the Space Invaders rules of environments.md §8.5.</summary>
+/// <summary>Pins the Space Invaders rules of MinAtar space_invaders.py.</summary>
 [TestFixture]
 public sealed class SpaceInvadersTests
 {
