@@ -4,19 +4,19 @@ namespace MoeScratch.Ale;
 
 /// <summary>
 /// Settings of <see cref="AtariEnvironment"/>. The defaults are the Machado et al. (2018) / Dopamine protocol that both
-/// reproduced papers use (environments.md §7.1, §7.4, §7.5): frame skip 4 with summed rewards and a max over the last
+/// reproduced papers use (dopamine atari_lib.py): frame skip 4 with summed rewards and a max over the last
 /// two frames, 84×84 grayscale, sticky actions 0.25, the minimal action set, life loss not terminal, no no-op starts,
 /// and a cap of 27,000 agent steps (108,000 frames) reported as truncation.
 /// </summary>
 public sealed record AtariOptions
 {
-    /// <summary>Path of the ROM file; its MD5 must be in ALE's table (§6.3).</summary>
+    /// <summary>Path of the ROM file; its MD5 must be in ALE's table (roms/md5.json).</summary>
     public required string RomPath { get; init; }
 
-    /// <summary>Emulator frames per agent step; rewards are summed over them (Dopamine frame_skip = 4, §7.1).</summary>
+    /// <summary>Emulator frames per agent step; rewards are summed over them (Dopamine frame_skip = 4).</summary>
     public int FrameSkip { get; init; } = 4;
 
-    /// <summary>Sticky-action probability, ALE's repeat_action_probability (Machado et al. 2018: 0.25, §7.4).</summary>
+    /// <summary>Sticky-action probability, ALE's repeat_action_probability (Machado et al. 2018: 0.25).</summary>
     public float RepeatActionProbability { get; init; } = 0.25f;
 
     /// <summary>Use all 18 legal actions instead of the game's minimal set (Dopamine / ALE v5 use the minimal set).</summary>
@@ -29,19 +29,21 @@ public sealed record AtariOptions
     /// </summary>
     public bool TerminalOnLifeLoss { get; init; }
 
-    /// <summary>Episode cap in agent steps, reported as truncation (27,000 steps = 108k frames, §7.1).</summary>
+    /// <summary>Episode cap in agent steps, reported as truncation (Dopamine: 27,000 steps = 108k frames).</summary>
     public int MaxEpisodeSteps { get; init; } = 27_000;
 
     /// <summary>
-    /// Maximum no-op frames at the start of an episode, drawn uniformly from 1..NoopMax (Gymnasium/Nature DQN use 30,
-    /// §7.2). 0 disables them, as in Dopamine, which relies on sticky actions for stochasticity (§7.1).
+    /// Maximum no-op frames at the start of an episode, drawn uniformly from 1..NoopMax (Gymnasium/Nature DQN use
+    /// 30). 0 disables them, as in Dopamine, which relies on sticky actions for stochasticity (atari_lib.py).
     /// </summary>
     public int NoopMax { get; init; }
 
-    /// <summary>Side of the square observation (84, §7.5).</summary>
+    /// <summary>Side of the square observation (84).</summary>
     public int ScreenSize { get; init; } = 84;
 
-    /// <summary>Seed for ALE's random_seed (sticky actions) and the no-op draws; ALE's own default is time-based (§3).</summary>
+    /// <summary>
+    /// Seed for ALE's random_seed (sticky actions) and the no-op draws; ALE's own default is time-based.
+    /// </summary>
     public ulong Seed { get; init; }
 
     /// <summary>An explicit path of libale_c.so; null uses <see cref="Native.AleLibrary"/>'s search.</summary>
@@ -50,7 +52,10 @@ public sealed record AtariOptions
     /// <summary>Replaces the embedded ROM table (tests with a test-double library only).</summary>
     internal RomTable? RomTableOverride { get; init; }
 
-    /// <summary>The Atari-100k protocol (§7.6): no sticky actions, life loss terminal, 27k-step cap.</summary>
+    /// <summary>
+    /// The Atari-100k protocol (dopamine/labs/atari_100k/configs/DER.gin): no sticky actions, life loss terminal,
+    /// 27k-step cap.
+    /// </summary>
     public static AtariOptions Atari100k(string romPath) =>
         new() { RomPath = romPath, RepeatActionProbability = 0f, TerminalOnLifeLoss = true };
 
@@ -58,7 +63,7 @@ public sealed record AtariOptions
     /// <exception cref="ArgumentException">A field is out of range; the message names it and the valid range.</exception>
     public void Validate()
     {
-        Require(FrameSkip >= 1, $"FrameSkip = {FrameSkip}: must be ≥ 1 (ALE silently forces values < 1 to 1, §3)");
+        Require(FrameSkip >= 1, $"FrameSkip = {FrameSkip}: must be ≥ 1 (ALE silently forces values < 1 to 1)");
         Require(RepeatActionProbability is >= 0f and <= 1f, $"RepeatActionProbability = {RepeatActionProbability}: must be in [0, 1]");
         Require(MaxEpisodeSteps >= 1, $"MaxEpisodeSteps = {MaxEpisodeSteps}: must be ≥ 1 (27,000 in the standard protocol)");
         Require(NoopMax >= 0, $"NoopMax = {NoopMax}: must be ≥ 0 (0 disables no-op starts, 30 is the Nature-DQN value)");

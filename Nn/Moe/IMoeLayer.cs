@@ -3,7 +3,7 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// A mixture-of-experts layer mapping tokens [B, m, d] to tokens [B, m, d] (P1 §2.2, §4.2; P2 §3.5).
+/// A mixture-of-experts layer mapping tokens [B, m, d] to tokens [B, m, d] (P1 §2.2, §4.2; P2).
 /// Implemented by <see cref="SoftMoe"/>, <see cref="TopKMoe"/> and <see cref="ExpertChoiceMoe"/>; a torso holds
 /// one through this interface so the routing kind is composed, not switched.
 /// </summary>

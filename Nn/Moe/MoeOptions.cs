@@ -8,7 +8,7 @@ namespace MoeScratch.Nn.Moe;
 /// <param name="CapacityFactor">Slots per expert p = ceil(m·CapacityFactor/n) without an override (softmoe.py).</param>
 /// <param name="SlotsPerExpert">Explicit p; overrides <paramref name="CapacityFactor"/>.</param>
 /// <param name="SlotFraction">
-/// P2 §3.5 slot reduction: total slots S = max(1, round(SlotFraction·m)) (away from zero at .5), p = ceil(S/n).
+/// P2 Fig. 8 slot reduction: total slots S = max(1, round(SlotFraction·m)) (away from zero at .5), p = ceil(S/n).
 /// Exclusive with <paramref name="SlotsPerExpert"/>.
 /// </param>
 /// <param name="Normalize">L2-normalize tokens and Φ (times the learned scale) for the logits only.</param>
@@ -49,7 +49,7 @@ public sealed record TopKMoeOptions(int NumExperts, int ExpertHidden = 512, int 
 /// <param name="NumExperts">Number of experts n.</param>
 /// <param name="ExpertHidden">Hidden width h of each expert MLP (P1 §3).</param>
 /// <param name="CapacityFactor">p = ceil(m·CapacityFactor/n) tokens per expert when <paramref name="Capacity"/> is unset.</param>
-/// <param name="Capacity">Explicit tokens per expert p (P2 §3.5 "expert specialization" sets p = m).</param>
+/// <param name="Capacity">Explicit tokens per expert p (P2's "expert specialization" test sets p = m).</param>
 /// <param name="NoisyExperts">Noisy first expert layer (NoisyNetwork).</param>
 public sealed record ExpertChoiceOptions(int NumExperts, int ExpertHidden = 512, double CapacityFactor = 1.0,
                                          int? Capacity = null, bool NoisyExperts = false);

@@ -3,16 +3,16 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// The Soft MoE router for one PerSamp token per observation (papers.md §3.1: the whole input x ∈ R^D is one token),
-/// shared by the "Big" and "All" expert variants (§4.7). With m = 1 token and capacity factor 1 every expert has
-/// p = ceil(1/n) = 1 slot (§1.3), so Φ is [D, n]; the dispatch softmax over the single token is 1, so every slot
-/// receives x itself; the combine weights are c = softmax over the n slots of x·Φ (§1.1).
+/// The Soft MoE router for one PerSamp token per observation (P1 §3, Fig. 3: the whole input x ∈ R^D is one token),
+/// shared by the "Big" and "All" expert variants (P1 §5.3). With m = 1 token and capacity factor 1 every expert has
+/// p = ceil(1/n) = 1 slot (softmoe.py), so Φ is [D, n]; the dispatch softmax over the single token is 1, so every
+/// slot receives x itself; the combine weights are c = softmax over the n slots of x·Φ (P1 §2.2).
 /// </summary>
 public static class PerSampleRouter
 {
     /// <summary>
     /// A new Φ [D, n] = dopamine's (d, n, p = 1) kernel, LeCun-normal with fan_in = n·d as flax's variance scaling on
-    /// that 3-D shape (§1.3, §4.8).
+    /// that 3-D shape (dopamine softmoe.py).
     /// </summary>
     /// <exception cref="ArgumentException">A size is not positive.</exception>
     public static Tensor CreatePhi(int tokenDim, int experts, Rng rng)
@@ -44,7 +44,7 @@ public static class PerSampleRouter
     }
 
     /// <summary>
-    /// The Soft MoE output for one token, y = Σ_e c_e·f_e(x) (§1.1 "Y = C Ỹ" with one token and one slot per expert):
+    /// The Soft MoE output for one token, y = Σ_e c_e·f_e(x) ("Y = C Ỹ" with one token and one slot per expert):
     /// expert outputs f_e(x) [B, ...] (all the same shape) mixed by combine weights c [B, n]; "bn,bnf→bf".
     /// </summary>
     /// <exception cref="ArgumentException">The counts or shapes disagree.</exception>
@@ -58,7 +58,7 @@ public static class PerSampleRouter
     }
 
     /// <summary>
-    /// The combine step deferred into a shared linear head (§4.7, an own final layer per expert): for expert features
+    /// The combine step deferred into a shared linear head (P1 §5.3: own final layer per expert): for expert features
     /// h_e [B, H] and combine weights c [B, n] returns [c_1·h_1, …, c_n·h_n, c_1, …, c_n] [B, n·H + n], so that a head
     /// Dense(A) with weight blocks W_e and bias rows β_e computes Σ_e c_e (W_e h_e + β_e) + b: the Soft MoE of n final
     /// layers (W_e, β_e), plus one shared bias b.
@@ -88,7 +88,7 @@ public static class PerSampleRouter
     /// <summary>
     /// Router statistics in <see cref="MoeOutput"/>'s layout from the combine weights [B, n] of L routers (L = 1 for
     /// "Big", one per layer for "All"): probabilities [B, L, n] (row l is layer l's expert shares, summing to 1) and
-    /// the argmax expert [B, L] (float indices). Detached; logging only (§1.3).
+    /// the argmax expert [B, L] (float indices). Detached; logging only (softmoe.py).
     /// </summary>
     /// <exception cref="ArgumentException">No routers, or their shapes differ.</exception>
     public static (Tensor Probabilities, Tensor TopExperts) Statistics(IReadOnlyList<Tensor> combines)

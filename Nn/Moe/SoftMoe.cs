@@ -3,27 +3,28 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// Soft MoE (Puigcerver et al., "From Sparse to Soft Mixtures of Experts", arXiv 2308.00951; papers.md §1.1–1.3)
+/// Soft MoE (Puigcerver et al., "From Sparse to Soft Mixtures of Experts", arXiv 2308.00951; P1 §2.2)
 /// as released in dopamine's <c>softmoe.py</c>: every slot is a convex combination of the tokens of one
 /// observation, every output token a convex combination of the slot outputs. Tokens [B, m, d] → [B, m, d].
 /// </summary>
 /// <remarks>
 /// <para>
 /// Parameters: "phi" Φ [d, n·p], which is dopamine's (d, n, p) kernel in row-major order (slot s = e·p + j is slot
-/// j of expert e), LeCun-normal with fan_in = n·d as flax's variance scaling on that 3-D shape (§1.3, §4.8);
-/// "scale" [1] = 1, always created (it is in the §4.4 parameter count) but used only with normalization;
+/// j of expert e), LeCun-normal with fan_in = n·d as flax's variance scaling on that 3-D shape (softmoe.py);
+/// "scale" [1] = 1, always created (softmoe.py counts it among the parameters) but used only with normalization;
 /// "experts.*" (<see cref="ExpertMlp"/>).
 /// </para>
 /// <para>
 /// Slots per expert p: <see cref="SoftMoeOptions.SlotsPerExpert"/> if set; else with
-/// <see cref="SoftMoeOptions.SlotFraction"/> f (P2 §3.5, "10% of the slots" / a single slot): total
-/// S = max(1, round(f·m)) (midpoints away from zero), p = ceil(S/n), so n·p ≥ S; else p = ceil(m·capacity/n) (§1.3:
-/// 121, 61, 31, 16 for m = 121, n = 1, 2, 4, 8).
+/// <see cref="SoftMoeOptions.SlotFraction"/> f (P2 Fig. 8, "10% of the slots" / a single slot): total
+/// S = max(1, round(f·m)) (midpoints away from zero), p = ceil(S/n), so n·p ≥ S; else p = ceil(m·capacity/n)
+/// (softmoe.py: 121, 61, 31, 16 for m = 121, n = 1, 2, 4, 8).
 /// </para>
 /// <para>
-/// Softmaxes are per observation (§12.1): dispatch over the token axis, combine over all n·p slots of a token;
-/// nothing is normalized across the batch. Dopamine's NaN-to-zero on slot inputs is not reproduced: with the
-/// max-subtracted softmax a NaN can only come from a NaN/∞ input, which this layer lets surface.
+/// Softmaxes are per observation (softmoe.py works on one observation, vmapped over the batch): dispatch over the
+/// token axis, combine over all n·p slots of a token; nothing is normalized across the batch. Dopamine's NaN-to-zero
+/// on slot inputs is not reproduced: with the max-subtracted softmax a NaN can only come from a NaN/∞ input, which
+/// this layer lets surface.
 /// </para>
 /// </remarks>
 public sealed class SoftMoe : MoeLayer
@@ -85,7 +86,7 @@ public sealed class SoftMoe : MoeLayer
     /// <summary>Φ [d, n·p] (= (d, n, p) row-major).</summary>
     public Tensor Phi { get; }
 
-    /// <summary>The learnable scalar [1] that multiplies the normalized Φ (§1.3).</summary>
+    /// <summary>The learnable scalar [1] that multiplies the normalized Φ (softmoe.py).</summary>
     public Tensor Scale { get; }
 
     /// <inheritdoc/>
@@ -129,7 +130,8 @@ public sealed class SoftMoe : MoeLayer
         var x = tokens;
         if (Options.Normalize)
         {
-            // §1.3: only the logits see normalized vectors; the scale always multiplies Φ (no vmoe smaller-side rule).
+            // softmoe.py: only the logits see normalized vectors; the scale always multiplies Φ (no vmoe
+            // smaller-side rule).
             x = L2NormalizeDopamine(tokens, 2);
             phi = Ops.Mul(L2NormalizeDopamine(phi, 0), Scale);
         }
@@ -142,7 +144,7 @@ public sealed class SoftMoe : MoeLayer
     {
         var (dispatch, combine) = Route(tokens);
         int b = tokens.Shape[0], n = NumExperts, p = SlotsPerExpert;
-        // Slot inputs X̃ = Dᵀ X on the un-normalized tokens (§1.3, §12.3): "bms,bmd→bsd".
+        // Slot inputs X̃ = Dᵀ X on the un-normalized tokens (softmoe.py): "bms,bmd→bsd".
         var slots = Ops.MatMul(dispatch, tokens, transA: true);
         var (expertOut, hidden) = Experts.Forward(SlotLayout.ToExperts(slots, n, p)); // [n, B·p, d], [n, B·p, h]
         var slotOut = SlotLayout.FromExperts(expertOut, b, n, p);                      // [B, n·p, d]
@@ -152,7 +154,7 @@ public sealed class SoftMoe : MoeLayer
         using (Tensor.NoGrad())
         {
             // Routing mass per expert: combine summed over the expert's p slots, "bm(np)→bmn" (sums to 1 per token;
-            // dopamine logs the mean over slots instead, i.e. this divided by p, §1.3).
+            // dopamine logs the mean over slots instead, i.e. this divided by p, softmoe.py).
             probs = Ops.Sum(combine.Detach().Reshape(b, Tokens, n, p), [3]);
             top = Ops.ArgMax(probs, 2);
         }
@@ -160,10 +162,10 @@ public sealed class SoftMoe : MoeLayer
     }
 
     /// <summary>
-    /// Dopamine's x/(‖x‖ + 1e-6) along <paramref name="axis"/> (§1.3; vmoe puts the epsilon inside the square root
-    /// instead), the one router normalization of every Soft MoE here (also <see cref="PerSampleRouter"/>'s). Σx² is
-    /// floored at 1e-30 before the square root so an all-zero token (common after ReLU) has a zero gradient instead of
-    /// JAX's 0·∞ = NaN; the forward value is unchanged (1e-15 ≪ 1e-6).
+    /// Dopamine's x/(‖x‖ + 1e-6) along <paramref name="axis"/> (softmoe.py; vmoe puts the epsilon inside the square
+    /// root instead), the one router normalization of every Soft MoE here (also <see cref="PerSampleRouter"/>'s). Σx²
+    /// is floored at 1e-30 before the square root so an all-zero token (common after ReLU) has a zero gradient instead
+    /// of JAX's 0·∞ = NaN; the forward value is unchanged (1e-15 ≪ 1e-6).
     /// </summary>
     internal static Tensor L2NormalizeDopamine(Tensor x, int axis) => Ops.L2NormalizeClamped(x, axis, 1e-30f, 1e-6f);
 }

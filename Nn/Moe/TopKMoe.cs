@@ -4,12 +4,12 @@ using MoeScratch.Tensors;
 namespace MoeScratch.Nn.Moe;
 
 /// <summary>
-/// Top-k MoE with hard routing (papers.md §2; dopamine <c>moe.py</c> + <c>routers.py</c> <c>TopKRouter</c>, after
+/// Top-k MoE with hard routing (P1 §4.2; dopamine <c>moe.py</c> + <c>routers.py</c> <c>TopKRouter</c>, after
 /// Riquelme et al. 2021). Tokens [B, m, d] → [B, m, d]. Routing groups are single observations: capacity, token
-/// dropping and the aux losses never mix observations (§2.1, §12.1).
+/// dropping and the aux losses never mix observations (dopamine <c>moe.py</c>).
 /// </summary>
 /// <remarks>
-/// <para>Forward, in the numbered steps of dopamine's <c>MoE</c> module (§2.1):</para>
+/// <para>Forward, in the numbered steps of dopamine's <c>MoE</c> module (<c>moe.py</c>):</para>
 /// <list type="number">
 /// <item>Route: logits = X·W_r ("bmd,dn→bmn", Dense without bias, lecun_normal); in training forwards that record
 /// gradients optionally plus N(0, (NoiseStd/n)²); probabilities = softmax over experts; top-k per token.</item>

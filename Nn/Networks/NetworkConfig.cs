@@ -3,7 +3,7 @@ using MoeScratch.Nn.Tokenizers;
 
 namespace MoeScratch.Nn.Networks;
 
-/// <summary>The convolutional encoder (papers.md §4.2, §4.3; environments.md §8.6 for MinAtar).</summary>
+/// <summary>The convolutional encoder (dopamine jax/networks.py; for MinAtar, Revisiting Rainbow).</summary>
 public enum EncoderKind
 {
     /// <summary>Nature-DQN CNN: 32@8×8 s4, 64@4×4 s2, 64@3×3 s1.</summary>
@@ -26,33 +26,33 @@ public enum EncoderPadding
     Valid,
 }
 
-/// <summary>The replaceable middle of the network (papers.md §4.4, §4.5, §3.4).</summary>
+/// <summary>The replaceable middle of the network (P1 §3, Fig. 2; P2 Fig. 5).</summary>
 public enum TorsoKind
 {
     /// <summary>Flatten → Dense(DenseWidth·WidthMultiplier) → ReLU (the baseline and P1 Fig. 1's scaled baseline); DenseWidth 0:
     /// flatten only.</summary>
     Baseline,
 
-    /// <summary>Tokenize → Soft MoE → flatten (§1).</summary>
+    /// <summary>Tokenize → Soft MoE → flatten (P1 §2.2, §3).</summary>
     SoftMoe,
 
-    /// <summary>Tokenize → Top-1 MoE → flatten (§2).</summary>
+    /// <summary>Tokenize → Top-1 MoE → flatten (P1 §4.2).</summary>
     Top1Moe,
 
     /// <summary>Tokenize → Expert Choice MoE → flatten (P2).</summary>
     ExpertChoice,
 
-    /// <summary>PerConv tokens → shared Dense+ReLU → sum over tokens (P2 tokenized_sum, §3.4).</summary>
+    /// <summary>PerConv tokens → shared Dense+ReLU → sum over tokens (P2 tokenized_sum, Fig. 5).</summary>
     TokenizedSum,
 
-    /// <summary>PerConv tokens → shared Dense+ReLU → mean over tokens (P2 tokenized_avg, §3.4).</summary>
+    /// <summary>PerConv tokens → shared Dense+ReLU → mean over tokens (P2 tokenized_avg, Fig. 5).</summary>
     TokenizedAvg,
 
-    /// <summary>Global average pool → Dense+ReLU (the *Mind the GAP* reading, §3.4, §7.3).</summary>
+    /// <summary>Global average pool → Dense+ReLU (the *Mind the GAP* reading, Sokar &amp; Castro 2025).</summary>
     Gap,
 }
 
-/// <summary>Where the experts sit (P1 §5.3; papers.md §4.7).</summary>
+/// <summary>Where the experts sit (P1 §5.3, Figs. 13–15).</summary>
 public enum ExpertVariant
 {
     /// <summary>The MoE replaces the penultimate layer (default everywhere).</summary>
@@ -74,16 +74,16 @@ public enum ExpertVariant
 /// </summary>
 public sealed record NetworkConfig
 {
-    /// <summary>Penultimate width of the unscaled baseline and expert hidden size (papers.md §1.4, §4.4).</summary>
+    /// <summary>Penultimate width of the unscaled baseline and expert hidden size (P1 §3, Table 2).</summary>
     public const int BaseWidth = 512;
 
-    /// <summary>Encoder kind (default Impala, the P1 default of §0.1).</summary>
+    /// <summary>Encoder kind (default Impala, which P1 mostly uses: P1 §2.1).</summary>
     public EncoderKind Encoder { get; init; } = EncoderKind.Impala;
 
     /// <summary>Padding for the Nature CNN / MinAtar encoders; Impala must stay SAME.</summary>
     public EncoderPadding EncoderPadding { get; init; } = EncoderPadding.Same;
 
-    /// <summary>Impala channel multiplier (Dopamine nn_scale, §4.3); 1 for other encoders.</summary>
+    /// <summary>Impala channel multiplier (Dopamine nn_scale, jax/networks.py); 1 for other encoders.</summary>
     public int ImpalaScale { get; init; } = 1;
 
     /// <summary>The middle of the network.</summary>
@@ -102,43 +102,55 @@ public sealed record NetworkConfig
     /// <summary>Number of experts n (MoE torsos only).</summary>
     public int NumExperts { get; init; } = 1;
 
-    /// <summary>Expert hidden size (512; "scaled SoftMoE-1" 512·k, §3.5; "÷ NumExperts" 512/n, §1.4).</summary>
+    /// <summary>
+    /// Expert hidden size (512; "scaled SoftMoE-1" 512·k, P2 Fig. 1; "÷ NumExperts" 512/n, P1 Fig. 5).
+    /// </summary>
     public int ExpertHidden { get; init; } = BaseWidth;
 
-    /// <summary>Tokenization for MoE torsos (§3; PerConv default).</summary>
+    /// <summary>Tokenization for MoE torsos (P1 §3; PerConv default).</summary>
     public Tokenization Tokenization { get; init; } = Tokenization.PerConv;
 
-    /// <summary>Patch side for the PerPatch schemes (§3.2, default 3).</summary>
+    /// <summary>Patch side for the PerPatch schemes (dopamine networks.py, default 3).</summary>
     public int PatchSize { get; init; } = 3;
 
-    /// <summary>PerPatch embedding size; null = dopamine's default (32 Impala, 64 CNN/MinAtar, §3.2).</summary>
+    /// <summary>PerPatch embedding size; null = dopamine's default (32 Impala, 64 CNN/MinAtar, networks.py).</summary>
     public int? PatchEmbedding { get; init; }
 
-    /// <summary>Soft MoE: L2-normalize tokens and Φ for the logits (§1.3; off in P1's main runs).</summary>
+    /// <summary>
+    /// Soft MoE: L2-normalize tokens and Φ for the logits (softmoe.py; off in P1's main runs, P1 §5.3).
+    /// </summary>
     public bool SoftMoeNormalize { get; init; }
 
-    /// <summary>MoE capacity factor: slots/tokens per expert = ceil(m·factor/n) (§1.3, §2.1).</summary>
+    /// <summary>MoE capacity factor: slots/tokens per expert = ceil(m·factor/n) (softmoe.py, routers.py).</summary>
     public double CapacityFactor { get; init; } = 1.0;
 
     /// <summary>Soft MoE explicit slots per expert (overrides the capacity factor).</summary>
     public int? SlotsPerExpert { get; init; }
 
-    /// <summary>Soft MoE total slots as a fraction of the tokens (P2 §3.5 slot reduction).</summary>
+    /// <summary>Soft MoE total slots as a fraction of the tokens (P2 Fig. 8 slot reduction).</summary>
     public double? SlotFraction { get; init; }
 
     /// <summary>Soft MoE with a fresh random Φ every call (P1 Fig. 8 "RandPhi").</summary>
     public bool RandomPhi { get; init; }
 
-    /// <summary>Top-1 MoE with the importance and load losses of Ruiz et al. 2021 (P1 Fig. 9 "LoadBalancing", §2.2).</summary>
+    /// <summary>
+    /// Top-1 MoE with the importance and load losses of Ruiz et al. 2021 (P1 Fig. 9 "LoadBalancing"; dopamine
+    /// labs/moes/agents/losses.py).
+    /// </summary>
     public bool LoadBalancing { get; init; }
 
-    /// <summary>Regular, Big or All experts (§4.7).</summary>
+    /// <summary>Regular, Big or All experts (P1 §5.3).</summary>
     public ExpertVariant ExpertVariant { get; init; } = ExpertVariant.Regular;
 
-    /// <summary>MoE torsos: Dense(512)+ReLU after the flatten (dopamine use_extra_linear_layer, default false, §1.5).</summary>
+    /// <summary>
+    /// MoE torsos: Dense(512)+ReLU after the flatten (dopamine networks.py use_extra_linear_layer, default false).
+    /// </summary>
     public bool ExtraLinearLayer { get; init; }
 
-    /// <summary>Head kind (DQN by default; noisy heads make the penultimate layer / experts' first layer noisy, §4.6).</summary>
+    /// <summary>
+    /// Head kind (DQN by default; noisy heads make the penultimate layer / experts' first layer noisy, as in dopamine's
+    /// FullRainbowNetwork and FullRainbowMoENetwork).
+    /// </summary>
     public HeadOptions Head { get; init; } = HeadOptions.Dqn;
 
     /// <summary>True for the three MoE torsos.</summary>
@@ -147,51 +159,53 @@ public sealed record NetworkConfig
     /// <summary>Penultimate width of non-MoE torsos: <see cref="DenseWidth"/> × <see cref="WidthMultiplier"/> (0: none).</summary>
     public int PenultimateWidth => DenseWidth * WidthMultiplier;
 
-    /// <summary>The P1 baseline: flatten → Dense(512) → ReLU (§4.4).</summary>
+    /// <summary>The P1 baseline: flatten → Dense(512) → ReLU (P1 Table 2).</summary>
     public static NetworkConfig Baseline() => new();
 
-    /// <summary>The scaled baseline: Dense(512·n) (§4.4; P1 Fig. 1 x-axis).</summary>
+    /// <summary>The scaled baseline: Dense(512·n) (P1 Fig. 1 x-axis).</summary>
     public static NetworkConfig ScaledBaseline(int n) => new() { WidthMultiplier = n };
 
-    /// <summary>SoftMoE-n, PerConv, hidden 512 per expert (§1).</summary>
+    /// <summary>SoftMoE-n, PerConv, hidden 512 per expert (P1 §3).</summary>
     public static NetworkConfig SoftMoe(int n) => new() { Torso = TorsoKind.SoftMoe, NumExperts = n };
 
-    /// <summary>P2's "scaled SoftMoE-1": one expert of hidden 512·k (§3.5).</summary>
+    /// <summary>P2's "scaled SoftMoE-1": one expert of hidden 512·k (P2 Fig. 1).</summary>
     public static NetworkConfig ScaledSoftMoe1(int k) =>
         new() { Torso = TorsoKind.SoftMoe, NumExperts = 1, ExpertHidden = BaseWidth * k };
 
-    /// <summary>P1 Fig. 5 "SoftMoE (÷ NumExperts)": n experts of hidden 512/n (§1.4).</summary>
+    /// <summary>P1 Fig. 5 "SoftMoE (÷ NumExperts)": n experts of hidden 512/n.</summary>
     public static NetworkConfig SoftMoeDividedHidden(int n) =>
         new() { Torso = TorsoKind.SoftMoe, NumExperts = n, ExpertHidden = n > 0 ? BaseWidth / n : 0 };
 
     /// <summary>
     /// P1 §5.3 "Big" experts: n full networks (own encoder each) mixed by a Soft MoE router on the PerSamp
-    /// observation token (§4.7). Normalization helped this variant in P1.
+    /// observation token. Normalization helped this variant in P1.
     /// </summary>
     public static NetworkConfig SoftMoeBig(int n, bool normalize = false) =>
         new() { Torso = TorsoKind.SoftMoe, NumExperts = n, ExpertVariant = ExpertVariant.Big, Tokenization = Tokenization.PerSamp, SoftMoeNormalize = normalize };
 
     /// <summary>
     /// P1 §5.3 "All" experts: a Soft MoE of n copies at every layer of the network (each encoder conv, the penultimate
-    /// dense, and DQN's final layer; Rainbow's is shared), each routing its own input as one PerSamp token (§4.7).
+    /// dense, and DQN's final layer; Rainbow's is shared), each routing its own input as one PerSamp token.
     /// P1 found little gain, and failure to learn with normalization.
     /// </summary>
     public static NetworkConfig SoftMoeAll(int n, bool normalize = false) =>
         new() { Torso = TorsoKind.SoftMoe, NumExperts = n, ExpertVariant = ExpertVariant.All, Tokenization = Tokenization.PerSamp, SoftMoeNormalize = normalize };
 
-    /// <summary>Top1-MoE with n experts (§2; P1 found PerFeat best for it, set <see cref="Tokenization"/> to compare).</summary>
+    /// <summary>
+    /// Top1-MoE with n experts (P1 Fig. 6 found PerFeat best for it; set <see cref="Tokenization"/> to compare).
+    /// </summary>
     public static NetworkConfig Top1Moe(int n) => new() { Torso = TorsoKind.Top1Moe, NumExperts = n };
 
     /// <summary>Expert Choice MoE with n experts (P2).</summary>
     public static NetworkConfig ExpertChoice(int n) => new() { Torso = TorsoKind.ExpertChoice, NumExperts = n };
 
-    /// <summary>P2 tokenized_sum with penultimate width 512·k (§3.4).</summary>
+    /// <summary>P2 tokenized_sum with penultimate width 512·k (P2 Fig. 5).</summary>
     public static NetworkConfig TokenizedSum(int k) => new() { Torso = TorsoKind.TokenizedSum, WidthMultiplier = k };
 
-    /// <summary>P2 tokenized_avg with penultimate width 512·k (§3.4).</summary>
+    /// <summary>P2 tokenized_avg with penultimate width 512·k (P2 Fig. 5).</summary>
     public static NetworkConfig TokenizedAvg(int k) => new() { Torso = TorsoKind.TokenizedAvg, WidthMultiplier = k };
 
-    /// <summary>Global average pooling then Dense(512·k) (*Mind the GAP*, §7.3).</summary>
+    /// <summary>Global average pooling then Dense(512·k) (*Mind the GAP*, Sokar &amp; Castro 2025).</summary>
     public static NetworkConfig Gap(int k) => new() { Torso = TorsoKind.Gap, WidthMultiplier = k };
 
     /// <summary>Checks the combination; every message names the field, the value and the fix.</summary>
@@ -203,7 +217,7 @@ public sealed record NetworkConfig
         if (!Enum.IsDefined(Torso)) Fail($"unknown Torso {Torso}.");
         if (ImpalaScale < 1) Fail($"ImpalaScale must be >= 1, got {ImpalaScale}.");
         if (ImpalaScale != 1 && Encoder != EncoderKind.Impala) Fail($"ImpalaScale {ImpalaScale} applies only to the Impala encoder, not {Encoder}; leave it at 1.");
-        if (Encoder == EncoderKind.Impala && EncoderPadding != EncoderPadding.Same) Fail("the Impala encoder is always SAME-padded (§4.3); set EncoderPadding = Same.");
+        if (Encoder == EncoderKind.Impala && EncoderPadding != EncoderPadding.Same) Fail("the Impala encoder is always SAME-padded (dopamine jax/networks.py); set EncoderPadding = Same.");
         if (WidthMultiplier < 1) Fail($"WidthMultiplier must be >= 1, got {WidthMultiplier}.");
         if (DenseWidth < 0) Fail($"DenseWidth must be >= 0 (0 = no hidden layer), got {DenseWidth}.");
         if (DenseWidth == 0 && Torso != TorsoKind.Baseline) Fail($"DenseWidth 0 (no hidden layer) applies to the Baseline torso only, not {Torso}.");
@@ -237,14 +251,14 @@ public sealed record NetworkConfig
         }
         if (ExpertVariant is ExpertVariant.Big or ExpertVariant.All)
         {
-            // One PerSamp token with capacity factor 1 gives p = ceil(1/n) = 1 slot per expert (§1.3, §4.7).
+            // One PerSamp token with capacity factor 1 gives p = ceil(1/n) = 1 slot per expert (softmoe.py, P1 §5.3).
             string routes = ExpertVariant == ExpertVariant.Big ? "the observation" : "each layer's input";
             if (RandomPhi || SlotsPerExpert is not null || SlotFraction is not null || ExtraLinearLayer)
                 Fail($"the {ExpertVariant} expert variant routes one PerSamp token to one slot per expert; RandomPhi, SlotsPerExpert, SlotFraction and ExtraLinearLayer do not apply.");
             if (CapacityFactor != 1.0)
-                Fail($"CapacityFactor = {CapacityFactor} does not apply to the {ExpertVariant} expert variant: one PerSamp token at capacity 1 gives one slot per expert (§1.3); leave it at 1.");
+                Fail($"CapacityFactor = {CapacityFactor} does not apply to the {ExpertVariant} expert variant: one PerSamp token at capacity 1 gives one slot per expert; leave it at 1.");
             if (Tokenization != Tokenization.PerSamp)
-                Fail($"the {ExpertVariant} expert variant routes PerSamp tokens of {routes} (§4.7); set Tokenization = PerSamp, not {Tokenization}.");
+                Fail($"the {ExpertVariant} expert variant routes PerSamp tokens of {routes} (P1 §5.3); set Tokenization = PerSamp, not {Tokenization}.");
         }
     }
 }

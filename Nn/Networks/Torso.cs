@@ -12,7 +12,7 @@ namespace MoeScratch.Nn.Networks;
 public sealed record TorsoOutput(Tensor Features, MoeOutput? Moe, Tensor? Hidden);
 
 /// <summary>
-/// The replaceable middle of a value network (papers.md §4.5): the baseline's flatten → Dense(512·k) → ReLU, or
+/// The replaceable middle of a value network (P1 §3, Fig. 2): the baseline's flatten → Dense(512·k) → ReLU, or
 /// tokenize → MoE → flatten, or a tokenized aggregation.
 /// </summary>
 public abstract class Torso : Module

@@ -6,7 +6,7 @@ using MoeScratch.Rl.Running;
 namespace MoeScratch.Train.Cli;
 
 /// <summary>
-/// The command tree (System.CommandLine 3.0.0, ecosystem.md §2) and its entry point. Parse errors are printed by
+/// The command tree (System.CommandLine 3.0.0) and its entry point. Parse errors are printed by
 /// <see cref="RunAsync"/> itself so every message names the flag and what is allowed. Exit codes are those of
 /// <see cref="ExitCodes"/> (documented in <c>--help</c>); no stack trace reaches the console.
 /// </summary>

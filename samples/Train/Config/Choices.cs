@@ -15,12 +15,12 @@ public static class Choices
     /// </summary>
     public static IReadOnlyList<string> Encoders { get; } = ["nature", "impala", "minatar"];
 
-    /// <summary>Network torsos (papers.md §4.4, §1–§3): dense baseline, the three MoE layers, P2's tokenized
-    /// baselines, global average pooling and P1's "Big" and "All" experts (§4.7).</summary>
+    /// <summary>Network torsos (P1 §3, Fig. 2; P2 Fig. 5): dense baseline, the three MoE layers, P2's tokenized
+    /// baselines, global average pooling and P1's "Big" and "All" experts (P1 §5.3).</summary>
     public static IReadOnlyList<string> Networks { get; } =
         ["baseline", "softmoe", "top1", "expertchoice", "tokenized-sum", "tokenized-avg", "gap", "softmoe-big", "softmoe-all"];
 
-    /// <summary>Tokenizations for MoE torsos (papers.md §3.1–§3.3).</summary>
+    /// <summary>Tokenizations for MoE torsos (P1 §3, Fig. 3; P2 §5.1, Fig. 7).</summary>
     public static IReadOnlyList<string> Tokenizers { get; } =
         ["perconv", "perfeat", "persamp", "perpatch", "perpatch-avgpool", "shuffled"];
 

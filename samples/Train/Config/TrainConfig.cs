@@ -7,7 +7,7 @@ namespace MoeScratch.Train.Config;
 /// Everything one training run needs, resolved from a preset, an optional JSON file and command-line flags (in that
 /// order). Every property has a kebab-case flag (<see cref="Cli.TrainOptions"/>) and a snake_case JSON key
 /// (<see cref="JsonConfig"/>); the resolved record is written to <c>config.json</c> inside the run folder
-/// (ecosystem.md §5.1 item 3). Nullable agent fields mean "the preset's value".
+/// (docs/runs-and-sweeps.md). Nullable agent fields mean "the preset's value".
 /// </summary>
 public sealed record TrainConfig
 {
@@ -30,19 +30,19 @@ public sealed record TrainConfig
     /// <summary>Environment: <c>minatar:&lt;game&gt;</c> or <c>atari:&lt;rom path&gt;</c>.</summary>
     public string Env { get; init; } = "minatar:breakout";
 
-    /// <summary>Network torso variant (papers.md §4.4).</summary>
+    /// <summary>Network torso variant (P1 §3, Fig. 2; P2 Fig. 5).</summary>
     public string Network { get; init; } = "softmoe";
 
     /// <summary>Number of experts (MoE torsos only; ignored by dense torsos).</summary>
     public int Experts { get; init; } = 4;
 
-    /// <summary>Tokenization of the encoder output for MoE torsos (papers.md §3).</summary>
+    /// <summary>Tokenization of the encoder output for MoE torsos (P1 §3; P2 §5).</summary>
     public string Tokenizer { get; init; } = "perconv";
 
-    /// <summary>Penultimate width multiplier of dense torsos (the "scaled baseline", papers.md §4.4).</summary>
+    /// <summary>Penultimate width multiplier of dense torsos (P1 Fig. 1's "scaled baseline").</summary>
     public int WidthMultiplier { get; init; } = 1;
 
-    /// <summary>Expert hidden size; null keeps 512 (papers.md §1.4).</summary>
+    /// <summary>Expert hidden size; null keeps 512 (P1 §3).</summary>
     public int? ExpertHidden { get; init; }
 
     /// <summary>Encoder: <c>nature</c>, <c>impala</c> or <c>minatar</c>; null: the preset's (its paper config's).</summary>
@@ -94,7 +94,7 @@ public sealed record TrainConfig
     /// <summary>The Atari-100k protocol's budget: 10 iterations of 10,000 agent steps (Dopamine's DataEfficientAtariRunner).</summary>
     public const long Atari100kSteps = 100_000;
 
-    /// <summary>Iterations (Dopamine's unit of checkpointing and evaluation; papers.md §5.1).</summary>
+    /// <summary>Iterations (Dopamine's unit of checkpointing and evaluation, run_experiment.py).</summary>
     public int Iterations { get; init; } = 10;
 
     /// <summary>Evaluation episodes after each iteration (0: report training returns, the papers' protocol).</summary>
@@ -140,7 +140,7 @@ public sealed record TrainConfig
     public int SummaryEpisodes { get; init; } = 100;
 
     /// <summary>
-    /// Iterations between analysis probes (papers.md §8: dormant fractions, srank and relative ranks, eNTK, feature and
+    /// Iterations between analysis probes (P1 Fig. 10: dormant fractions, srank and relative ranks, eNTK, feature and
     /// parameter norms, router statistics), written to <c>analysis.csv</c> and TensorBoard; 0 turns them off. Probes
     /// never change training (tests/Rl.Tests/Running/IterationProbeTests.cs). An iteration that ends before more than
     /// min-replay-history transitions are stored logs no probe (the replay memory cannot serve a batch yet).
@@ -148,7 +148,7 @@ public sealed record TrainConfig
     public int ProbeEvery { get; init; } = 1;
 
     /// <summary>
-    /// Transitions per probe batch (P1 computes its statistics on batches of 32, papers.md §8). The eNTK takes one
+    /// Transitions per probe batch (P1 §4.3 computes its statistics on batches of 32). The eNTK takes one
     /// forward and backward pass per sample and a B × B Gram matrix of P-long gradient rows (B·P floats held at once:
     /// 128 MB at B = 32 for a 1M-parameter network), so its cost grows with B·P and B²·P. Measured (<c>analysis/probe_seconds</c>) on the shared, heavily loaded
     /// 2-core development machine for the default MinAtar Breakout Soft MoE-4 (expert hidden 512, P = 79,447
@@ -158,8 +158,8 @@ public sealed record TrainConfig
     public int ProbeBatch { get; init; } = 32;
 
     /// <summary>
-    /// τ of both dormant-neuron fractions (ReDo's score ≤ τ, papers.md §8). Dopamine's default 0 counts units that are
-    /// exactly zero on the whole batch; P1's τ for Fig. 10 is not stated.
+    /// τ of both dormant-neuron fractions (ReDo's score ≤ τ, Sokar et al. 2023). Dopamine's default 0 counts units
+    /// that are exactly zero on the whole batch; P1's τ for Fig. 10 is not stated.
     /// </summary>
     public double DormantTau { get; init; }
 
@@ -172,7 +172,7 @@ public sealed record TrainConfig
     public string ExperimentName => Experiment ?? $"{Preset}-{RunNames.NetworkTag(this)}";
 
     /// <summary>
-    /// Checks every field before anything is allocated (ecosystem.md §8.5). Each message names the flag, the value,
+    /// Checks every field before anything is allocated. Each message names the flag, the value,
     /// the rule, and the allowed values where there is a fixed set.
     /// </summary>
     /// <returns>The problems found (empty when valid).</returns>

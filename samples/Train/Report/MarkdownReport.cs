@@ -20,7 +20,7 @@ public static class MarkdownReport
         var sb = new StringBuilder();
         sb.AppendLine("# Aggregate results");
         sb.AppendLine();
-        sb.AppendLine(Inv($"Stratified bootstrap (rliable, papers.md §9): {replicates} replicates for the aggregates, {Math.Min(replicates, ReportAnalysis.SecondaryReplicates)} for profiles, curves and P(X > Y); seed {seed}; 95 % percentile intervals."));
+        sb.AppendLine(Inv($"Stratified bootstrap (rliable, Agarwal et al. 2021): {replicates} replicates for the aggregates, {Math.Min(replicates, ReportAnalysis.SecondaryReplicates)} for profiles, curves and P(X > Y); seed {seed}; 95 % percentile intervals."));
         if (runs is { Count: > 0 })
         {
             sb.AppendLine();

@@ -18,7 +18,7 @@ public sealed record SweepJob(int Index, string Preset, string Env, string Netwo
 
 /// <summary>
 /// Expands presets × environments × network variants × seeds into <see cref="SweepJob"/>s (cleanrl's
-/// <c>benchmark.py</c> pattern, ecosystem.md §9). Seeds vary fastest so that a partial sweep already has every
+/// <c>benchmark.py</c> pattern). Seeds vary fastest so that a partial sweep already has every
 /// configuration on the first seeds. Each job is <c>train --run-dir &lt;runs&gt;/&lt;preset&gt;__&lt;env&gt;__&lt;network
 /// tag&gt;__&lt;seed&gt;</c> (<see cref="RunNames.RunDirName"/>): running a job again continues or completes the same run.
 /// </summary>

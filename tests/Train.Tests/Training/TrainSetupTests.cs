@@ -24,7 +24,7 @@ public class TrainSetupTests
     [TestCase("softmoe-all", ExpertVariant.All)]
     public void Network_ExpertVariantsKeepPerSampRouting_WhateverTheTokenizerFlag(string name, ExpertVariant variant)
     {
-        // P1 §5.3 (papers.md §4.7): Big and All route PerSamp tokens; --tokenizer applies to the Regular MoE only.
+        // P1 §5.3: Big and All route PerSamp tokens; --tokenizer applies to the Regular MoE only.
         var cfg = TrainSetup.Network(new TrainConfig { Env = Pong, Network = name, Experts = 4, Tokenizer = "perconv", ExpertHidden = 32 });
         Assert.That(cfg.ExpertVariant, Is.EqualTo(variant));
         Assert.That(cfg.Tokenization, Is.EqualTo(Tokenization.PerSamp));
