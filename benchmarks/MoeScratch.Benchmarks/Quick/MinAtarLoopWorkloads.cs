@@ -17,7 +17,8 @@ namespace MoeScratch.Benchmarks.Quick;
 /// <remarks>
 /// One run is one runner iteration of at least <see cref="StepsPerRun"/> agent steps; the iteration ends with its
 /// episode, so runs differ in length and <c>median_ms</c> is per iteration. <c>steps_per_s</c> is the median over the
-/// timed runs of each run's agent steps per second; <c>gflops</c> and <c>flop_limit_fraction</c> follow from it and
+/// timed runs of each run's agent steps per second (<c>thread_cpu_steps_per_s</c> the same per second of the thread's CPU
+/// time); <c>gflops</c> and <c>flop_limit_fraction</c> follow from the wall rate and
 /// <see cref="MinAtarNetworks.AgentStepFlops"/> (one act forward and a quarter of an update per agent step).
 /// </remarks>
 public abstract class MinAtarLoopWorkload(string name, int experts) : IQuickWorkload, IDisposable
@@ -26,7 +27,7 @@ public abstract class MinAtarLoopWorkload(string name, int experts) : IQuickWork
     public const int StepsPerRun = 250;
 
     private const int SmokeSteps = 40, SmokeMinReplay = 64;
-    private readonly List<double> _rates = [];
+    private readonly List<double> _rates = [], _cpuRates = [];
     private MinAtarGame? _env;
     private DqnAgent? _agent;
     private Runner? _runner;
@@ -49,6 +50,7 @@ public abstract class MinAtarLoopWorkload(string name, int experts) : IQuickWork
         Dispose();
         _setup = setup;
         _rates.Clear();
+        _cpuRates.Clear();
         _timed = false;
         // TrainSetup: environment on stream 0 of the run seed, agent on stream 1.
         _env = MinAtarGames.Create("breakout", Rng.ForStream(0, 0).NextUInt64());
@@ -73,9 +75,14 @@ public abstract class MinAtarLoopWorkload(string name, int experts) : IQuickWork
     {
         var runner = _runner ?? throw new InvalidOperationException($"{Name}: call Setup before Run.");
         long steps = runner.State.TotalSteps, t0 = Stopwatch.GetTimestamp();
+        double c0 = ThreadCpuClock.NowMs();
         runner.RunIteration();
-        double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        if (_timed) _rates.Add((runner.State.TotalSteps - steps) / seconds);
+        double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds, cpuSeconds = (ThreadCpuClock.NowMs() - c0) / 1e3;
+        if (_timed)
+        {
+            _rates.Add((runner.State.TotalSteps - steps) / seconds);
+            _cpuRates.Add((runner.State.TotalSteps - steps) / cpuSeconds);
+        }
         _timed = false;
     }
 
@@ -83,13 +90,22 @@ public abstract class MinAtarLoopWorkload(string name, int experts) : IQuickWork
     public string ExtraFields(double medianMs)
     {
         if (_rates.Count == 0) return "";
-        var sorted = _rates.Order().ToArray();
-        int n = sorted.Length;
-        double rate = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+        double rate = Median(_rates);
         string s = string.Create(CultureInfo.InvariantCulture, $" steps_per_s={rate:F1} updates={Agent.GradientUpdates}");
+        // Agent steps per second of the calling thread's CPU time (1 thread: the time other processes held the core
+        // left out; see ThreadCpuClock).
+        if (_setup.Threads == 1 && ThreadCpuClock.Available)
+            s += string.Create(CultureInfo.InvariantCulture, $" thread_cpu_steps_per_s={Median(_cpuRates):F1}");
         if (_setup.Smoke) return s;
         double gflops = rate * MinAtarNetworks.AgentStepFlops(experts) / 1e9;
         return s + string.Create(CultureInfo.InvariantCulture, $" gflops={gflops:0.00}") + FlopLimit.Fields(gflops, _setup.Threads);
+    }
+
+    private static double Median(List<double> v)
+    {
+        var sorted = v.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 
     /// <summary>Releases the agent and the environment.</summary>
