@@ -83,7 +83,9 @@ internal static class MatMulKernels
     /// <summary>Batched driver over <see cref="Gemm"/> (see <c>IBackend.MatMul</c> for the batch rules).</summary>
     /// <remarks>
     /// A shared right operand with row-major A (the Soft MoE logits X·Φ, [B, m, d]·[d, s]) is one GEMM with B·m rows
-    /// (0.050 → 0.040 ms at the anchor's [32, 49, 64]·[64, 8]); otherwise each product is its own GEMM.
+    /// (0.050 → 0.040 ms at the anchor's [32, 49, 64]·[64, 8]). A sum over the batch of Aᵢᵀ·Bᵢ (the gradient of that
+    /// shared Φ) is one GEMM of depth B·k: the stacked Aᵢ [k, m] and Bᵢ [k, n] are [B·k, m] and [B·k, n] as stored
+    /// (MinAtar's dΦ, 32 products of 16 × 100 · 100 × 100). Otherwise each product is its own GEMM.
     /// </remarks>
     public static void Batched(float[] c, float[] a, bool transA, float[] b, bool transB,
                                int batchA, int batchB, int batchC, int m, int n, int k, bool accumulate)
@@ -95,6 +97,12 @@ internal static class MatMulKernels
         {
             Gemm(false, transB, batch * m, n, k, a.AsSpan(0, batch * sa), lda, b.AsSpan(0, sb), ldb,
                  c.AsSpan(0, batch * sc), n, accumulate);
+            return;
+        }
+        if (batch > 1 && batchC == 1 && batchA == batch && batchB == batch && transA && !transB)
+        {
+            Gemm(true, false, m, n, batch * k, a.AsSpan(0, batch * sa), lda, b.AsSpan(0, batch * sb), ldb,
+                 c.AsSpan(0, sc), n, accumulate);
             return;
         }
         for (int i = 0; i < batch; i++)

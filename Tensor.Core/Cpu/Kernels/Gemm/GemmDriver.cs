@@ -58,7 +58,7 @@ internal static unsafe partial class GemmDriver
             Skinny(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
-        if (InPlacePays(transB, m, n, k))
+        if (InPlacePays(transA, transB, m, n, k))
         {
             InPlace(transA, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;

@@ -36,6 +36,8 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
             [1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 40], [2, 33, 17], [4, 40, 40], [5, 40, 40], [6, 16, 1],
             [40, 40, 40], [65, 129, 257], [1, 512, 3136], [3, 512, 700], [32, 64, 300], [170, 20, 513], [1, 18, 512],
             [3, 20, 100], [1, 200, 64], [1, 400, 50], [7, 48, 30], [13, 16, 21],
+            // The in-place path with one 16- or 32-column pair and many rows (MinAtar's Soft MoE per-image products).
+            [100, 16, 100], [103, 32, 45], [16, 512, 50],
         ];
         foreach (var s in fixedShapes) seen.Add((s[0], s[1], s[2]));
         foreach (var (m, n, k) in seen) yield return new TestCaseData(m, n, k).SetName($"Gemm_{m}x{n}x{k}");
@@ -170,6 +172,9 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
     [TestCase(2592, 64, 512)] // Nature conv 2's forward product: split over m, A read unpacked
     [TestCase(1, 517, 3136)]  // acting's dense layer: the skinny path splits B's columns (uneven halves)
     [TestCase(3, 200, 2000)]  // skinny, three rows
+    [TestCase(800, 16, 512)]  // one panel read in place: the row tiles split between the threads (512-bit)
+    [TestCase(509, 32, 800)]  // one panel pair, uneven row split
+    [TestCase(16, 512, 800)]  // in place with transposed A: three row tiles, the panel pairs split
     public void Gemm_MultiThreaded_MatchesNaive(int m, int n, int k)
     {
         Assert.That(2.0 * m * n * k, Is.GreaterThanOrEqualTo(GemmDriver.ParallelMinFlops), "case must take the threaded path");
