@@ -46,7 +46,7 @@ public sealed class DenseTorso : Torso
     /// <inheritdoc/>
     public override TorsoOutput Forward(Tensor encoded)
     {
-        var h = Ops.Relu(_dense.Forward(encoded.Flatten(1)));
+        var h = _dense.ForwardRelu(encoded.Flatten(1)); // Linear: bias and ReLU fused into the product
         return new TorsoOutput(h, null, h);
     }
 

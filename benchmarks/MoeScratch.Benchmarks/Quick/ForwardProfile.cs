@@ -95,8 +95,8 @@ public static class MoeProfile
 
 /// <summary>
 /// <c>profile minatar-moe [--experts n] [--batch b]</c>: the MinAtar Soft MoE DQN's forward (the minatar-dqn preset's
-/// Soft MoE network on Breakout frames, default 4 experts at batch 32) under NoGrad, stage by stage, with the expert
-/// MLP split into its products, bias adds and ReLU.
+/// Soft MoE network on Breakout frames, default 4 experts at batch 32) under NoGrad, stage by stage, the expert MLP
+/// layer by layer.
 /// </summary>
 public static class MinAtarMoeProfile
 {
@@ -107,11 +107,11 @@ public static class MinAtarMoeProfile
         var enc = (MinAtarEncoder)net.Encoder;
         var moe = (SoftMoe)((Nn.Networks.MoeTorso)net.Torso).Moe;
         var ex = moe.Experts;
-        int n = moe.NumExperts, p = moe.SlotsPerExpert, m = moe.Tokens, d = moe.TokenDim, h = ex.Hidden;
+        int n = moe.NumExperts, p = moe.SlotsPerExpert, m = moe.Tokens, d = moe.TokenDim;
         var size = WorkloadSize.MinAtar;
         byte[] states = new AnchorReplayBatch(size, 21, binary: true).States[..(batch * size.FrameBytes)];
         string[] names = ["from-bytes", "conv+relu", "logits", "softmax-tokens", "softmax-slots", "dispatch", "to-experts",
-                          "fc1", "fc1-bias", "relu", "fc2", "fc2-bias", "from-experts", "combine", "head"];
+                          "fc1+bias+relu", "fc2+bias", "from-experts", "combine", "head"];
         StageTimer.Run(names, iters, lap =>
         {
             var x = Tensor.FromBytes(states, size.Frames(batch), 1f); lap();
@@ -121,11 +121,8 @@ public static class MinAtarMoeProfile
             var combine = Ops.Softmax(logits, 2); lap();
             var slots = Ops.MatMul(dispatch, tokens, transA: true); lap();
             var xs = Ops.Permute(slots.Reshape(batch, n, p, d), 1, 0, 2, 3).Reshape(n, batch * p, d); lap();
-            var pre = Ops.MatMul(xs, ex["fc1.weight"]); lap();
-            pre = Ops.Add(pre, ex["fc1.bias"].Reshape(n, 1, h)); lap();
-            var hid = Ops.Relu(pre); lap();
-            var y = Ops.MatMul(hid, ex["fc2.weight"]); lap();
-            y = Ops.Add(y, ex["fc2.bias"].Reshape(n, 1, d)); lap();
+            var hid = Ops.MatMulBias(xs, ex["fc1.weight"], ex["fc1.bias"], relu: true); lap(); // as ExpertMlp.Forward
+            var y = Ops.MatMulBias(hid, ex["fc2.weight"], ex["fc2.bias"]); lap();
             var back = Ops.Permute(y.Reshape(n, batch, p, d), 1, 0, 2, 3).Reshape(batch, n * p, d); lap();
             var outTokens = Ops.MatMul(combine, back); lap();
             _ = net.Head.Forward(outTokens.Flatten(1)); lap();

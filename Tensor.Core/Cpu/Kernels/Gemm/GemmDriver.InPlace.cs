@@ -36,7 +36,7 @@ internal static unsafe partial class GemmDriver
     /// pairs than threads (n ≤ 32: one pair) each pair's row tiles are split among them too.
     /// </summary>
     private static void InPlace(bool transA, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc,
-                                bool accumulate)
+                                bool accumulate, GemmEpilogue epilogue)
     {
         int panels = n / NR, units = (panels + 1) / 2; // pairs of panels (WideTile.Product2), a last single one
         nint aRow = transA ? 1 : lda, aStep = transA ? lda : 1;
@@ -54,7 +54,8 @@ internal static unsafe partial class GemmDriver
                 for (int i = part * partTiles * MR; i < Math.Min(m, (part + 1) * partTiles * MR); i += MR)
                 {
                     float* ai = (float*)na + i * aRow, ci = cj + (long)i * ldc;
-                    switch (Math.Min(MR, m - i))
+                    int rows = Math.Min(MR, m - i);
+                    switch (rows)
                     {
                         case 1: RowTile<OneTileRow>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
                         case 2: RowTile<TwoTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
@@ -63,6 +64,7 @@ internal static unsafe partial class GemmDriver
                         case 5: RowTile<FiveTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
                         default: RowTile<SixTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
                     }
+                    epilogue.At(u * 2 * NR).Apply(ci, ldc, rows, pair ? 2 * NR : NR);
                 }
             }
         });

@@ -224,6 +224,91 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
         Assert.That(ex!.Message, Does.Contain("'a'"));
     }
 
+    /// <summary>
+    /// The bias and ReLU epilogue on every driver path (skinny, narrow, in place with one pair and several, blocked with
+    /// a DirectA strip and packed tiles, several depth blocks, edge tiles), on 1 and 2 threads, against the naive product
+    /// followed by <see cref="MatMulKernels.BiasNaive"/>.
+    /// </summary>
+    [TestCase(3, 40, 30)]     // skinny
+    [TestCase(20, 18, 90)]    // narrow columns
+    [TestCase(50, 32, 20)]    // in place, one panel pair
+    [TestCase(40, 64, 20)]    // in place, two pairs
+    [TestCase(200, 48, 600)]  // blocked: DirectA strips, three depth blocks
+    [TestCase(37, 40, 19)]    // blocked, one row block, edge tiles
+    [TestCase(400, 100, 16)]  // blocked, several row blocks, a 4-column edge panel
+    public void Gemm_BiasAndRelu_MatchNaive(int m, int n, int k)
+    {
+        int saved = CpuThreads.Max;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            foreach (bool relu in new[] { false, true })
+            foreach (bool withBias in new[] { false, true })
+            {
+                CpuThreads.Max = threads;
+                var rng = new System.Random(m + n + k);
+                var a = RandomArray(rng, m * k);
+                var b = RandomArray(rng, k * n);
+                var bias = withBias ? RandomArray(rng, n) : [];
+                var expected = new float[m * n];
+                var actual = RandomArray(rng, m * n); // overwritten
+                MatMulKernels.GemmNaive(false, false, m, n, k, a, k, b, n, expected, n, false);
+                MatMulKernels.BiasNaive(expected, n, m, n, bias, relu);
+                MatMulKernels.Gemm(false, false, m, n, k, a, k, b, n, actual, n, false, bias, relu);
+                float tol = 1e-6f * k + 1e-5f;
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    if (Math.Abs(actual[i] - expected[i]) > tol)
+                    {
+                        Assert.Fail($"m={m} n={n} k={k} threads={threads} relu={relu} bias={withBias}: C[{i / n},{i % n}] = " +
+                                    $"{actual[i]}, naive {expected[i]}");
+                    }
+                }
+                if (relu) Assert.That(expected.Count(v => v == 0f), Is.InRange(1, expected.Length - 1), "a ReLU that clips some");
+            }
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+    }
+
+    /// <summary>The fused backward (ReLU mask and bias sums) against loops, per product and shared, 1 and 2 threads.</summary>
+    [TestCase(1, 1, 7, 5)]
+    [TestCase(3, 3, 50, 37)]
+    [TestCase(4, 1, 200, 512)]
+    [TestCase(2, 2, 300, 16)]
+    public void BiasReluBackward_MatchesLoops(int batch, int batchBias, int m, int n)
+    {
+        int saved = CpuThreads.Max;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            foreach (bool relu in new[] { false, true })
+            foreach (bool accumulate in new[] { false, true })
+            {
+                CpuThreads.Max = threads;
+                var rng = new System.Random(batch * 7 + m + n);
+                var dy = RandomArray(rng, batch * m * n);
+                var y = RandomArray(rng, batch * m * n).Select(v => Math.Max(v, 0f)).ToArray();
+                var db0 = RandomArray(rng, batchBias * n);
+                var dz = new float[relu ? dy.Length : 0];
+                var db = (float[])db0.Clone();
+                MatMulKernels.BiasReluBackward(dz, db, dy, y, batch, batchBias, m, n, relu, accumulate);
+                var wantDz = dy.Select((g, i) => y[i] > 0 ? g : 0f).ToArray();
+                var wantDb = accumulate ? db0.Select(v => (double)v).ToArray() : new double[db0.Length];
+                for (int i = 0; i < dy.Length; i++) wantDb[(batchBias == 1 ? 0 : i / (m * n)) * n + i % n] += relu ? wantDz[i] : dy[i];
+                if (relu) Assert.That(dz, Is.EqualTo(wantDz).AsCollection, $"dz, {threads} threads");
+                Assert.That(db, Is.EqualTo(wantDb.Select(v => (float)v).ToArray()).AsCollection.Within(1e-4f),
+                            $"dbias, {threads} threads, relu={relu}, accumulate={accumulate}");
+            }
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+    }
+
     [Test]
     public void CpuThreads_Max_RejectsZero() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => CpuThreads.Max = 0);
