@@ -15,29 +15,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">Ranks below 2, inner dimensions differ, or batch dimensions differ.</exception>
     public static Tensor MatMul(Tensor a, Tensor b, bool transA = false, bool transB = false)
     {
-        ThrowHelper.SameBackend("MatMul", a, b);
-        if (a.Rank < 2 || b.Rank < 2)
-        {
-            ThrowHelper.Argument($"MatMul: both operands need rank >= 2, a is {a.Shape} and b is {b.Shape}.");
-        }
-        int m = transA ? a.Shape[-1] : a.Shape[-2];
-        int ka = transA ? a.Shape[-2] : a.Shape[-1];
-        int kb = transB ? b.Shape[-1] : b.Shape[-2];
-        int n = transB ? b.Shape[-2] : b.Shape[-1];
-        if (ka != kb)
-        {
-            ThrowHelper.Argument($"MatMul: inner dimensions differ, a is {a.Shape}{(transA ? "ᵀ" : "")} and " +
-                                 $"b is {b.Shape}{(transB ? "ᵀ" : "")} ({ka} vs {kb}).");
-        }
-        var batchA = a.Shape.Dims[..^2];
-        var batchB = b.Shape.Dims[..^2];
-        if (a.Rank > 2 && b.Rank > 2 && !batchA.SequenceEqual(batchB))
-        {
-            ThrowHelper.Argument($"MatMul: batch dimensions differ, a is {a.Shape} and b is {b.Shape}.");
-        }
-        var batchDims = (a.Rank >= b.Rank ? batchA : batchB).ToArray();
-        int ba = Product(batchA), bb = Product(batchB), batch = Math.Max(ba, bb);
-        var outShape = Shape.Wrap([.. batchDims, m, n]);
+        var (m, n, ka, ba, bb, batch, outShape) = ProductShapes("MatMul", a, b, transA, transB);
         var y = NewLike(a, outShape);
         a.Backend.MatMul(y, a, transA, b, transB, ba, bb, batch, m, n, ka, accumulate: false);
 
@@ -61,32 +39,15 @@ public static partial class Ops
     /// <exception cref="ArgumentException">Shapes as in <see cref="MatMul"/>, or a bias of neither N nor B·N floats.</exception>
     public static Tensor MatMulBias(Tensor a, Tensor b, Tensor bias, bool relu = false)
     {
-        ThrowHelper.SameBackend("MatMulBias", a, b);
         ThrowHelper.SameBackend("MatMulBias", a, bias);
-        if (a.Rank < 2 || b.Rank < 2)
-        {
-            ThrowHelper.Argument($"MatMulBias: both operands need rank >= 2, a is {a.Shape} and b is {b.Shape}.");
-        }
-        int m = a.Shape[-2], k = a.Shape[-1], n = b.Shape[-1];
-        if (b.Shape[-2] != k)
-        {
-            ThrowHelper.Argument($"MatMulBias: inner dimensions differ, a is {a.Shape} and b is {b.Shape} ({k} vs {b.Shape[-2]}).");
-        }
-        var batchA = a.Shape.Dims[..^2];
-        var batchB = b.Shape.Dims[..^2];
-        if (a.Rank > 2 && b.Rank > 2 && !batchA.SequenceEqual(batchB))
-        {
-            ThrowHelper.Argument($"MatMulBias: batch dimensions differ, a is {a.Shape} and b is {b.Shape}.");
-        }
-        var batchDims = (a.Rank >= b.Rank ? batchA : batchB).ToArray();
-        int ba = Product(batchA), bb = Product(batchB), batch = Math.Max(ba, bb);
+        var (m, n, k, ba, bb, batch, outShape) = ProductShapes("MatMulBias", a, b, false, false);
         if (bias.Count != n && bias.Count != batch * n)
         {
             ThrowHelper.Argument($"MatMulBias: the bias {bias.Shape} must hold N = {n} floats (shared) or B·N = {batch * n} " +
                                  $"(one row per product) for a {a.Shape} · b {b.Shape}.");
         }
         int bBias = bias.Count == n ? 1 : batch;
-        var y = NewLike(a, Shape.Wrap([.. batchDims, m, n]));
+        var y = NewLike(a, outShape);
         if (batch > 0) a.Backend.MatMulBias(y, a, b, bias, ba, bb, bBias, m, n, k, relu);
 
         if (GradMode.ShouldRecord([a, b, bias]))
@@ -112,6 +73,38 @@ public static partial class Ops
             });
         }
         return y;
+    }
+
+    /// <summary>
+    /// The sizes of op(a) · op(b) under MatMul's batch rules, checked: M, N, K, the batch counts of a and b, their
+    /// maximum B and the output shape [batch…, M, N].
+    /// </summary>
+    private static (int M, int N, int K, int BatchA, int BatchB, int Batch, Shape Out) ProductShapes(
+        string op, Tensor a, Tensor b, bool transA, bool transB)
+    {
+        ThrowHelper.SameBackend(op, a, b);
+        if (a.Rank < 2 || b.Rank < 2)
+        {
+            ThrowHelper.Argument($"{op}: both operands need rank >= 2, a is {a.Shape} and b is {b.Shape}.");
+        }
+        int m = transA ? a.Shape[-1] : a.Shape[-2];
+        int ka = transA ? a.Shape[-2] : a.Shape[-1];
+        int kb = transB ? b.Shape[-1] : b.Shape[-2];
+        int n = transB ? b.Shape[-2] : b.Shape[-1];
+        if (ka != kb)
+        {
+            ThrowHelper.Argument($"{op}: inner dimensions differ, a is {a.Shape}{(transA ? "ᵀ" : "")} and " +
+                                 $"b is {b.Shape}{(transB ? "ᵀ" : "")} ({ka} vs {kb}).");
+        }
+        var batchA = a.Shape.Dims[..^2];
+        var batchB = b.Shape.Dims[..^2];
+        if (a.Rank > 2 && b.Rank > 2 && !batchA.SequenceEqual(batchB))
+        {
+            ThrowHelper.Argument($"{op}: batch dimensions differ, a is {a.Shape} and b is {b.Shape}.");
+        }
+        var batchDims = (a.Rank >= b.Rank ? batchA : batchB).ToArray();
+        int ba = Product(batchA), bb = Product(batchB);
+        return (m, n, ka, ba, bb, Math.Max(ba, bb), Shape.Wrap([.. batchDims, m, n]));
     }
 
     /// <summary>dA and dB of y = op(a) · op(b) from dY = <paramref name="g"/> (shared by MatMul and MatMulBias).</summary>
