@@ -41,7 +41,11 @@ internal unsafe interface IFloatVector<TSelf> where TSelf : struct, IFloatVector
     /// <summary>eˣ per lane in float arithmetic (<see cref="ExpPoly"/>; within 2 ulp, 0 below −87.3).</summary>
     static abstract TSelf Exp(TSelf a);
 
-    static abstract TSelf Min(TSelf a, TSelf b);
+    /// <summary>The hardware minimum (vminps: b where either is NaN), cheaper than IEEE's NaN-propagating minimum.</summary>
+    static abstract TSelf MinNative(TSelf a, TSelf b);
+
+    /// <summary>The hardware maximum (vmaxps: b where either is NaN).</summary>
+    static abstract TSelf MaxNative(TSelf a, TSelf b);
 
     /// <summary>Rounds to the nearest integer, ties to even.</summary>
     static abstract TSelf Round(TSelf a);
@@ -100,9 +104,10 @@ internal static class ExpPoly
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Exp<TV>(TV a) where TV : struct, IFloatVector<TV>
     {
-        var x = TV.Min(a, TV.Create(High));
+        // Native min/max: a NaN lane becomes High or Low here and is put back by the last line.
+        var x = TV.MinNative(a, TV.Create(High));
         var under = TV.LessThan(x, TV.Create(Low));
-        x = TV.Max(x, TV.Create(Low));
+        x = TV.MaxNative(x, TV.Create(Low));
         var n = TV.Round(x * TV.Create(Log2E));
         var r = TV.MultiplyAddNegated(n, TV.Create(Ln2Hi), x); // x − n·ln 2, in two parts
         r = TV.MultiplyAddNegated(n, TV.Create(Ln2Lo), r);
@@ -173,13 +178,16 @@ internal readonly unsafe struct Float8(Vector256<float> v) : IFloatVector<Float8
     public static Float8 Exp(Float8 a) => ExpPoly.Exp(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float8 Min(Float8 a, Float8 b) => new(Vector256.Min(a.v, b.v));
+    public static Float8 MinNative(Float8 a, Float8 b) => new(Vector256.MinNative(a.v, b.v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float8 MaxNative(Float8 a, Float8 b) => new(Vector256.MaxNative(a.v, b.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float8 Round(Float8 a) => new(Vector256.Round(a.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float8 Pow2(Float8 n) => new(Vector256.ShiftLeft(Vector256.ConvertToInt32(n.v) + Vector256.Create(127), 23).AsSingle());
+    public static Float8 Pow2(Float8 n) => new(Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n.v) + Vector256.Create(127), 23).AsSingle());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float8 LessThan(Float8 a, Float8 b) => new(Vector256.LessThan(a.v, b.v));
@@ -254,13 +262,16 @@ internal readonly unsafe struct Float16(Vector512<float> v) : IFloatVector<Float
     public static Float16 Exp(Float16 a) => ExpPoly.Exp(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float16 Min(Float16 a, Float16 b) => new(Vector512.Min(a.v, b.v));
+    public static Float16 MinNative(Float16 a, Float16 b) => new(Vector512.MinNative(a.v, b.v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float16 MaxNative(Float16 a, Float16 b) => new(Vector512.MaxNative(a.v, b.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float16 Round(Float16 a) => new(Vector512.Round(a.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float16 Pow2(Float16 n) => new(Vector512.ShiftLeft(Vector512.ConvertToInt32(n.v) + Vector512.Create(127), 23).AsSingle());
+    public static Float16 Pow2(Float16 n) => new(Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n.v) + Vector512.Create(127), 23).AsSingle());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float16 LessThan(Float16 a, Float16 b) => new(Vector512.LessThan(a.v, b.v));

@@ -42,7 +42,7 @@ internal static unsafe partial class SoftmaxKernels
         {
             float* xr = x + (long)r * n, yr = y + (long)r * n;
             TV m = TV.Load(xr + last);
-            for (int j = 0; j < full; j += w) m = TV.Max(m, TV.Load(xr + j));
+            for (int j = 0; j < full; j += w) m = TV.MaxNative(m, TV.Load(xr + j)); // a NaN is carried on by x − max
             var max = TV.Create(TV.MaxAcross(m));
             TV s = TV.Create(0f);
             for (int j = 0; j < full; j += w)
@@ -103,7 +103,7 @@ internal static unsafe partial class SoftmaxKernels
                 int c = Math.Min(c0, inner - w);
                 float* xb = x + o * block + c, yb = y + o * block + c;
                 TV m = TV.Load(xb);
-                for (int j = 1; j < n; j++) m = TV.Max(m, TV.Load(xb + (long)j * inner));
+                for (int j = 1; j < n; j++) m = TV.MaxNative(m, TV.Load(xb + (long)j * inner));
                 TV s = TV.Create(0f);
                 for (int j = 0; j < n; j++)
                 {

@@ -63,4 +63,33 @@ public static class GemmProfile
                 s.Name, s.TA, s.TB, s.M, s.N, s.K, best, 2.0 * s.M * s.N * s.K / best / 1e6));
         }
     }
+
+    /// <summary>
+    /// <c>profile softmax</c>: min time of the softmax kernels at MinAtar Soft MoE-4's logits [32, 100, 100], over the
+    /// tokens (columns, I = 100) and over the slots (rows of 100), forward and backward.
+    /// </summary>
+    public static void RunSoftmax()
+    {
+        var ic = CultureInfo.InvariantCulture;
+        var rng = new Random(3);
+        const int count = 32 * 100 * 100;
+        float[] x = new float[count], y = new float[count], dy = new float[count], dx = new float[count];
+        for (int i = 0; i < count; i++) (x[i], dy[i]) = ((float)rng.NextDouble() * 8 - 4, (float)rng.NextDouble() - 0.5f);
+        foreach (var (name, outer, n, inner) in new[] { ("tokens", 32, 100, 100), ("slots", 3200, 100, 1) })
+        {
+            foreach (bool backward in new[] { false, true })
+            {
+                double best = double.MaxValue;
+                for (int i = 0; i < 300; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    if (backward) SoftmaxKernels.Backward(dx, dy, y, outer, n, inner, log: false);
+                    else SoftmaxKernels.Forward(y, x, outer, n, inner, log: false);
+                    best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+                Console.WriteLine(string.Format(ic, "softmax={0}-{1} o={2} n={3} i={4} min_ms={5:0.000} ns_per_float={6:0.00}",
+                    name, backward ? "bwd" : "fwd", outer, n, inner, best, best * 1e6 / count));
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@ public static class ProfileRunner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|forward-impala|moe|minatar-moe|" +
+            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|forward-impala|moe|minatar-moe|softmax|" +
                                     "conv|gemm|minatar-*-train-b32> [--threads n] [--iters n] [--ops] " +
                                     "[--batch n (forward, forward-softmoe, conv, minatar-moe)] [--experts n (minatar-moe)]");
             return 2;
@@ -37,6 +37,11 @@ public static class ProfileRunner
         {
             CpuThreads.Max = threads;
             GemmProfile.Run();
+            return 0;
+        }
+        if (args[0] == "softmax")
+        {
+            GemmProfile.RunSoftmax();
             return 0;
         }
         if (args[0] == "forward-impala")

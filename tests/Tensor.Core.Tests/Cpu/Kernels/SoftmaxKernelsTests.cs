@@ -33,6 +33,24 @@ public class SoftmaxKernelsTests(bool wide) : VectorWidthFixture(wide)
     }
 
     [Test]
+    public void Forward_ANaNInput_MakesItsRowAndColumnNaN([Values(false, true)] bool log)
+    {
+        foreach (var (o, n, i) in new[] { (2, 37, 1), (2, 9, 21) })
+        {
+            var x = GradCheck.RandomInputs(11, [o, n, i])[0].ToArray();
+            int at = (n / 2) * i + i / 2; // (o = 0, j = n/2, inner i/2)
+            x[at] = float.NaN;
+            var y = new float[x.Length];
+            SoftmaxKernels.Forward(y, x, o, n, i, log);
+            for (int j = 0; j < n; j++)
+            {
+                Assert.That(float.IsNaN(y[j * i + i / 2]), Is.True, $"[{o}, {n}, {i}] log={log}: element {j} of the NaN's fibre");
+            }
+            Assert.That(y.Skip(n * i).All(float.IsFinite), Is.True, "the other block stays finite");
+        }
+    }
+
+    [Test]
     public void Backward_AccumulatesTheNaiveGradient([Values(false, true)] bool log)
     {
         foreach (var (o, n, i) in Shapes)
