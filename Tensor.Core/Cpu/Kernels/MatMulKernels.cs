@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MoeScratch.Tensors.Cpu.Kernels.Gemm;
 
@@ -192,30 +193,64 @@ internal static class MatMulKernels
         }
     }
 
+    /// <summary>
+    /// Columns [j0, j1) in strips of up to four vectors, each strip down all rows of a product with its bias sums in
+    /// registers: adding every row into the bias row in memory made a store-to-load chain per vector (~8 cycles a row),
+    /// 0.4 ms of MinAtar's [4, 800, 512] expert hidden.
+    /// </summary>
     private static unsafe void BiasReluBackward<TV>(float* dz, float* dbias, float* dy, float* y, int batch, int batchBias,
                                                     int m, int n, int j0, int j1, bool relu) where TV : struct, IFloatVector<TV>
     {
         int w = TV.Count, full = j0 + (j1 - j0) / w * w;
-        var zero = TV.Create(0f);
         for (int bi = 0; bi < batch; bi++)
         {
             float* db = dbias == null ? null : dbias + (batchBias == 1 ? 0 : (long)bi * n);
-            for (int r = 0; r < m; r++)
+            long block = (long)bi * m * n;
+            for (int j = j0; j < full; j += 4 * w)
             {
-                long row = ((long)bi * m + r) * n;
-                for (int j = j0; j < full; j += w)
+                switch (Math.Min(4, (full - j) / w))
                 {
-                    var g = TV.Load(dy + row + j);
-                    if (relu)
-                    {
-                        g = TV.Select(TV.LessThan(zero, TV.Load(y + row + j)), g, zero);
-                        g.Store(dz + row + j);
-                    }
-                    if (db != null) (TV.Load(db + j) + g).Store(db + j);
+                    case 4: Strip<TV, FourTileRows>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
+                    case 3: Strip<TV, ThreeTileRows>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
+                    case 2: Strip<TV, TwoTileRows>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
+                    default: Strip<TV, OneTileRow>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
                 }
-                if (full < j1) BiasReluBackwardScalar(dz + row, db, dy + row, y + row, 1, 1, 1, n, full, j1, relu);
             }
+            if (full < j1) BiasReluBackwardScalar(dz + block, db, dy + block, y + block, 1, 1, m, n, full, j1, relu);
         }
+    }
+
+    /// <summary>TCount.Count vectors of columns down m rows (stride n): dz = [y &gt; 0]·dy, db += the column sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Strip<TV, TCount>(float* dz, float* db, float* dy, float* y, int m, int n, bool relu)
+        where TV : struct, IFloatVector<TV> where TCount : ITileRows
+    {
+        int w = TV.Count;
+        var zero = TV.Create(0f);
+        TV a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (long o = 0; o < (long)m * n; o += n)
+        {
+            a0 += Masked<TV>(dz + o, dy + o, y + o, relu);
+            if (TCount.Count > 1) a1 += Masked<TV>(dz + o + w, dy + o + w, y + o + w, relu);
+            if (TCount.Count > 2) a2 += Masked<TV>(dz + o + 2 * w, dy + o + 2 * w, y + o + 2 * w, relu);
+            if (TCount.Count > 3) a3 += Masked<TV>(dz + o + 3 * w, dy + o + 3 * w, y + o + 3 * w, relu);
+        }
+        if (db == null) return;
+        (TV.Load(db) + a0).Store(db);
+        if (TCount.Count > 1) (TV.Load(db + w) + a1).Store(db + w);
+        if (TCount.Count > 2) (TV.Load(db + 2 * w) + a2).Store(db + 2 * w);
+        if (TCount.Count > 3) (TV.Load(db + 3 * w) + a3).Store(db + 3 * w);
+    }
+
+    /// <summary>dy where y &gt; 0, else 0, stored to dz, with relu; dy itself without.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe TV Masked<TV>(float* dz, float* dy, float* y, bool relu) where TV : struct, IFloatVector<TV>
+    {
+        var g = TV.Load(dy);
+        if (!relu) return g;
+        g = TV.Select(TV.LessThan(TV.Create(0f), TV.Load(y)), g, TV.Create(0f));
+        g.Store(dz);
+        return g;
     }
 
     private static unsafe void BiasReluBackwardScalar(float* dz, float* dbias, float* dy, float* y, int batch, int batchBias,

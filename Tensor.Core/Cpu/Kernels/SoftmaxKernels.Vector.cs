@@ -125,21 +125,21 @@ internal static unsafe partial class SoftmaxKernels
         }
     }
 
-    /// <summary>dx += the softmax (or log-softmax) backward of rows of n ≥ 8: dx, dy, y [rows, n].</summary>
+    /// <summary>dx (+)= the softmax (or log-softmax) backward of rows of n ≥ 8: dx, dy, y [rows, n].</summary>
     private static void BackwardRowsVector(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, int rows, int n,
-                                           bool log)
+                                           bool log, bool accumulate)
     {
         fixed (float* pdx = dx)
         fixed (float* pdy = dy)
         fixed (float* py = y)
         {
-            if (Wide(n)) BackwardRows<Float16>(pdx, pdy, py, rows, n, log);
-            else BackwardRows<Float8>(pdx, pdy, py, rows, n, log);
+            if (Wide(n)) BackwardRows<Float16>(pdx, pdy, py, rows, n, log, accumulate);
+            else BackwardRows<Float8>(pdx, pdy, py, rows, n, log, accumulate);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardRows<TV>(float* dx, float* dy, float* y, int rows, int n, bool log)
+    private static void BackwardRows<TV>(float* dx, float* dy, float* y, int rows, int n, bool log, bool accumulate)
         where TV : struct, IFloatVector<TV>
     {
         int w = TV.Count, full = n / w * w, last = n - w, fresh = w - (n - full);
@@ -152,27 +152,27 @@ internal static unsafe partial class SoftmaxKernels
             for (int j = 0; j < full; j += w) acc += log ? TV.Load(dyr + j) : TV.Load(dyr + j) * TV.Load(yr + j);
             if (full < n) acc += TV.KeepFrom(log ? TV.Load(dyr + last) : TV.Load(dyr + last) * TV.Load(yr + last), fresh);
             var s = TV.Create(TV.Sum(acc));
-            for (int j = 0; j < full; j += w) (TV.Load(dxr + j) + Term(dyr + j, yr + j, s, log)).Store(dxr + j);
-            if (full < n) (TV.Load(dxr + last) + TV.KeepFrom(Term(dyr + last, yr + last, s, log), fresh)).Store(dxr + last);
+            for (int j = 0; j < full; j += w) Put(dxr + j, Term(dyr + j, yr + j, s, log), 0, accumulate);
+            if (full < n) Put(dxr + last, Term(dyr + last, yr + last, s, log), fresh, accumulate);
         }
     }
 
-    /// <summary>Columns of [N, I] blocks, I ≥ 8: dx += the backward along N; dx, dy, y [O, N, I].</summary>
+    /// <summary>Columns of [N, I] blocks, I ≥ 8: dx (+)= the backward along N; dx, dy, y [O, N, I].</summary>
     private static void BackwardColumnsVector(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, int outer,
-                                              int n, int inner, bool log)
+                                              int n, int inner, bool log, bool accumulate)
     {
         fixed (float* pdx = dx)
         fixed (float* pdy = dy)
         fixed (float* py = y)
         {
-            if (Wide(inner)) BackwardColumns<Float16>(pdx, pdy, py, outer, n, inner, log);
-            else BackwardColumns<Float8>(pdx, pdy, py, outer, n, inner, log);
+            if (Wide(inner)) BackwardColumns<Float16>(pdx, pdy, py, outer, n, inner, log, accumulate);
+            else BackwardColumns<Float8>(pdx, pdy, py, outer, n, inner, log, accumulate);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardColumns<TV>(float* dx, float* dy, float* y, int outer, int n, int inner, bool log)
-        where TV : struct, IFloatVector<TV>
+    private static void BackwardColumns<TV>(float* dx, float* dy, float* y, int outer, int n, int inner, bool log,
+                                            bool accumulate) where TV : struct, IFloatVector<TV>
     {
         int w = TV.Count;
         long block = (long)n * inner;
@@ -191,11 +191,32 @@ internal static unsafe partial class SoftmaxKernels
                 for (int j = 0; j < n; j++)
                 {
                     long p = b + (long)j * inner;
-                    var t = Term(dy + p, y + p, acc, log);
-                    (TV.Load(dx + p) + (fresh > 0 ? TV.KeepFrom(t, fresh) : t)).Store(dx + p);
+                    Put(dx + p, Term(dy + p, y + p, acc, log), fresh, accumulate);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Stores t's lanes from <paramref name="fresh"/> on into dx (0: all): added to dx, or written over it. A vector that
+    /// overlaps the one before it leaves the lanes below <paramref name="fresh"/> as they are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<TV>(float* dx, TV t, int fresh, bool accumulate) where TV : struct, IFloatVector<TV>
+    {
+        if (fresh == 0)
+        {
+            (accumulate ? TV.Load(dx) + t : t).Store(dx);
+            return;
+        }
+        var old = TV.Load(dx);
+        if (accumulate)
+        {
+            (old + TV.KeepFrom(t, fresh)).Store(dx);
+            return;
+        }
+        var ones = TV.EqualMask(TV.Create(0f), TV.Create(0f)); // all bits set
+        TV.Select(TV.KeepFrom(ones, fresh), t, old).Store(dx); // a fresh buffer's lanes may hold anything, NaN included
     }
 
     /// <summary>y·(dy − s) for softmax, dy − exp(y)·s for log-softmax.</summary>

@@ -98,22 +98,24 @@ internal static partial class SoftmaxKernels
     }
 
     /// <summary>
-    /// dx += softmax backward (y ⊙ (dy − Σ dy⊙y)) or log-softmax backward (dy − exp(y)·Σ dy). dx, dy, y: [O, N, I].
+    /// dx += softmax backward (y ⊙ (dy − Σ dy⊙y)) or log-softmax backward (dy − exp(y)·Σ dy); with
+    /// <paramref name="accumulate"/> false dx is overwritten (a fresh buffer needs no zeros). dx, dy, y: [O, N, I].
     /// </summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, int outer, int n,
-                                int inner, bool log)
+                                int inner, bool log, bool accumulate = true)
     {
         if (n == 0 || outer == 0 || inner == 0) return;
         if (inner == 1 && Vectorizes(n))
         {
-            BackwardRowsVector(dx, dy, y, outer, n, log);
+            BackwardRowsVector(dx, dy, y, outer, n, log, accumulate);
             return;
         }
         if (Vectorizes(inner))
         {
-            BackwardColumnsVector(dx, dy, y, outer, n, inner, log);
+            BackwardColumnsVector(dx, dy, y, outer, n, inner, log, accumulate);
             return;
         }
+        if (!accumulate) dx[..(outer * n * inner)].Clear();
         if (inner == 1)
         {
             for (int o = 0; o < outer; o++)

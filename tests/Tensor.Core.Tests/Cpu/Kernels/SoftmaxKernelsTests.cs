@@ -67,6 +67,23 @@ public class SoftmaxKernelsTests(bool wide) : VectorWidthFixture(wide)
         }
     }
 
+    [Test]
+    public void Backward_Overwriting_IgnoresWhatDxHeld([Values(false, true)] bool log)
+    {
+        foreach (var (o, n, i) in Shapes)
+        {
+            var inputs = GradCheck.RandomInputs(12, [o, n, i], [o, n, i]);
+            var x = inputs[0].ToArray();
+            var dy = inputs[1].ToArray();
+            var y = new float[x.Length];
+            SoftmaxKernels.ForwardNaive(y, x, o, n, i, log);
+            var dx = Enumerable.Repeat(float.NaN, x.Length).ToArray(); // a pooled buffer may hold anything
+            SoftmaxKernels.Backward(dx, dy, y, o, n, i, log, accumulate: false);
+            GradCheck.AssertClose($"softmax backward into log={log} [{o}, {n}, {i}]",
+                                  NaiveBackward(new float[x.Length], dy, y, o, n, i, log), dx, 1e-5f);
+        }
+    }
+
     /// <summary>start + the backward along N, per fibre in double: y·(dy − Σ dy·y), or dy − exp(y)·Σ dy for log.</summary>
     private static float[] NaiveBackward(float[] start, float[] dy, float[] y, int outer, int n, int inner, bool log)
     {
