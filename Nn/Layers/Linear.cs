@@ -44,15 +44,20 @@ public sealed class Linear : Layer
     public Tensor? Bias { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Forward(x, relu: false);
+
+    /// <summary>ReLU(x·W + b) in one op (<see cref="Ops.MatMulBias"/>: no passes over the output for the bias and ReLU).</summary>
+    public override Tensor ForwardRelu(Tensor x) => Forward(x, relu: true);
+
+    private Tensor Forward(Tensor x, bool relu)
     {
         if (x.Rank == 0 || x.Shape[-1] != InFeatures)
         {
             throw new ArgumentException($"Linear: input {x.Shape} must end in {InFeatures} features.");
         }
         var flat = x.Rank == 2 ? x : x.Reshape(-1, InFeatures);
-        var y = Ops.MatMul(flat, Weight);
-        if (Bias is not null) y = Ops.Add(y, Bias);
+        var y = Bias is not null ? Ops.MatMulBias(flat, Weight, Bias, relu) : Ops.MatMul(flat, Weight);
+        if (Bias is null && relu) y = Ops.Relu(y);
         return x.Rank == 2 ? y : y.Reshape([.. x.Shape.Dims[..^1], OutFeatures]);
     }
 

@@ -185,17 +185,17 @@ public sealed class ExpertMlp : Module
         Tensor pre;
         if (!Noisy)
         {
-            // "ntd,ndh→nth" + b1[n, 1, h]
-            pre = Ops.Add(Ops.MatMul(x, _params["fc1.weight"]), _params["fc1.bias"].Reshape(n, 1, h));
+            // ReLU("ntd,ndh→nth" + b1[n, 1, h]) in one op: the bias and ReLU run on the product's tiles as they finish
+            pre = Ops.MatMulBias(x, _params["fc1.weight"], _params["fc1.bias"], relu: true);
         }
         else
         {
             pre = Ops.Add(Ops.MatMul(x, _params["fc1.weight_mu"]), _params["fc1.bias_mu"].Reshape(n, 1, h));
             if (Training) pre = Ops.Add(pre, NoisyTerm(x));
         }
-        var hidden = Ops.Relu(pre);
+        var hidden = Noisy ? Ops.Relu(pre) : pre;
         // "nth,nhd→ntd" + b2[n, 1, d]; no activation after the projection back to d (P1 §3).
-        var y = Ops.Add(Ops.MatMul(hidden, _params["fc2.weight"]), _params["fc2.bias"].Reshape(n, 1, TokenDim));
+        var y = Ops.MatMulBias(hidden, _params["fc2.weight"], _params["fc2.bias"]);
         return (y, hidden);
     }
 

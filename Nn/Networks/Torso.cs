@@ -53,7 +53,7 @@ public sealed class DenseTorso : Torso
     public override TorsoOutput Forward(Tensor encoded)
     {
         if (_dense is null) return new TorsoOutput(encoded.Flatten(1), null, null);
-        var h = Ops.Relu(_dense.Forward(encoded.Flatten(1)));
+        var h = _dense.ForwardRelu(encoded.Flatten(1)); // Linear: bias and ReLU fused into the product
         return new TorsoOutput(h, null, h);
     }
 

@@ -10,4 +10,41 @@ public partial interface IBackend
     /// </summary>
     void MatMul(Tensor c, Tensor a, bool transA, Tensor b, bool transB, int batchA, int batchB, int batchC,
                 int m, int n, int k, bool accumulate);
+
+    /// <summary>
+    /// A dense layer's forward in one op (<see cref="Ops.MatMulBias"/>): <c>c[i] = a[i] · b[i] + bias</c>, then max(·, 0)
+    /// when <paramref name="relu"/>. a is [Ba, m, k], b [Bb, k, n] (Ba, Bb as in <see cref="MatMul"/>), c [B, m, n], and
+    /// bias [Bbias, n] adds the same row to every row of a product, Bbias = B (its own row per product) or 1 (shared).
+    /// The default runs <see cref="MatMul"/>, then the bias add and ReLU as passes over c; the CPU applies them to each
+    /// tile of c as its GEMM finishes it.
+    /// </summary>
+    void MatMulBias(Tensor c, Tensor a, Tensor b, Tensor bias, int batchA, int batchB, int batchBias, int m, int n, int k,
+                    bool relu)
+    {
+        int batch = Math.Max(batchA, batchB);
+        MatMul(c, a, false, b, false, batchA, batchB, batch, m, n, k, accumulate: false);
+        using var rows = c.View(new Shape(batch, m, n));
+        using var bias3 = bias.View(new Shape(batchBias, 1, n));
+        Binary(BinaryOp.Add, rows, rows, bias3);
+        if (relu) Unary(UnaryOp.Relu, 0f, c, c);
+    }
+
+    /// <summary>
+    /// The backward of <see cref="MatMulBias"/> before its products: with <paramref name="relu"/>, <c>dz = dy</c> where
+    /// the output y &gt; 0 and 0 elsewhere (overwriting dz); then, when <paramref name="dbias"/> is given, the column sums
+    /// of dz (of dy without ReLU) over the rows of each product ([Bbias, n]; over all products when Bbias = 1), added
+    /// to dbias when <paramref name="accumulateBias"/>, else written. Shapes as <see cref="MatMulBias"/>, batch = B.
+    /// </summary>
+    void MatMulBiasBackward(Tensor? dz, Tensor? dbias, Tensor dy, Tensor y, int batch, int batchBias, int m, int n,
+                            bool relu, bool accumulateBias)
+    {
+        if (relu) UnaryBackwardInto(UnaryOp.Relu, 0f, dz!, dy, y, y);
+        if (dbias is null) return;
+        using var rows = (relu ? dz! : dy).View(new Shape(batch, m, n));
+        using var sums = Tensor.Empty(new Shape(batchBias, 1, n), this);
+        Reduce(ReduceOp.Sum, sums, rows);
+        using var target = dbias.View(sums.Shape);
+        if (accumulateBias) Binary(BinaryOp.Add, target, target, sums);
+        else Copy(target, sums);
+    }
 }

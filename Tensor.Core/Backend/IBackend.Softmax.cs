@@ -13,4 +13,14 @@ public partial interface IBackend
     /// softmax <c>dx += y ⊙ (dy − Σₙ dy ⊙ y)</c>; log-softmax <c>dx += dy − exp(y) · Σₙ dy</c>.
     /// </summary>
     void SoftmaxBackward(Tensor dx, Tensor dy, Tensor y, int outer, int n, int inner, bool log);
+
+    /// <summary>
+    /// <see cref="SoftmaxBackward"/> overwriting dx instead of adding to it: a fresh gradient buffer needs no zero-filling
+    /// first. The default clears dx and accumulates; the CPU writes it directly.
+    /// </summary>
+    void SoftmaxBackwardInto(Tensor dx, Tensor dy, Tensor y, int outer, int n, int inner, bool log)
+    {
+        Fill(dx, 0f);
+        SoftmaxBackward(dx, dy, y, outer, n, inner, log);
+    }
 }

@@ -11,4 +11,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void SoftmaxBackward(Tensor dx, Tensor dy, Tensor y, int outer, int n, int inner, bool log) =>
         SoftmaxKernels.Backward(S(dx), S(dy), S(y), outer, n, inner, log);
+
+    /// <inheritdoc/>
+    public void SoftmaxBackwardInto(Tensor dx, Tensor dy, Tensor y, int outer, int n, int inner, bool log) =>
+        SoftmaxKernels.Backward(S(dx), S(dy), S(y), outer, n, inner, log, accumulate: false);
 }

@@ -30,8 +30,8 @@ public static partial class Ops
         {
             Record(y, log ? "log_softmax" : "softmax", [x], g =>
             {
-                var dx = Tensor.Zeros(x.Shape, x.Backend);
-                x.Backend.SoftmaxBackward(dx, g, y, outer, n, inner, log);
+                var dx = Tensor.Empty(x.Shape, x.Backend);
+                x.Backend.SoftmaxBackwardInto(dx, g, y, outer, n, inner, log);
                 x.AccumulateGrad(dx);
             });
         }

@@ -12,29 +12,25 @@ namespace MoeScratch.Tensors.Cpu.Kernels;
 /// Dimension glossary: O outer (product of the dimensions before the axis), N the softmax axis, I inner (product
 /// of the dimensions after it). Element (o, j, i) sits at (o·N + j)·I + i. I = 1 is the common case (rows:
 /// router logits [B·m, n] in Top-k MoE, C51 atoms); I &gt; 1 is e.g. Soft MoE's dispatch softmax over tokens
-/// (axis 1 of [B, m, slots]): small I transposes each [N, I] block into rows, large I runs I-wide vector rows.
+/// (axis 1 of [B, m, slots]): I ≥ 8 runs vector strips of columns, smaller I transposes each [N, I] block into rows.
 /// Every forward subtracts the maximum first, so exp never overflows (inputs of ~1e4 are fine).
 /// </remarks>
-internal static class SoftmaxKernels
+internal static partial class SoftmaxKernels
 {
-    /// <summary>y = softmax(x) or log_softmax(x) along N. y, x: [O, N, I].</summary>
+    /// <summary>y = softmax(x) or log_softmax(x) along N. y, x: [O, N, I], not overlapping (the vector paths rewrite
+    /// a tail's overlapped lanes from x).</summary>
     public static void Forward(Span<float> y, ReadOnlySpan<float> x, int outer, int n, int inner, bool log)
     {
         if (n == 0 || outer == 0 || inner == 0) return;
         if (inner == 1)
         {
-            if (n == Vector256<float>.Count && Avx.IsSupported)
-            {
-                ForwardRows8(y, x, outer, log);
-                return;
-            }
-            for (int o = 0; o < outer; o++) ForwardRow(y.Slice(o * n, n), x.Slice(o * n, n), log);
+            if (n == Vector256<float>.Count && Avx.IsSupported) ForwardRows8(y, x, outer, log);
+            else if (Vectorizes(n)) ForwardRowsVector(y, x, outer, n, log);
+            else for (int o = 0; o < outer; o++) ForwardRow(y.Slice(o * n, n), x.Slice(o * n, n), log);
             return;
         }
-        if (inner % Vector256<float>.Count == 0 && inner <= MaxVectorInner && Vector256.IsHardwareAccelerated)
-            ForwardVectorColumns(y, x, outer, n, inner, log);
-        else if (inner < SmallInner) ForwardTransposed(y, x, outer, n, inner, log);
-        else ForwardStrided(y, x, outer, n, inner, log);
+        if (Vectorizes(inner)) ForwardColumnsVector(y, x, outer, n, inner, log);
+        else ForwardTransposed(y, x, outer, n, inner, log);
     }
 
     /// <summary>
@@ -64,98 +60,6 @@ internal static class SoftmaxKernels
         v = max ? Vector256.Max(v, t) : v + t;
         t = Avx.Permute(v, 0b10_11_00_01);  // neighbours swapped
         return max ? Vector256.Max(v, t) : v + t;
-    }
-
-    /// <summary>Widest inner size whose column maxima and sums <see cref="ForwardVectorColumns"/> keeps on the stack.</summary>
-    private const int MaxVectorInner = 256;
-
-    /// <summary>
-    /// I a multiple of 8: each [N, I] block in four passes of whole vectors (column max, shift, one exp over the block,
-    /// column sum and scale). Soft MoE's dispatch softmax [32, 49, 8] took 0.19 ms through the transposes (per-row
-    /// TensorPrimitives calls of 49 floats), a quarter of the whole Soft MoE layer.
-    /// </summary>
-    private static void ForwardVectorColumns(Span<float> y, ReadOnlySpan<float> x, int outer, int n, int inner, bool log)
-    {
-        int block = n * inner, w = Vector256<float>.Count;
-        Span<float> max = stackalloc float[inner];
-        float[]? tmp = log ? ArrayPool<float>.Shared.Rent(block) : null;
-        for (int o = 0; o < outer; o++)
-        {
-            var xb = x.Slice(o * block, block);
-            var yb = y.Slice(o * block, block);
-            var e = log ? tmp.AsSpan(0, block) : yb;
-            for (int i = 0; i < inner; i += w)
-            {
-                var m = Vector256.Create(xb.Slice(i, w));
-                for (int j = 1; j < n; j++) m = Vector256.Max(m, Vector256.Create(xb.Slice(j * inner + i, w)));
-                m.CopyTo(max.Slice(i, w));
-                for (int j = 0; j < n; j++) (Vector256.Create(xb.Slice(j * inner + i, w)) - m).CopyTo(e.Slice(j * inner + i, w));
-            }
-            TP.Exp(e, e);
-            for (int i = 0; i < inner; i += w)
-            {
-                var acc = Vector256<float>.Zero;
-                for (int j = 0; j < n; j++) acc += Vector256.Create(e.Slice(j * inner + i, w));
-                if (log)
-                {
-                    // log_softmax = (x − max) − ln Σ exp(x − max), as in ForwardRow.
-                    var shift = Vector256.Create(max.Slice(i, w)) + Vector256.Log(acc);
-                    for (int j = 0; j < n; j++) (Vector256.Create(xb.Slice(j * inner + i, w)) - shift).CopyTo(yb.Slice(j * inner + i, w));
-                }
-                else
-                {
-                    for (int j = 0; j < n; j++) (Vector256.Create(yb.Slice(j * inner + i, w)) / acc).CopyTo(yb.Slice(j * inner + i, w));
-                }
-            }
-        }
-        if (tmp is not null) ArrayPool<float>.Shared.Return(tmp);
-    }
-
-    /// <summary>
-    /// Below this inner size, vector ops over I-wide rows are mostly call overhead; transposing each [N, I] block
-    /// to I contiguous rows was ~2.5× faster at Soft MoE's [32, 49, 8] (SoftmaxBenchmarks, loaded 2-core host).
-    /// </summary>
-    private const int SmallInner = 32;
-
-    /// <summary>Large I: vector ops across I-wide rows, a running max and sum per inner position.</summary>
-    private static void ForwardStrided(Span<float> y, ReadOnlySpan<float> x, int outer, int n, int inner, bool log)
-    {
-        var max = new float[inner];
-        var sum = new float[inner];
-        var tmp = log ? new float[inner] : [];
-        int block = n * inner;
-        for (int o = 0; o < outer; o++)
-        {
-            var xb = x.Slice(o * block, block);
-            var yb = y.Slice(o * block, block);
-            max.AsSpan().Fill(float.NegativeInfinity);
-            for (int j = 0; j < n; j++) TP.Max(max, xb.Slice(j * inner, inner), max);
-            Array.Clear(sum);
-            for (int j = 0; j < n; j++)
-            {
-                var yr = yb.Slice(j * inner, inner);
-                TP.Subtract(xb.Slice(j * inner, inner), max, yr);
-                if (log)
-                {
-                    TP.Exp(yr, tmp);
-                    TP.Add(sum, tmp, sum);
-                }
-                else
-                {
-                    TP.Exp(yr, yr);
-                    TP.Add(sum, yr, sum);
-                }
-            }
-            if (log)
-            {
-                TP.Log(sum, sum);
-                for (int j = 0; j < n; j++) TP.Subtract(yb.Slice(j * inner, inner), sum, yb.Slice(j * inner, inner));
-            }
-            else
-            {
-                for (int j = 0; j < n; j++) TP.Divide(yb.Slice(j * inner, inner), sum, yb.Slice(j * inner, inner));
-            }
-        }
     }
 
     /// <summary>Small I: transpose each [N, I] block to I rows of N, run the row kernel, transpose back.</summary>
@@ -194,12 +98,24 @@ internal static class SoftmaxKernels
     }
 
     /// <summary>
-    /// dx += softmax backward (y ⊙ (dy − Σ dy⊙y)) or log-softmax backward (dy − exp(y)·Σ dy). dx, dy, y: [O, N, I].
+    /// dx += softmax backward (y ⊙ (dy − Σ dy⊙y)) or log-softmax backward (dy − exp(y)·Σ dy); with
+    /// <paramref name="accumulate"/> false dx is overwritten (a fresh buffer needs no zeros). dx, dy, y: [O, N, I].
     /// </summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, int outer, int n,
-                                int inner, bool log)
+                                int inner, bool log, bool accumulate = true)
     {
         if (n == 0 || outer == 0 || inner == 0) return;
+        if (inner == 1 && Vectorizes(n))
+        {
+            BackwardRowsVector(dx, dy, y, outer, n, log, accumulate);
+            return;
+        }
+        if (Vectorizes(inner))
+        {
+            BackwardColumnsVector(dx, dy, y, outer, n, inner, log, accumulate);
+            return;
+        }
+        if (!accumulate) dx[..(outer * n * inner)].Clear();
         if (inner == 1)
         {
             for (int o = 0; o < outer; o++)

@@ -18,6 +18,9 @@ public sealed record WorkloadSize(int Batch, int Side, int Stack, int Actions)
     /// </summary>
     public static WorkloadSize Smoke { get; } = new(2, 12, 1, SmokeNetworks.Actions);
 
+    /// <summary>The harness's <c>minatar</c> group: batch 32 of Breakout's 10×10×4 0/1 frames, 6 actions.</summary>
+    public static WorkloadSize MinAtar { get; } = new(32, MinAtarNetworks.Side, MinAtarNetworks.Channels, MinAtarNetworks.Actions);
+
     /// <summary>Bytes of one frame stack.</summary>
     public int FrameBytes => Side * Side * Stack;
 
@@ -34,21 +37,40 @@ public sealed record WorkloadSize(int Batch, int Side, int Stack, int Actions)
 public sealed class AnchorReplayBatch
 {
     /// <summary>Builds the batch.</summary>
-    public AnchorReplayBatch(WorkloadSize size, int seed)
+    /// <param name="size">Sizes.</param>
+    /// <param name="seed">System.Random seed.</param>
+    /// <param name="binary">MinAtar cells: each byte b becomes 1 when b &lt; 26 (about 10% set), else 0, as the
+    /// harness's binary batch; the bytes are drawn in its NCHW order and stored NHWC, so both hold the same frames.</param>
+    public AnchorReplayBatch(WorkloadSize size, int seed, bool binary = false)
     {
         ArgumentNullException.ThrowIfNull(size);
         var rng = new Random(seed);
         Size = size;
-        States = new byte[size.Batch * size.FrameBytes];
-        rng.NextBytes(States);
-        NextStates = new byte[size.Batch * size.FrameBytes];
-        rng.NextBytes(NextStates);
+        States = Frames(rng, size, binary);
+        NextStates = Frames(rng, size, binary);
         Actions = new float[size.Batch];
         for (int i = 0; i < size.Batch; i++) Actions[i] = rng.Next(size.Actions);
         Rewards = new float[size.Batch];
         for (int i = 0; i < size.Batch; i++) Rewards[i] = rng.Next(3) - 1;
         NotDone = new float[size.Batch];
         for (int i = 0; i < size.Batch; i++) NotDone[i] = rng.NextDouble() < 0.02 ? 0f : 1f;
+    }
+
+    private static byte[] Frames(Random rng, WorkloadSize size, bool binary)
+    {
+        var b = new byte[size.Batch * size.FrameBytes];
+        rng.NextBytes(b);
+        if (!binary) return b; // random bytes: the layout does not matter
+        int hw = size.Side * size.Side, c = size.Stack;
+        var nhwc = new byte[b.Length];
+        for (int i = 0; i < size.Batch; i++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                for (int p = 0; p < hw; p++) nhwc[(i * hw + p) * c + ch] = (byte)(b[(i * c + ch) * hw + p] < 26 ? 1 : 0);
+            }
+        }
+        return nhwc;
     }
 
     /// <summary>The sizes it was built for.</summary>

@@ -65,7 +65,10 @@ public abstract class FmaPeakWorkloadBase : IQuickWorkload
     protected abstract int Lanes { get; }
 
     /// <inheritdoc/>
-    public double? Flops => threads * ItersPerThread * (double)(12 * Lanes * 2);
+    public double? Flops => FlopsOf(ItersPerThread);
+
+    /// <summary>FLOPs of one run of <paramref name="iters"/> trips per thread.</summary>
+    public double FlopsOf(long iters) => threads * iters * (double)(12 * Lanes * 2);
 
     /// <inheritdoc/>
     public void Setup(QuickSetup setup)
@@ -79,14 +82,18 @@ public abstract class FmaPeakWorkloadBase : IQuickWorkload
     /// One run: all threads start at a barrier; wall time until the last one finishes (like FmaPeak.cs). Unlike the
     /// anchor, the runner's Stopwatch also covers starting the threads (~0.1 ms of a ~30–60 ms run, &lt; 0.5%).
     /// </summary>
-    public void Run()
+    public void Run() => Run(ItersPerThread);
+
+    /// <summary>One run of <paramref name="iters"/> trips per thread (<see cref="FlopLimit"/> times shorter runs, which
+    /// a busy machine interrupts less often).</summary>
+    public void Run(long iters)
     {
         using var start = new Barrier(threads);
         var ts = new Thread[threads];
         for (int t = 0; t < threads; t++)
         {
             float seed = t;
-            ts[t] = new Thread(() => { start.SignalAndWait(); sink = Kernel(ItersPerThread, seed); }) { IsBackground = true };
+            ts[t] = new Thread(() => { start.SignalAndWait(); sink = Kernel(iters, seed); }) { IsBackground = true };
             ts[t].Start();
         }
 

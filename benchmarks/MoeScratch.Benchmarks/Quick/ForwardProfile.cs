@@ -93,6 +93,43 @@ public static class MoeProfile
     }
 }
 
+/// <summary>
+/// <c>profile minatar-moe [--experts n] [--batch b]</c>: the MinAtar Soft MoE DQN's forward (the minatar-dqn preset's
+/// Soft MoE network on Breakout frames, default 4 experts at batch 32) under NoGrad, stage by stage, the expert MLP
+/// layer by layer.
+/// </summary>
+public static class MinAtarMoeProfile
+{
+    /// <summary>Prints min and median per stage.</summary>
+    public static void Run(int iters, int experts, int batch)
+    {
+        var net = MinAtarNetworks.Create(experts, new Rng(1234));
+        var enc = (MinAtarEncoder)net.Encoder;
+        var moe = (SoftMoe)((Nn.Networks.MoeTorso)net.Torso).Moe;
+        var ex = moe.Experts;
+        int n = moe.NumExperts, p = moe.SlotsPerExpert, m = moe.Tokens, d = moe.TokenDim;
+        var size = WorkloadSize.MinAtar;
+        byte[] states = new AnchorReplayBatch(size, 21, binary: true).States[..(batch * size.FrameBytes)];
+        string[] names = ["from-bytes", "conv+relu", "logits", "softmax-tokens", "softmax-slots", "dispatch", "to-experts",
+                          "fc1+bias+relu", "fc2+bias", "from-experts", "combine", "head"];
+        StageTimer.Run(names, iters, lap =>
+        {
+            var x = Tensor.FromBytes(states, size.Frames(batch), 1f); lap();
+            var tokens = enc.Conv.ForwardRelu(x).Reshape(batch, m, d); lap();
+            var logits = Ops.MatMul(tokens, moe.Phi); lap();
+            var dispatch = Ops.Softmax(logits, 1); lap();
+            var combine = Ops.Softmax(logits, 2); lap();
+            var slots = Ops.MatMul(dispatch, tokens, transA: true); lap();
+            var xs = Ops.Permute(slots.Reshape(batch, n, p, d), 1, 0, 2, 3).Reshape(n, batch * p, d); lap();
+            var hid = Ops.MatMulBias(xs, ex["fc1.weight"], ex["fc1.bias"], relu: true); lap(); // as ExpertMlp.Forward
+            var y = Ops.MatMulBias(hid, ex["fc2.weight"], ex["fc2.bias"]); lap();
+            var back = Ops.Permute(y.Reshape(n, batch, p, d), 1, 0, 2, 3).Reshape(batch, n * p, d); lap();
+            var outTokens = Ops.MatMul(combine, back); lap();
+            _ = net.Head.Forward(outTokens.Flatten(1)); lap();
+        });
+    }
+}
+
 /// <summary>Times the stages of a NoGrad forward, iteration by iteration, and prints min and median per stage.</summary>
 internal static class StageTimer
 {

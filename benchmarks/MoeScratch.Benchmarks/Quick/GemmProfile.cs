@@ -29,6 +29,20 @@ public static class GemmProfile
             ("logits-fwd", false, false, 1568, 8, 64), ("logits-dx", false, true, 1568, 64, 8),
             ("logits-dphi", true, false, 64, 8, 1568), ("dispatch-img", true, false, 8, 64, 49),
             ("combine-img", false, false, 49, 64, 8),
+            // MinAtar (issue 18): the dense network's Linear 1600 → 512 at batch 32, then Soft MoE-4 (100 tokens of 16,
+            // 4 experts × 25 slots, hidden 512): one expert's layers on its 800 = 32·25 slots and their gradients, the
+            // logits over the batch's 3200 tokens, and one image's dispatch/combine products and gradients (×32).
+            ("ma-fc1-fwd", false, false, 32, 512, 1600), ("ma-fc1-dx", false, true, 32, 1600, 512),
+            ("ma-fc1-dw", true, false, 1600, 512, 32),
+            ("ma-expert1-fwd", false, false, 800, 512, 16), ("ma-expert2-fwd", false, false, 800, 16, 512),
+            ("ma-expert2-dx", false, true, 800, 512, 16), ("ma-expert2-dw", true, false, 512, 16, 800),
+            ("ma-expert1-dx", false, true, 800, 16, 512), ("ma-expert1-dw", true, false, 16, 512, 800),
+            ("ma-logits-fwd", false, false, 3200, 100, 16), ("ma-logits-dx", false, true, 3200, 16, 100),
+            ("ma-logits-dphi", true, false, 16, 100, 3200),
+            ("ma-dispatch-img", true, false, 100, 16, 100), ("ma-dispatch-dd", false, true, 100, 100, 16),
+            ("ma-dispatch-dx", false, false, 100, 16, 100),
+            ("ma-combine-img", false, false, 100, 16, 100), ("ma-combine-dc", false, true, 100, 100, 16),
+            ("ma-combine-ds", true, false, 100, 16, 100),
         };
         var ic = CultureInfo.InvariantCulture;
         var rng = new Random(3);
@@ -47,6 +61,35 @@ public static class GemmProfile
             }
             Console.WriteLine(string.Format(ic, "gemm={0,-14} tA={1} tB={2} m={3} n={4} k={5} min_ms={6:0.000} gflops={7:0.0}",
                 s.Name, s.TA, s.TB, s.M, s.N, s.K, best, 2.0 * s.M * s.N * s.K / best / 1e6));
+        }
+    }
+
+    /// <summary>
+    /// <c>profile softmax</c>: min time of the softmax kernels at MinAtar Soft MoE-4's logits [32, 100, 100], over the
+    /// tokens (columns, I = 100) and over the slots (rows of 100), forward and backward.
+    /// </summary>
+    public static void RunSoftmax()
+    {
+        var ic = CultureInfo.InvariantCulture;
+        var rng = new Random(3);
+        const int count = 32 * 100 * 100;
+        float[] x = new float[count], y = new float[count], dy = new float[count], dx = new float[count];
+        for (int i = 0; i < count; i++) (x[i], dy[i]) = ((float)rng.NextDouble() * 8 - 4, (float)rng.NextDouble() - 0.5f);
+        foreach (var (name, outer, n, inner) in new[] { ("tokens", 32, 100, 100), ("slots", 3200, 100, 1) })
+        {
+            foreach (bool backward in new[] { false, true })
+            {
+                double best = double.MaxValue;
+                for (int i = 0; i < 300; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    if (backward) SoftmaxKernels.Backward(dx, dy, y, outer, n, inner, log: false);
+                    else SoftmaxKernels.Forward(y, x, outer, n, inner, log: false);
+                    best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+                Console.WriteLine(string.Format(ic, "softmax={0}-{1} o={2} n={3} i={4} min_ms={5:0.000} ns_per_float={6:0.00}",
+                    name, backward ? "bwd" : "fwd", outer, n, inner, best, best * 1e6 / count));
+            }
         }
     }
 }

@@ -18,11 +18,12 @@ public static class ProfileRunner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|forward-impala|moe|conv|" +
-                                    "gemm> [--threads n] [--iters n] [--ops] [--batch n (forward, forward-softmoe, conv)]");
+            Console.Error.WriteLine("profile: usage: profile <dqn-train-b32|softmoe-train-b32|impala-train-b32|forward|forward-softmoe|forward-impala|moe|minatar-moe|softmax|" +
+                                    "conv|gemm|minatar-*-train-b32> [--threads n] [--iters n] [--ops] " +
+                                    "[--batch n (forward, forward-softmoe, conv, minatar-moe)] [--experts n (minatar-moe)]");
             return 2;
         }
-        int threads = 2, iters = 30, batch = 32;
+        int threads = 2, iters = 30, batch = 32, experts = 4;
         bool ops = false;
         for (int i = 1; i < args.Length; i++)
         {
@@ -30,6 +31,7 @@ public static class ProfileRunner
             else if (args[i] == "--threads" && i + 1 < args.Length) threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--iters" && i + 1 < args.Length) iters = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--batch" && i + 1 < args.Length) batch = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--experts" && i + 1 < args.Length) experts = int.Parse(args[++i], CultureInfo.InvariantCulture);
         }
         if (args[0] == "gemm")
         {
@@ -37,10 +39,21 @@ public static class ProfileRunner
             GemmProfile.Run();
             return 0;
         }
+        if (args[0] == "softmax")
+        {
+            GemmProfile.RunSoftmax();
+            return 0;
+        }
         if (args[0] == "forward-impala")
         {
             CpuThreads.Max = threads;
             ImpalaForwardProfile.Run(iters);
+            return 0;
+        }
+        if (args[0] == "minatar-moe")
+        {
+            CpuThreads.Max = threads;
+            MinAtarMoeProfile.Run(iters, experts, batch);
             return 0;
         }
         if (args[0] == "moe")
@@ -86,13 +99,16 @@ public static class ProfileRunner
         var names = AnchorDqnTrainer.PhaseNames;
         var per = names.Select(_ => new List<double>()).ToArray();
         var totals = new List<double>();
+        var cpuTotals = new List<double>();
         long misses0 = CpuBackend.Instance.PoolMisses, alloc0 = GC.GetAllocatedBytesForCurrentThread();
         int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
         for (int i = 0; i < iters; i++)
         {
             var ph = new double[names.Length];
             opStep.Clear();
+            double c0 = ThreadCpuClock.NowMs();
             w.Trainer.Step(ph);
+            cpuTotals.Add(ThreadCpuClock.NowMs() - c0);
             foreach (var (op, v) in opStep)
             {
                 if (!opSteps.TryGetValue(op, out var l)) opSteps[op] = l = [];
@@ -110,6 +126,11 @@ public static class ProfileRunner
             Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", names[p], per[p].Min(), Median(per[p])));
         }
         Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", "total", totals.Min(), Median(totals)));
+        if (threads == 1 && ThreadCpuClock.Available)
+        {
+            Console.WriteLine(string.Format(ic, "  {0,-12} min_ms={1,8:0.000} median_ms={2,8:0.000}", "thread_cpu", cpuTotals.Min(),
+                                            Median(cpuTotals)));
+        }
         if (ops)
         {
             Tensor.BackwardNodeTimer = null;

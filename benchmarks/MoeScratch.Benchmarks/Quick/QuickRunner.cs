@@ -129,8 +129,9 @@ public static class QuickRunner
                 {
                     CpuThreads.Max = t; // the global knob every CPU kernel obeys
                     w.Setup(new QuickSetup(t, gpu, smoke));
-                    var (median, min) = Measure(w.Run, smoke, w.BeforeSample);
-                    output.WriteLine(FormatLine(w, t, median, min, backend.Label, smoke));
+                    var (median, min, cpu) = Measure(w.Run, smoke, w.BeforeSample);
+                    // Thread CPU time counts the work of the calling thread only: meaningful with one thread on the CPU.
+                    output.WriteLine(FormatLine(w, t, median, min, backend.Label, smoke, t == 1 && gpu is null ? cpu : double.NaN));
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -160,10 +161,12 @@ public static class QuickRunner
 
     /// <summary>
     /// The result line; invariant culture so the output parses the same everywhere. <c>backend=</c> comes last but
-    /// for <c>smoke=1</c>, which marks times that mean nothing.
+    /// for <c>smoke=1</c>, which marks times that mean nothing. <c>thread_cpu_ms=</c> (the median of the calling
+    /// thread's CPU time per sample, when <paramref name="threadCpuMs"/> is a number) follows the extra fields: on a
+    /// machine shared with other processes it leaves out the time they held the core, which the wall times include.
     /// </summary>
     public static string FormatLine(IQuickWorkload w, int threads, double medianMs, double minMs,
-                                    string backend = "cpu", bool smoke = false)
+                                    string backend = "cpu", bool smoke = false, double threadCpuMs = double.NaN)
     {
         ArgumentNullException.ThrowIfNull(w);
         var ic = CultureInfo.InvariantCulture;
@@ -172,6 +175,7 @@ public static class QuickRunner
         if (w.Flops is double f) line += string.Format(ic, " gflops={0:0.00}", f / (medianMs * 1e6));
         string extra = w.ExtraFields(medianMs) ?? "";
         line = extra.Length == 0 || extra[0] == ' ' ? line + extra : line + " " + extra;
+        if (!double.IsNaN(threadCpuMs)) line += " thread_cpu_ms=" + Num(threadCpuMs);
         return line + " backend=" + backend + (smoke ? " smoke=1" : "");
     }
 
@@ -180,10 +184,12 @@ public static class QuickRunner
 
     /// <summary>
     /// Anchor policy: collect garbage, warm up, then time each iteration (after the untimed
-    /// <paramref name="beforeSample"/>, if any); returns (median, min) in ms. With
+    /// <paramref name="beforeSample"/>, if any); returns the median and min wall time and the median CPU time of the
+    /// calling thread (NaN where <see cref="ThreadCpuClock"/> is unavailable), in ms. With
     /// <paramref name="smoke"/>: <see cref="SmokeWarmupIters"/> warm-up and <see cref="SmokeIters"/> timed iterations.
     /// </summary>
-    public static (double MedianMs, double MinMs) Measure(Action step, bool smoke = false, Action? beforeSample = null)
+    public static (double MedianMs, double MinMs, double ThreadCpuMs) Measure(Action step, bool smoke = false,
+                                                                              Action? beforeSample = null)
     {
         ArgumentNullException.ThrowIfNull(step);
         GC.Collect();
@@ -205,7 +211,7 @@ public static class QuickRunner
             if (w >= 10 * WarmupMinIters && total.Elapsed.TotalSeconds >= WarmupMinSeconds) break;
         }
 
-        var samples = new List<double>(256);
+        var samples = new List<(double Wall, double Cpu)>(256);
         total.Restart();
         while (samples.Count < MaxIters && (samples.Count < MinIters || total.Elapsed.TotalSeconds < MinSeconds))
         {
@@ -214,19 +220,26 @@ public static class QuickRunner
         return Summarize(samples);
     }
 
-    private static double Time(Action step, Action? beforeSample)
+    private static (double Wall, double Cpu) Time(Action step, Action? beforeSample)
     {
         beforeSample?.Invoke(); // untimed
+        double c0 = ThreadCpuClock.NowMs();
         long t0 = Stopwatch.GetTimestamp();
         step();
-        return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        double wall = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        return (wall, ThreadCpuClock.NowMs() - c0);
     }
 
-    private static (double MedianMs, double MinMs) Summarize(List<double> samples)
+    private static (double MedianMs, double MinMs, double ThreadCpuMs) Summarize(List<(double Wall, double Cpu)> samples)
     {
-        samples.Sort();
-        int n = samples.Count;
-        double median = n % 2 == 1 ? samples[n / 2] : 0.5 * (samples[n / 2 - 1] + samples[n / 2]);
-        return (median, samples[0]);
+        var wall = samples.Select(s => s.Wall).Order().ToArray();
+        var cpu = samples.Select(s => s.Cpu).Order().ToArray();
+        return (Median(wall), wall[0], Median(cpu));
+    }
+
+    private static double Median(double[] sorted)
+    {
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 }

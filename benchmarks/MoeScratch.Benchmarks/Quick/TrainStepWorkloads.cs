@@ -1,30 +1,47 @@
 using System.Globalization;
+using MoeScratch.Nn.Networks;
+using MoeScratch.Tensors;
 
 namespace MoeScratch.Benchmarks.Quick;
 
 /// <summary>
-/// Shared body of the three <c>*-train-b32</c> workloads: one <see cref="AnchorDqnTrainer"/> step per run, on the CPU
-/// or, with a device backend, with networks and optimizer on the device.
+/// Shared body of the <c>*-train-b32</c> workloads: one <see cref="AnchorDqnTrainer"/> step per run, on the CPU or,
+/// with a device backend, with networks and optimizer on the device. Workloads with a FLOP count also print their
+/// fraction of the FLOP limit (<see cref="FlopLimit"/>) on the CPU.
 /// </summary>
 public abstract class TrainStepWorkload : IQuickWorkload
 {
-    private readonly AnchorModel _model;
-    private readonly int _seed;
+    private readonly Func<bool, Rng, QNetwork> _network;
+    private readonly Func<bool, AnchorReplayBatch> _batch;
+    private readonly DqnUpdateSettings _settings;
+    private readonly double? _flops;
     private AnchorDqnTrainer? _trainer;
+    private QuickSetup _setup = new(1);
 
-    /// <summary>Creates the workload; <paramref name="seed"/> is the anchor's ReplayBatch seed.</summary>
+    /// <summary>Creates an Atari anchor workload; <paramref name="seed"/> is the anchor's ReplayBatch seed.</summary>
     protected TrainStepWorkload(string name, AnchorModel model, int seed)
+        : this(name, (smoke, rng) => AnchorNetworks.Create(model, smoke, rng),
+               smoke => new AnchorReplayBatch(smoke ? WorkloadSize.Smoke : WorkloadSize.Anchor, seed), DqnUpdateSettings.Atari, null)
+    {
+    }
+
+    /// <summary>Creates a workload from its network (given smoke and the init stream), batch (given smoke), update
+    /// settings and FLOPs per step (null: not counted).</summary>
+    protected TrainStepWorkload(string name, Func<bool, Rng, QNetwork> network, Func<bool, AnchorReplayBatch> batch,
+                                DqnUpdateSettings settings, double? flops)
     {
         Name = name;
-        _model = model;
-        _seed = seed;
+        _network = network;
+        _batch = batch;
+        _settings = settings;
+        _flops = flops;
     }
 
     /// <inheritdoc/>
     public string Name { get; }
 
     /// <inheritdoc/>
-    public double? Flops => null;
+    public double? Flops => _setup.Smoke ? null : _flops;
 
     /// <inheritdoc/>
     public bool RunsOnGpu => true;
@@ -39,9 +56,8 @@ public abstract class TrainStepWorkload : IQuickWorkload
     public void Setup(QuickSetup setup)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        var size = setup.Smoke ? WorkloadSize.Smoke : WorkloadSize.Anchor;
-        _trainer = new AnchorDqnTrainer(rng => AnchorNetworks.Create(_model, setup.Smoke, rng),
-                                        new AnchorReplayBatch(size, _seed), 1234, setup.Gpu);
+        _setup = setup;
+        _trainer = new AnchorDqnTrainer(rng => _network(setup.Smoke, rng), _batch(setup.Smoke), 1234, setup.Gpu, _settings);
         Run();
         if (!float.IsFinite(LastLoss)) throw new InvalidOperationException($"{Name}: non-finite loss {LastLoss}.");
     }
@@ -54,8 +70,12 @@ public abstract class TrainStepWorkload : IQuickWorkload
         LastLoss = (_trainer ?? throw new InvalidOperationException($"{Name}: call Setup before Run.")).Step();
 
     /// <inheritdoc/>
-    public string ExtraFields(double medianMs) =>
-        string.Create(CultureInfo.InvariantCulture, $" steps_per_s={1000.0 / medianMs:F1}");
+    public string ExtraFields(double medianMs)
+    {
+        string s = string.Create(CultureInfo.InvariantCulture, $" steps_per_s={1000.0 / medianMs:F1}");
+        if (Flops is double f && _setup.Gpu is null) s += FlopLimit.Fields(f / (medianMs * 1e6), _setup.Threads);
+        return s;
+    }
 }
 
 /// <summary>Nature-DQN training step at batch 32 (anchor dqn_train_b32).</summary>
@@ -66,3 +86,21 @@ public sealed class SoftMoeTrainB32() : TrainStepWorkload("softmoe-train-b32", A
 
 /// <summary>IMPALA-CNN DQN training step at batch 32 (anchor impala_train_b32).</summary>
 public sealed class ImpalaTrainB32() : TrainStepWorkload("impala-train-b32", AnchorModel.ImpalaDqn, 13);
+
+/// <summary>
+/// One minatar-dqn update at batch 32 (harness rows minatar_&lt;net&gt;_train_b32): the harness's binary batch (seed 21),
+/// MSE, Adam lr 2.5e-4, eps 3.125e-4, on the MinAtar network with <paramref name="experts"/> Soft MoE experts (0: dense).
+/// The smoke run keeps the full size (the networks are small).
+/// </summary>
+public abstract class MinAtarTrainB32(string name, int experts) : TrainStepWorkload(name,
+    (_, rng) => MinAtarNetworks.Create(experts, rng), _ => new AnchorReplayBatch(WorkloadSize.MinAtar, 21, binary: true),
+    DqnUpdateSettings.MinAtar, MinAtarNetworks.TrainFlops(experts, WorkloadSize.MinAtar.Batch));
+
+/// <summary>Dense MinAtar DQN update (harness minatar_dqn_train_b32).</summary>
+public sealed class MinAtarDqnTrainB32() : MinAtarTrainB32("minatar-dqn-train-b32", 0);
+
+/// <summary>Soft MoE-4 MinAtar update (harness minatar_softmoe4_train_b32).</summary>
+public sealed class MinAtarSoftMoe4TrainB32() : MinAtarTrainB32("minatar-softmoe4-train-b32", 4);
+
+/// <summary>Soft MoE-8 MinAtar update (harness minatar_softmoe8_train_b32).</summary>
+public sealed class MinAtarSoftMoe8TrainB32() : MinAtarTrainB32("minatar-softmoe8-train-b32", 8);

@@ -35,9 +35,25 @@ public sealed partial class QuickRunnerTests
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(output, Has.Length.EqualTo(1), error);
         var f = Fields(output[0]);
-        Assert.That(f.Keys, Is.EqualTo(new[] { "workload", "threads", "median_ms", "min_ms", "gflops", "backend", "smoke" }));
+        string[] cpu = ThreadCpuClock.Available ? ["thread_cpu_ms"] : [];
+        Assert.That(f.Keys, Is.EqualTo((string[])["workload", "threads", "median_ms", "min_ms", "gflops", .. cpu, "backend", "smoke"]));
         Assert.That((f["workload"], f["threads"], f["backend"], f["smoke"]), Is.EqualTo(("sgemm-256", "1", "cpu", "1")));
         Assert.That(error, Does.Contain("MEANINGLESS"), "a smoke run says its times mean nothing");
+    }
+
+    [Test]
+    public void ThreadCpuClock_CountsThisThreadsWork_NotItsSleep()
+    {
+        Assume.That(ThreadCpuClock.Available, "no per-thread CPU clock on this platform");
+        double c0 = ThreadCpuClock.NowMs();
+        Thread.Sleep(50);
+        double slept = ThreadCpuClock.NowMs() - c0;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        double x = 1;
+        while (sw.ElapsedMilliseconds < 30) x = Math.Sqrt(x + 1);
+        double worked = ThreadCpuClock.NowMs() - c0 - slept;
+        Assert.That(slept, Is.LessThan(10), "sleeping costs no CPU time");
+        Assert.That(worked, Is.GreaterThan(1).And.LessThan(31 + 10), $"30 ms of spinning ({x})");
     }
 
     [Test]

@@ -2,43 +2,60 @@ namespace MoeScratch.Tensors.Cpu.Kernels.Gemm;
 
 internal static unsafe partial class GemmDriver
 {
-    /// <summary>Largest A (m·k) and B (k·n) read in place: 256 KiB each, well inside one core's L2.</summary>
+    /// <summary>Largest A (m·k) and B panel pair (k·32) read in place: 256 KiB each, well inside one core's L2.</summary>
     public const int InPlaceMaxFloats = 1 << 16;
 
-    /// <summary>Most rows of C for the in-place path: beyond this many row tiles, packing B once pays for itself.</summary>
+    /// <summary>Most rows of C for the in-place path over several panel pairs: beyond this many row tiles, packing B
+    /// once pays for itself.</summary>
     public const int InPlaceMaxM = 64;
 
     /// <summary>
-    /// Small products with an untransposed B of whole 16-column panels, on the 512-bit tile: a Soft MoE expert layer
-    /// (32 × 64 · 64 × 512 and 32 × 512 · 512 × 64, sixteen of them per forward) packed its whole B and A for about two
-    /// MFLOP of work each.
+    /// Products with an untransposed B of whole 16-column panels, on the 512-bit tile, where packing costs as much as the
+    /// math. Each panel pair (k × 32, at most <see cref="InPlaceMaxFloats"/>) stays in L2 while the row tiles sweep it.
+    /// <list type="bullet">
+    /// <item>One pair (n ≤ 32): A is read once whatever its size. MinAtar's Soft MoE products with 16 columns (Dᵀ·X and
+    /// C·Ỹ per image, 100 × 100 · 100 × 16; the experts' Hᵀ·dY, 512 × 800 · 800 × 16) packed A, transposed for Dᵀ and
+    /// Hᵀ, for 16 columns of work (Hᵀ·dY 0.182 → 0.130 ms, a product per image 0.003–0.004 → 0.002 ms, profile gemm).</item>
+    /// <item>Small A (≤ 64 rows, <see cref="InPlaceMaxFloats"/>) and B: a Soft MoE expert layer (32 × 64 · 64 × 512 and
+    /// 32 × 512 · 512 × 64, sixteen of them per forward) packed its whole B and A for about two MFLOP of work each.</item>
+    /// <item>Transposed A of at most three row tiles: MinAtar's expert weight gradient Xᵀ·dPre (16 × 800 · 800 × 512,
+    /// 0.130 → 0.107 ms). With more row tiles the rereads of each pair cost more than packing B: B's rows are often a
+    /// power of two floats apart and share few L1 sets (MinAtar's dense 32 × 1600 · 1600 × 512: 0.45 → 0.56 ms).</item>
+    /// </list>
     /// </summary>
-    private static bool InPlacePays(bool transB, int m, int n, int k) =>
-        GemmMicroKernel.Wide && !transB && n % NR == 0 && n <= DirectAMaxN && m <= InPlaceMaxM && (long)k * n <= InPlaceMaxFloats &&
-        (long)m * k <= InPlaceMaxFloats;
+    private static bool InPlacePays(bool transA, bool transB, int m, int n, int k) =>
+        GemmMicroKernel.Wide && !transB && n % NR == 0 && (long)k * 2 * NR <= InPlaceMaxFloats &&
+        (n <= 2 * NR ||
+         (m <= InPlaceMaxM && (long)m * k <= InPlaceMaxFloats &&
+          ((n <= DirectAMaxN && (long)k * n <= InPlaceMaxFloats) || (transA && m <= 3 * MR))));
 
     /// <summary>
     /// C (+)= op(A) · B with both operands read where they are: a B panel's 16 columns at each depth step are contiguous
     /// in row-major B (step ldb), and op(A)'s rows are A's rows (step 1) or, transposed, its columns (step lda). Threads
-    /// take contiguous ranges of panel pairs; each sweeps all row tiles over its pair while it is in L1.
+    /// take contiguous ranges of panel pairs, each sweeping all row tiles over its pair while it is in L1; with fewer
+    /// pairs than threads (n ≤ 32: one pair) each pair's row tiles are split among them too.
     /// </summary>
     private static void InPlace(bool transA, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc,
-                                bool accumulate)
+                                bool accumulate, GemmEpilogue epilogue)
     {
         int panels = n / NR, units = (panels + 1) / 2; // pairs of panels (WideTile.Product2), a last single one
         nint aRow = transA ? 1 : lda, aStep = transA ? lda : 1;
-        int threads = 2.0 * m * n * k >= ParallelMinFlops ? Math.Min(CpuThreads.Max, units) : 1;
+        int tiles = (m + MR - 1) / MR;
+        int threads = 2.0 * m * n * k >= ParallelMinFlops ? Math.Min(CpuThreads.Max, units * tiles) : 1;
+        int rowParts = Math.Min(tiles, Math.Max(1, threads / units)), partTiles = (tiles + rowParts - 1) / rowParts;
         nint na = (nint)a, nb = (nint)b, nc = (nint)c;
-        CpuThreads.ForRanges(units, threads, (u0, u1) =>
+        CpuThreads.ForRanges(units * rowParts, threads, (w0, w1) =>
         {
-            for (int u = u0; u < u1; u++)
+            for (int work = w0; work < w1; work++)
             {
+                int u = work / rowParts, part = work % rowParts;
                 float* bj = (float*)nb + u * 2 * NR, cj = (float*)nc + u * 2 * NR;
                 bool pair = 2 * u + 1 < panels;
-                for (int i = 0; i < m; i += MR)
+                for (int i = part * partTiles * MR; i < Math.Min(m, (part + 1) * partTiles * MR); i += MR)
                 {
                     float* ai = (float*)na + i * aRow, ci = cj + (long)i * ldc;
-                    switch (Math.Min(MR, m - i))
+                    int rows = Math.Min(MR, m - i);
+                    switch (rows)
                     {
                         case 1: RowTile<OneTileRow>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
                         case 2: RowTile<TwoTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
@@ -47,6 +64,7 @@ internal static unsafe partial class GemmDriver
                         case 5: RowTile<FiveTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
                         default: RowTile<SixTileRows>(ai, aRow, aStep, bj, ldb, k, ci, ldc, accumulate, pair); break;
                     }
+                    epilogue.At(u * 2 * NR).Apply(ci, ldc, rows, pair ? 2 * NR : NR);
                 }
             }
         });

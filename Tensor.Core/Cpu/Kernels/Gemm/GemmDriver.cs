@@ -44,28 +44,35 @@ internal static unsafe partial class GemmDriver
     // One pinned, reused packing buffer per thread (no per-call large allocation); grows to the largest request.
     [ThreadStatic] private static float[]? packBuffer;
 
-    /// <summary>Runs the product; m, n, k &gt; 0 and pointers pinned by the caller.</summary>
+    /// <summary>
+    /// Runs the product, then <paramref name="epilogue"/> (bias, ReLU) on C; m, n, k &gt; 0 and pointers pinned by the
+    /// caller. The blocked and in-place paths apply the epilogue tile by tile as each tile is finished; the few-row,
+    /// narrow and swapped paths, whose C is small, after the product.
+    /// </summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
-                           float* c, int ldc, bool accumulate)
+                           float* c, int ldc, bool accumulate, GemmEpilogue epilogue = default)
     {
         if (!transA && !transB && n > 8 && n <= 24 && n != NR && n * 4 <= k)
         {
             NarrowColumns(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            epilogue.Apply(c, ldc, m, n);
             return;
         }
         if (m <= SkinnyMaxM)
         {
             Skinny(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            epilogue.Apply(c, ldc, m, n);
             return;
         }
-        if (InPlacePays(transB, m, n, k))
+        if (InPlacePays(transA, transB, m, n, k))
         {
-            InPlace(transA, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            InPlace(transA, m, n, k, a, lda, b, ldb, c, ldc, accumulate, epilogue);
             return;
         }
         if (!transA && transB && m <= DirectAMaxN && n >= SwapMinRatio * m && k >= SwapMinK)
         {
             Swapped(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            epilogue.Apply(c, ldc, m, n);
             return;
         }
 
@@ -77,7 +84,7 @@ internal static unsafe partial class GemmDriver
         threads = Math.Min(threads, splitN ? nUnits : mUnits);
         if (threads <= 1)
         {
-            Blocked(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            Blocked(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate, epilogue);
             return;
         }
 
@@ -89,9 +96,9 @@ internal static unsafe partial class GemmDriver
             int hi = Math.Min((splitN ? n : m), lo + chunk);
             if (lo >= hi) return;
             if (splitN)
-                Blocked(transA, transB, 0, m, lo, hi, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate);
+                Blocked(transA, transB, 0, m, lo, hi, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate, epilogue);
             else
-                Blocked(transA, transB, lo, hi, 0, n, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate);
+                Blocked(transA, transB, lo, hi, 0, n, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate, epilogue);
         });
     }
 
@@ -134,9 +141,13 @@ internal static unsafe partial class GemmDriver
         System.Buffers.ArrayPool<float>.Shared.Return(t);
     }
 
-    /// <summary>The five-loop nest over rows [i0, i1) and columns [j0, j1) of C, on the calling thread.</summary>
+    /// <summary>
+    /// The five-loop nest over rows [i0, i1) and columns [j0, j1) of C, on the calling thread; the epilogue runs on
+    /// each tile of the last depth block right after it is computed.
+    /// </summary>
     private static void Blocked(bool transA, bool transB, int i0, int i1, int j0, int j1, int k,
-                                float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+                                float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
+                                GemmEpilogue epilogue)
     {
         // Balanced block sizes: k = 257 as 2×129 rather than 256 + 1 keeps every block deep enough to amortise.
         int kc0 = Balanced(k, KC, 1);
@@ -152,6 +163,7 @@ internal static unsafe partial class GemmDriver
             {
                 int kc = Math.Min(kc0, k - pc);
                 bool addC = accumulate || pc > 0;
+                var ep = pc + kc >= k ? epilogue : default; // the bias and ReLU follow the whole sum
                 if (i1 - i0 <= mc0)
                 {
                     // One row block (small m, e.g. the DQN's 32-row dense layers): each packed B panel is used by
@@ -164,8 +176,10 @@ internal static unsafe partial class GemmDriver
                         GemmPacking.PackB(transB, b, ldb, pc, jc + jr, kc, nr, packB);
                         for (int ir = 0; ir < i1 - i0; ir += MR)
                         {
-                            Tile(kc, packA + (long)ir * kc, packB, c + (long)(i0 + ir) * ldc + jc + jr, ldc,
-                                 Math.Min(MR, i1 - i0 - ir), nr, addC);
+                            float* ct = c + (long)(i0 + ir) * ldc + jc + jr;
+                            int mr = Math.Min(MR, i1 - i0 - ir);
+                            Tile(kc, packA + (long)ir * kc, packB, ct, ldc, mr, nr, addC);
+                            ep.At(jc + jr).Apply(ct, ldc, mr, nr);
                         }
                     }
                     continue;
@@ -173,7 +187,7 @@ internal static unsafe partial class GemmDriver
                 GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, packB);
                 if (!transA && nc <= DirectAMaxN)
                 {
-                    DirectA(i0, i1, nc, kc, a + pc, lda, packB, packA, c + jc, ldc, addC);
+                    DirectA(i0, i1, nc, kc, a + pc, lda, packB, packA, c + jc, ldc, addC, ep.At(jc));
                     continue;
                 }
                 for (int ic = i0; ic < i1; ic += mc0)
@@ -185,8 +199,10 @@ internal static unsafe partial class GemmDriver
                         int nr = Math.Min(ColumnStep, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR)
                         {
-                            Tile(kc, packA + (long)ir * kc, packB + (long)jr * kc, c + (long)(ic + ir) * ldc + jc + jr,
-                                 ldc, Math.Min(MR, mc - ir), nr, addC);
+                            float* ct = c + (long)(ic + ir) * ldc + jc + jr;
+                            int mr = Math.Min(MR, mc - ir);
+                            Tile(kc, packA + (long)ir * kc, packB + (long)jr * kc, ct, ldc, mr, nr, addC);
+                            ep.At(jc + jr).Apply(ct, ldc, mr, nr);
                         }
                     }
                 }
@@ -227,9 +243,10 @@ internal static unsafe partial class GemmDriver
     public const int DirectAMaxN = 4 * NR;
 
     // Rows i0..i1 of C[:, 0..nc) += A[i0..i1, 0..kc) · packed B, A row-major at a (already offset to column pc) with
-    // stride lda. Full tiles read A in place; a short last row tile is packed alone and runs the edge kernel.
+    // stride lda. Full tiles read A in place; a short last row tile is packed alone and runs the edge kernel. The
+    // epilogue (the default one unless this is the last depth block) runs on each row tile once its columns are done.
     private static void DirectA(int i0, int i1, int nc, int kc, float* a, int lda, float* packB, float* packA,
-                                float* c, int ldc, bool addC)
+                                float* c, int ldc, bool addC, GemmEpilogue epilogue)
     {
         for (int ir = i0; ir < i1; ir += MR)
         {
@@ -255,6 +272,7 @@ internal static unsafe partial class GemmDriver
                 else
                     GemmMicroKernel.KernelEdge(kc, packA, bp, cp, ldc, mr, nr, addC);
             }
+            epilogue.Apply(c + (long)ir * ldc, ldc, mr, nc);
         }
     }
 

@@ -36,6 +36,8 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
             [1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 40], [2, 33, 17], [4, 40, 40], [5, 40, 40], [6, 16, 1],
             [40, 40, 40], [65, 129, 257], [1, 512, 3136], [3, 512, 700], [32, 64, 300], [170, 20, 513], [1, 18, 512],
             [3, 20, 100], [1, 200, 64], [1, 400, 50], [7, 48, 30], [13, 16, 21],
+            // The in-place path with one 16- or 32-column pair and many rows (MinAtar's Soft MoE per-image products).
+            [100, 16, 100], [103, 32, 45], [16, 512, 50],
         ];
         foreach (var s in fixedShapes) seen.Add((s[0], s[1], s[2]));
         foreach (var (m, n, k) in seen) yield return new TestCaseData(m, n, k).SetName($"Gemm_{m}x{n}x{k}");
@@ -170,6 +172,9 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
     [TestCase(2592, 64, 512)] // Nature conv 2's forward product: split over m, A read unpacked
     [TestCase(1, 517, 3136)]  // acting's dense layer: the skinny path splits B's columns (uneven halves)
     [TestCase(3, 200, 2000)]  // skinny, three rows
+    [TestCase(800, 16, 512)]  // one panel read in place: the row tiles split between the threads (512-bit)
+    [TestCase(509, 32, 800)]  // one panel pair, uneven row split
+    [TestCase(16, 512, 800)]  // in place with transposed A: three row tiles, the panel pairs split
     public void Gemm_MultiThreaded_MatchesNaive(int m, int n, int k)
     {
         Assert.That(2.0 * m * n * k, Is.GreaterThanOrEqualTo(GemmDriver.ParallelMinFlops), "case must take the threaded path");
@@ -217,6 +222,91 @@ public class MatMulKernelsTests(bool wide) : VectorWidthFixture(wide)
         var ex = Assert.Throws<ArgumentException>(() =>
             MatMulKernels.Gemm(false, false, 4, 4, 4, new float[15], 4, new float[16], 4, new float[16], 4, false));
         Assert.That(ex!.Message, Does.Contain("'a'"));
+    }
+
+    /// <summary>
+    /// The bias and ReLU epilogue on every driver path (skinny, narrow, in place with one pair and several, blocked with
+    /// a DirectA strip and packed tiles, several depth blocks, edge tiles), on 1 and 2 threads, against the naive product
+    /// followed by <see cref="MatMulKernels.BiasNaive"/>.
+    /// </summary>
+    [TestCase(3, 40, 30)]     // skinny
+    [TestCase(20, 18, 90)]    // narrow columns
+    [TestCase(50, 32, 20)]    // in place, one panel pair
+    [TestCase(40, 64, 20)]    // in place, two pairs
+    [TestCase(200, 48, 600)]  // blocked: DirectA strips, three depth blocks
+    [TestCase(37, 40, 19)]    // blocked, one row block, edge tiles
+    [TestCase(400, 100, 16)]  // blocked, several row blocks, a 4-column edge panel
+    public void Gemm_BiasAndRelu_MatchNaive(int m, int n, int k)
+    {
+        int saved = CpuThreads.Max;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            foreach (bool relu in new[] { false, true })
+            foreach (bool withBias in new[] { false, true })
+            {
+                CpuThreads.Max = threads;
+                var rng = new System.Random(m + n + k);
+                var a = RandomArray(rng, m * k);
+                var b = RandomArray(rng, k * n);
+                var bias = withBias ? RandomArray(rng, n) : [];
+                var expected = new float[m * n];
+                var actual = RandomArray(rng, m * n); // overwritten
+                MatMulKernels.GemmNaive(false, false, m, n, k, a, k, b, n, expected, n, false);
+                MatMulKernels.BiasNaive(expected, n, m, n, bias, relu);
+                MatMulKernels.Gemm(false, false, m, n, k, a, k, b, n, actual, n, false, bias, relu);
+                float tol = 1e-6f * k + 1e-5f;
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    if (Math.Abs(actual[i] - expected[i]) > tol)
+                    {
+                        Assert.Fail($"m={m} n={n} k={k} threads={threads} relu={relu} bias={withBias}: C[{i / n},{i % n}] = " +
+                                    $"{actual[i]}, naive {expected[i]}");
+                    }
+                }
+                if (relu) Assert.That(expected.Count(v => v == 0f), Is.InRange(1, expected.Length - 1), "a ReLU that clips some");
+            }
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
+    }
+
+    /// <summary>The fused backward (ReLU mask and bias sums) against loops, per product and shared, 1 and 2 threads.</summary>
+    [TestCase(1, 1, 7, 5)]
+    [TestCase(3, 3, 50, 37)]
+    [TestCase(4, 1, 200, 512)]
+    [TestCase(2, 2, 300, 16)]
+    public void BiasReluBackward_MatchesLoops(int batch, int batchBias, int m, int n)
+    {
+        int saved = CpuThreads.Max;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            foreach (bool relu in new[] { false, true })
+            foreach (bool accumulate in new[] { false, true })
+            {
+                CpuThreads.Max = threads;
+                var rng = new System.Random(batch * 7 + m + n);
+                var dy = RandomArray(rng, batch * m * n);
+                var y = RandomArray(rng, batch * m * n).Select(v => Math.Max(v, 0f)).ToArray();
+                var db0 = RandomArray(rng, batchBias * n);
+                var dz = new float[relu ? dy.Length : 0];
+                var db = (float[])db0.Clone();
+                MatMulKernels.BiasReluBackward(dz, db, dy, y, batch, batchBias, m, n, relu, accumulate);
+                var wantDz = dy.Select((g, i) => y[i] > 0 ? g : 0f).ToArray();
+                var wantDb = accumulate ? db0.Select(v => (double)v).ToArray() : new double[db0.Length];
+                for (int i = 0; i < dy.Length; i++) wantDb[(batchBias == 1 ? 0 : i / (m * n)) * n + i % n] += relu ? wantDz[i] : dy[i];
+                if (relu) Assert.That(dz, Is.EqualTo(wantDz).AsCollection, $"dz, {threads} threads");
+                Assert.That(db, Is.EqualTo(wantDb.Select(v => (float)v).ToArray()).AsCollection.Within(1e-4f),
+                            $"dbias, {threads} threads, relu={relu}, accumulate={accumulate}");
+            }
+        }
+        finally
+        {
+            CpuThreads.Max = saved;
+        }
     }
 
     [Test]
