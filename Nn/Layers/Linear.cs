@@ -46,7 +46,8 @@ public sealed class Linear : Layer
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => Forward(x, relu: false);
 
-    /// <summary>ReLU(x·W + b) in one op (<see cref="Ops.MatMulBias"/>: no passes over the output for the bias and ReLU).</summary>
+    /// <summary>ReLU(x·W + b) in one op (<see cref="Ops.MatMulBias"/>: no passes over the output for the bias and
+    /// ReLU).</summary>
     public override Tensor ForwardRelu(Tensor x) => Forward(x, relu: true);
 
     private Tensor Forward(Tensor x, bool relu)

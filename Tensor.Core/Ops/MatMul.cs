@@ -43,8 +43,8 @@ public static partial class Ops
         var (m, n, k, ba, bb, batch, outShape) = ProductShapes("MatMulBias", a, b, false, false);
         if (bias.Count != n && bias.Count != batch * n)
         {
-            ThrowHelper.Argument($"MatMulBias: the bias {bias.Shape} must hold N = {n} floats (shared) or B·N = {batch * n} " +
-                                 $"(one row per product) for a {a.Shape} · b {b.Shape}.");
+            ThrowHelper.Argument($"MatMulBias: the bias {bias.Shape} must hold N = {n} floats (shared) or " +
+                                 $"B·N = {batch * n} (one row per product) for a {a.Shape} · b {b.Shape}.");
         }
         int bBias = bias.Count == n ? 1 : batch;
         var y = NewLike(a, outShape);
@@ -108,8 +108,8 @@ public static partial class Ops
     }
 
     /// <summary>dA and dB of y = op(a) · op(b) from dY = <paramref name="g"/> (shared by MatMul and MatMulBias).</summary>
-    private static void MatMulBackward(Tensor g, Tensor a, bool transA, Tensor b, bool transB, int ba, int bb, int batch,
-                                       int m, int n, int ka)
+    private static void MatMulBackward(Tensor g, Tensor a, bool transA, Tensor b, bool transB, int ba, int bb,
+                                       int batch, int m, int n, int ka)
     {
         if (a.RequiresGrad)
         {

@@ -187,7 +187,8 @@ internal readonly unsafe struct Float8(Vector256<float> v) : IFloatVector<Float8
     public static Float8 Round(Float8 a) => new(Vector256.Round(a.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float8 Pow2(Float8 n) => new(Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n.v) + Vector256.Create(127), 23).AsSingle());
+    public static Float8 Pow2(Float8 n) =>
+        new(Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n.v) + Vector256.Create(127), 23).AsSingle());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float8 LessThan(Float8 a, Float8 b) => new(Vector256.LessThan(a.v, b.v));
@@ -271,7 +272,8 @@ internal readonly unsafe struct Float16(Vector512<float> v) : IFloatVector<Float
     public static Float16 Round(Float16 a) => new(Vector512.Round(a.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float16 Pow2(Float16 n) => new(Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n.v) + Vector512.Create(127), 23).AsSingle());
+    public static Float16 Pow2(Float16 n) =>
+        new(Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n.v) + Vector512.Create(127), 23).AsSingle());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float16 LessThan(Float16 a, Float16 b) => new(Vector512.LessThan(a.v, b.v));
@@ -283,7 +285,8 @@ internal readonly unsafe struct Float16(Vector512<float> v) : IFloatVector<Float
     public static Float16 AndNot(Float16 a, Float16 mask) => new(Vector512.AndNot(a.v, mask.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float16 Select(Float16 mask, Float16 a, Float16 b) => new(Vector512.ConditionalSelect(mask.v, a.v, b.v));
+    public static Float16 Select(Float16 mask, Float16 a, Float16 b) =>
+        new(Vector512.ConditionalSelect(mask.v, a.v, b.v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float16 Log(Float16 a) => new(Vector512.Log(a.v));

@@ -54,7 +54,8 @@ internal static class MatMulKernels
         fixed (float* pc = c)
         fixed (float* pbias = bias)
         {
-            GemmDriver.Run(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, new GemmEpilogue(pbias, relu));
+            var epilogue = new GemmEpilogue(pbias, relu);
+            GemmDriver.Run(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, epilogue);
         }
     }
 
@@ -151,14 +152,16 @@ internal static class MatMulKernels
         int sa = m * k, sb = k * n, sc = m * n;
         if (batch > 1 && batchB == 1 && batchBias == 1)
         {
-            Gemm(false, false, batch * m, n, k, a.AsSpan(0, batch * sa), k, b.AsSpan(0, sb), n, c.AsSpan(0, batch * sc), n,
-                 false, bias.AsSpan(0, n), relu);
+            Gemm(false, false, batch * m, n, k, a.AsSpan(0, batch * sa), k, b.AsSpan(0, sb), n,
+                 c.AsSpan(0, batch * sc), n, false, bias.AsSpan(0, n), relu);
             return;
         }
         for (int i = 0; i < batch; i++)
         {
-            Gemm(false, false, m, n, k, a.AsSpan(batchA == 1 ? 0 : i * sa, sa), k, b.AsSpan(batchB == 1 ? 0 : i * sb, sb), n,
-                 c.AsSpan(i * sc, sc), n, false, bias.AsSpan(batchBias == 1 ? 0 : i * n, n), relu);
+            var ai = a.AsSpan(batchA == 1 ? 0 : i * sa, sa);
+            var bi = b.AsSpan(batchB == 1 ? 0 : i * sb, sb);
+            Gemm(false, false, m, n, k, ai, k, bi, n, c.AsSpan(i * sc, sc), n, false,
+                 bias.AsSpan(batchBias == 1 ? 0 : i * n, n), relu);
         }
     }
 
@@ -171,8 +174,9 @@ internal static class MatMulKernels
     /// the rows, per product (<paramref name="batchBias"/> = batch) or over all of them (1). An empty dbias skips the sums.
     /// Threads take ranges of 16 columns, so each owns its bias sums.
     /// </summary>
-    public static unsafe void BiasReluBackward(Span<float> dz, Span<float> dbias, ReadOnlySpan<float> dy, ReadOnlySpan<float> y,
-                                               int batch, int batchBias, int m, int n, bool relu, bool accumulateBias)
+    public static unsafe void BiasReluBackward(Span<float> dz, Span<float> dbias, ReadOnlySpan<float> dy,
+                                               ReadOnlySpan<float> y, int batch, int batchBias, int m, int n, bool relu,
+                                               bool accumulateBias)
     {
         if (!dbias.IsEmpty && !accumulateBias) dbias[..(batchBias * n)].Clear();
         int units = (n + 15) / 16;
@@ -183,12 +187,13 @@ internal static class MatMulKernels
             CpuThreads.ForRanges(units, threads, (u0, u1) =>
             {
                 int j0 = u0 * 16, j1 = Math.Min(n, u1 * 16);
+                float* pz = (float*)ndz, pb = (float*)ndb, pg = (float*)ndy, pyy = (float*)ny;
                 if (GemmMicroKernel.Wide && j1 - j0 >= 16)
-                    BiasReluBackward<Float16>((float*)ndz, (float*)ndb, (float*)ndy, (float*)ny, batch, batchBias, m, n, j0, j1, relu);
+                    BiasReluBackward<Float16>(pz, pb, pg, pyy, batch, batchBias, m, n, j0, j1, relu);
                 else if (Vector256.IsHardwareAccelerated && j1 - j0 >= 8)
-                    BiasReluBackward<Float8>((float*)ndz, (float*)ndb, (float*)ndy, (float*)ny, batch, batchBias, m, n, j0, j1, relu);
+                    BiasReluBackward<Float8>(pz, pb, pg, pyy, batch, batchBias, m, n, j0, j1, relu);
                 else
-                    BiasReluBackwardScalar((float*)ndz, (float*)ndb, (float*)ndy, (float*)ny, batch, batchBias, m, n, j0, j1, relu);
+                    BiasReluBackwardScalar(pz, pb, pg, pyy, batch, batchBias, m, n, j0, j1, relu);
             });
         }
     }
@@ -198,8 +203,9 @@ internal static class MatMulKernels
     /// registers: adding every row into the bias row in memory made a store-to-load chain per vector (~8 cycles a row),
     /// 0.4 ms of MinAtar's [4, 800, 512] expert hidden.
     /// </summary>
-    private static unsafe void BiasReluBackward<TV>(float* dz, float* dbias, float* dy, float* y, int batch, int batchBias,
-                                                    int m, int n, int j0, int j1, bool relu) where TV : struct, IFloatVector<TV>
+    private static unsafe void BiasReluBackward<TV>(float* dz, float* dbias, float* dy, float* y, int batch,
+                                                    int batchBias, int m, int n, int j0, int j1, bool relu)
+        where TV : struct, IFloatVector<TV>
     {
         int w = TV.Count, full = j0 + (j1 - j0) / w * w;
         for (int bi = 0; bi < batch; bi++)
@@ -208,12 +214,13 @@ internal static class MatMulKernels
             long block = (long)bi * m * n;
             for (int j = j0; j < full; j += 4 * w)
             {
+                float* z = dz + block + j, b = db == null ? null : db + j, g = dy + block + j, o = y + block + j;
                 switch (Math.Min(4, (full - j) / w))
                 {
-                    case 4: Strip<TV, FourTileRows>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
-                    case 3: Strip<TV, ThreeTileRows>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
-                    case 2: Strip<TV, TwoTileRows>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
-                    default: Strip<TV, OneTileRow>(dz + block + j, db == null ? null : db + j, dy + block + j, y + block + j, m, n, relu); break;
+                    case 4: Strip<TV, FourTileRows>(z, b, g, o, m, n, relu); break;
+                    case 3: Strip<TV, ThreeTileRows>(z, b, g, o, m, n, relu); break;
+                    case 2: Strip<TV, TwoTileRows>(z, b, g, o, m, n, relu); break;
+                    default: Strip<TV, OneTileRow>(z, b, g, o, m, n, relu); break;
                 }
             }
             if (full < j1) BiasReluBackwardScalar(dz + block, db, dy + block, y + block, 1, 1, m, n, full, j1, relu);
@@ -253,8 +260,8 @@ internal static class MatMulKernels
         return g;
     }
 
-    private static unsafe void BiasReluBackwardScalar(float* dz, float* dbias, float* dy, float* y, int batch, int batchBias,
-                                                      int m, int n, int j0, int j1, bool relu)
+    private static unsafe void BiasReluBackwardScalar(float* dz, float* dbias, float* dy, float* y, int batch,
+                                                      int batchBias, int m, int n, int j0, int j1, bool relu)
     {
         for (int bi = 0; bi < batch; bi++)
         {

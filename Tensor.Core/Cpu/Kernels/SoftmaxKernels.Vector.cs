@@ -35,9 +35,11 @@ internal static unsafe partial class SoftmaxKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRows<TV>(float* y, float* x, int rows, int n, bool log) where TV : struct, IFloatVector<TV>
+    private static void ForwardRows<TV>(float* y, float* x, int rows, int n, bool log)
+        where TV : struct, IFloatVector<TV>
     {
-        int w = TV.Count, full = n / w * w, last = n - w, fresh = w - (n - full); // the tail vector's new lanes: from 'fresh'
+        // The tail vector [last, n) overlaps the full ones; its new lanes start at 'fresh'.
+        int w = TV.Count, full = n / w * w, last = n - w, fresh = w - (n - full);
         for (int r = 0; r < rows; r++)
         {
             float* xr = x + (long)r * n, yr = y + (long)r * n;
@@ -150,7 +152,8 @@ internal static unsafe partial class SoftmaxKernels
             // softmax: s = Σ dy·y, dx += y·(dy − s); log-softmax: s = Σ dy, dx += dy − exp(y)·s.
             TV acc = TV.Create(0f);
             for (int j = 0; j < full; j += w) acc += log ? TV.Load(dyr + j) : TV.Load(dyr + j) * TV.Load(yr + j);
-            if (full < n) acc += TV.KeepFrom(log ? TV.Load(dyr + last) : TV.Load(dyr + last) * TV.Load(yr + last), fresh);
+            if (full < n)
+                acc += TV.KeepFrom(log ? TV.Load(dyr + last) : TV.Load(dyr + last) * TV.Load(yr + last), fresh);
             var s = TV.Create(TV.Sum(acc));
             for (int j = 0; j < full; j += w) Put(dxr + j, Term(dyr + j, yr + j, s, log), 0, accumulate);
             if (full < n) Put(dxr + last, Term(dyr + last, yr + last, s, log), fresh, accumulate);

@@ -95,10 +95,9 @@ internal static unsafe partial class GemmDriver
             int lo = t * chunk;
             int hi = Math.Min((splitN ? n : m), lo + chunk);
             if (lo >= hi) return;
-            if (splitN)
-                Blocked(transA, transB, 0, m, lo, hi, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate, epilogue);
-            else
-                Blocked(transA, transB, lo, hi, 0, n, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc, accumulate, epilogue);
+            float* fa = (float*)pa, fb = (float*)pb, fc = (float*)pc;
+            if (splitN) Blocked(transA, transB, 0, m, lo, hi, k, fa, lda, fb, ldb, fc, ldc, accumulate, epilogue);
+            else Blocked(transA, transB, lo, hi, 0, n, k, fa, lda, fb, ldb, fc, ldc, accumulate, epilogue);
         });
     }
 
