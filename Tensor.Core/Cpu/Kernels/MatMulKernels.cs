@@ -15,6 +15,18 @@ internal static class MatMulKernels
     /// SGEMM (<see cref="GemmDriver"/>, multi-threaded up to <see cref="CpuThreads.Max"/> for large problems) when the
     /// hardware has 256-bit FMA, otherwise <see cref="GemmNaive"/>.
     /// </summary>
+    /// <param name="transA">A is stored transposed, [k×m].</param>
+    /// <param name="transB">B is stored transposed, [n×k].</param>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">The contracted size.</param>
+    /// <param name="a">A's storage.</param>
+    /// <param name="lda">A's row stride.</param>
+    /// <param name="b">B's storage.</param>
+    /// <param name="ldb">B's row stride.</param>
+    /// <param name="c">C's storage.</param>
+    /// <param name="ldc">C's row stride.</param>
+    /// <param name="accumulate">Add the product to C instead of overwriting it.</param>
     /// <param name="bias">Added to every row of the result after the product (n floats), or empty for none.</param>
     /// <param name="relu">max(·, 0) after the bias.</param>
     /// <exception cref="ArgumentException">A span is too short for its m, n, k and leading dimension.</exception>
