@@ -55,7 +55,7 @@ public static class Plots
                                  g.Aggregates.Select(a => a.Algorithm).ToArray());
         plt.Axes.Margins(bottom: 0);
         plt.Title($"{g.Name}: IQM with 95% CI");
-        plt.YLabel(g.Normalized ? "IQM human-normalised score" : "IQM return");
+        plt.YLabel($"IQM {ScoreUnit(g)}");
         plt.SavePng(path, Width, Height);
     }
 
@@ -77,7 +77,7 @@ public static class Plots
             line.LegendText = p.Algorithm;
         }
         plt.Title($"{g.Name}: performance profiles");
-        plt.XLabel(g.Normalized ? "human-normalised score τ" : "return τ");
+        plt.XLabel($"{ScoreUnit(g)} τ");
         plt.YLabel("fraction of runs with score > τ");
         plt.ShowLegend(Alignment.UpperRight);
         plt.SavePng(path, Width, Height);
@@ -105,8 +105,46 @@ public static class Plots
         }
         plt.Title($"{g.Name}: sample efficiency (IQM, 95% CI)");
         plt.XLabel("training steps");
-        plt.YLabel(g.Normalized ? "IQM human-normalised score" : "IQM return");
+        plt.YLabel($"IQM {ScoreUnit(g)}");
         plt.ShowLegend(Alignment.UpperLeft);
         plt.SavePng(path, Width, Height);
     }
+
+    /// <summary>
+    /// One game's learning curves: per algorithm, the mean over seeds of the runs' curve points at each step, with a
+    /// band from the lowest to the highest seed (raw returns, the game's own unit).
+    /// </summary>
+    public static void GameCurves(string path, string task, IReadOnlyList<CurvePoint> curves)
+    {
+        ArgumentNullException.ThrowIfNull(curves);
+        var plt = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int i = 0;
+        foreach (var alg in curves.Where(c => c.Task == task).GroupBy(c => c.Algorithm).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var at = alg.GroupBy(c => c.Step).OrderBy(g => g.Key).ToList();
+            double[] xs = [.. at.Select(g => g.Key)];
+            Color c = palette.GetColor(i++);
+            if (xs.Length > 1)
+            {
+                var band = plt.Add.FillY(xs, [.. at.Select(g => g.Min(p => p.Score))], [.. at.Select(g => g.Max(p => p.Score))]);
+                band.FillColor = c.WithAlpha(0.2);
+                band.LineWidth = 0;
+            }
+            var line = plt.Add.Scatter(xs, at.Select(g => g.Average(p => p.Score)).ToArray());
+            line.Color = c;
+            line.LineWidth = 2;
+            int seeds = alg.Select(p => p.Seed).Distinct().Count();
+            line.LegendText = $"{alg.Key} ({seeds} seed{(seeds == 1 ? "" : "s")})";
+        }
+        plt.Title($"{task}: mean training return over seeds (band: lowest to highest seed)");
+        plt.XLabel("training steps");
+        plt.YLabel("return");
+        plt.ShowLegend(Alignment.UpperLeft);
+        plt.SavePng(path, Width, Height);
+    }
+
+    // The axis unit: human-normalised (Atari), relative to a reference algorithm (report --normalize-by), or raw.
+    private static string ScoreUnit(GroupReport g) =>
+        !g.Normalized ? "return" : g.Name == "atari" ? "human-normalised score" : "score relative to the reference";
 }

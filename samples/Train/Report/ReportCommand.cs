@@ -92,6 +92,13 @@ internal static class ReportCommand
                 plots.Add(curves);
             }
         }
+        // Per-game learning curves in each game's own returns (the raw set, not the normalised one).
+        foreach (string task in set.Curves.Select(c => c.Task).Distinct().Order(StringComparer.Ordinal))
+        {
+            string game = Path.Combine(outDir, $"curves_{Config.RunFolder.Sanitize(task)}.png");
+            Plots.GameCurves(game, task, set.Curves);
+            plots.Add(game);
+        }
         // scores.csv lists finished run folders; a report of CSV inputs alone writes none, and never over an input.
         string scoresPath = Path.GetFullPath(Path.Combine(outDir, ScoresCsv.FileName));
         if (inventory.Included.Any(r => r.Finished) && !inputs.Any(i => Path.GetFullPath(i) == scoresPath))

@@ -136,7 +136,7 @@ public sealed class ScoreSet
     }
 
     // scores.csv: algorithm = preset-network (the experiment name of a sweep's run), the per-iteration training means
-    // as curve points at the end of each iteration (fractions of the budget, as a run folder's curve).
+    // as curve points at the end of each iteration (training steps, spread evenly over the run's steps).
     private void AddScoresCsv(string path, string[] lines, string[] header)
     {
         int iterations = header.Length - ScoresCsv.FixedColumns.Count;
@@ -149,6 +149,8 @@ public sealed class ScoreSet
                 throw new ArgumentException($"{path}:{n + 1}: seed '{f[3]}' is not a non-negative integer.");
             if (!double.TryParse(f[5], NumberStyles.Float, CultureInfo.InvariantCulture, out double score) || !double.IsFinite(score))
                 throw new ArgumentException($"{path}:{n + 1}: score '{f[5]}' is not a finite number.");
+            if (!double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out double steps) || !(steps > 0))
+                throw new ArgumentException($"{path}:{n + 1}: steps '{f[4]}' is not a positive number.");
             string algorithm = $"{f[0]}-{f[2]}";
             Scores.Add(new ScoreRow(algorithm, f[1], seed, score, $"score column of {Path.GetFileName(path)}"));
             // Shorter runs leave the trailing columns empty; an interior empty cell is an iteration that ended no episode.
@@ -158,7 +160,7 @@ public sealed class ScoreSet
                 if (f[6 + i].Length == 0) continue;
                 if (!double.TryParse(f[6 + i], NumberStyles.Float, CultureInfo.InvariantCulture, out double mean))
                     throw new ArgumentException($"{path}:{n + 1}: {header[6 + i]} '{f[6 + i]}' is not a number.");
-                Curves.Add(new CurvePoint(algorithm, f[1], seed, (i + 1) / (double)ran, mean));
+                Curves.Add(new CurvePoint(algorithm, f[1], seed, steps * (i + 1) / ran, mean));
             }
         }
     }

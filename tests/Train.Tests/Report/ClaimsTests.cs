@@ -92,7 +92,7 @@ public class ClaimsTests
         ScoreSet set = ScoreSet.Load([path]);
         Assert.That(set.Scores.Select(r => (r.Algorithm, r.Score)), Is.EqualTo(new[] { ("minatar-dqn-baseline", 3.5), ("minatar-dqn-baseline-x4", 2.5) }));
         var wide = set.Curves.Where(c => c.Algorithm == "minatar-dqn-baseline-x4").ToList();
-        Assert.That(wide.Select(c => c.Step), Is.EqualTo(new[] { 0.5, 1.0 }), "a 2-iteration run ends at the end of its budget");
+        Assert.That(wide.Select(c => c.Step), Is.EqualTo(new[] { 100.0, 200.0 }), "a 2-iteration run of 200 steps: points at 100 and 200");
         Assert.That(set.Curves.Where(c => c.Algorithm == "minatar-dqn-baseline").Select(c => c.Score), Is.EqualTo(new[] { 1.0, 2.0, 3.5 }));
     }
 
@@ -104,6 +104,7 @@ public class ClaimsTests
         File.WriteAllLines(path, lines);
         ReportCommand.Run([path], _dir, replicates: 50, seed: 0, lastEpisodes: null, out _);
         Assert.That(File.ReadAllLines(path), Is.EqualTo(lines));
+        Assert.That(File.Exists(Path.Combine(_dir, "curves_minatar-breakout.png")), "a learning-curve plot per game");
     }
 
     [Test]
