@@ -10,8 +10,8 @@ internal static unsafe partial class GemmDriver
     public const int InPlaceMaxM = 64;
 
     /// <summary>
-    /// Products with an untransposed B of whole 16-column panels, on the 512-bit tile, where packing costs as much as the
-    /// math. Each panel pair (k × 32, at most <see cref="InPlaceMaxFloats"/>) stays in L2 while the row tiles sweep it.
+    /// Products with an untransposed B of whole 16-column panels, where packing costs as much as the math (512-bit tiles,
+    /// or the 256-bit runs kernel). Each panel pair (k × 32, at most <see cref="InPlaceMaxFloats"/>) stays in L2 while the row tiles sweep it.
     /// <list type="bullet">
     /// <item>One pair (n ≤ 32): A is read once whatever its size. MinAtar's Soft MoE products with 16 columns (Dᵀ·X and
     /// C·Ỹ per image, 100 × 100 · 100 × 16; the experts' Hᵀ·dY, 512 × 800 · 800 × 16) packed A, transposed for Dᵀ and
@@ -24,7 +24,7 @@ internal static unsafe partial class GemmDriver
     /// </list>
     /// </summary>
     private static bool InPlacePays(bool transA, bool transB, int m, int n, int k) =>
-        GemmMicroKernel.Wide && !transB && n % NR == 0 && (long)k * 2 * NR <= InPlaceMaxFloats &&
+        !transB && n % NR == 0 && (long)k * 2 * NR <= InPlaceMaxFloats &&
         (n <= 2 * NR ||
          (m <= InPlaceMaxM && (long)m * k <= InPlaceMaxFloats &&
           ((n <= DirectAMaxN && (long)k * n <= InPlaceMaxFloats) || (transA && m <= 3 * MR))));
@@ -73,6 +73,16 @@ internal static unsafe partial class GemmDriver
     private static void RowTile<TRows>(float* a, nint aRow, nint aStep, float* b, nint ldb, int k, float* c, nint ldc,
                                        bool accumulate, bool pair) where TRows : ITileRows
     {
+        if (!GemmMicroKernel.Wide)
+        {
+            // 256 bits: the runs kernel reads B in place the same way (16 columns per depth step, bStep = ldb), six A
+            // rows as one run each; missing rows repeat row 0 and stay in its stack tile.
+            int rows = TRows.Count;
+            float* Row(int r) => r < rows ? a + r * aRow : a;
+            GemmMicroKernel.RunsRows(a, Row(1), Row(2), Row(3), Row(4), Row(5), 1, k, 0, aStep, b, ldb, pair ? 2 * NR : NR,
+                                     c, (int)ldc, rows, accumulate);
+            return;
+        }
         if (pair) WideTile.Product2<TRows>(a, aRow, aStep, b, NR, ldb, k, c, ldc, accumulate);
         else WideTile.Product<TRows>(a, aRow, aStep, b, ldb, k, c, ldc, accumulate);
     }
