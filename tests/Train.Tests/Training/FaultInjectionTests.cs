@@ -26,11 +26,12 @@ public partial class FaultInjectionTests
 
     private const int Iterations = 10;
 
-    // 300 steps in 10 iterations of 30, a tiny Soft MoE that starts learning after 50 steps, a checkpoint after every
+    // 1,500 steps in 10 iterations of 150 (300 finished within 4 of the 20 sessions on a quiet machine, leaving too few
+    // to kill mid-way), a tiny Soft MoE that starts learning after 50 steps, a checkpoint after every
     // iteration (the default), the newest 2 kept.
     private static string[] Args(string runDir) =>
     [
-        "train", "--run-dir", runDir, "--total-steps", "300", "--iterations", "10", "--seed", "11", "--experts", "2", "--expert-hidden", "8",
+        "train", "--run-dir", runDir, "--total-steps", "1500", "--iterations", "10", "--seed", "11", "--experts", "2", "--expert-hidden", "8",
         "--batch-size", "8", "--min-replay-history", "50", "--probe-every", "0", "--progress", "plain", "--threads", "1",
         "--log-every-seconds", "0.01", // a progress line per episode: the test sees when training is under way
     ];
