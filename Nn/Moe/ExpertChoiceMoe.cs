@@ -113,7 +113,7 @@ public sealed class ExpertChoiceMoe : MoeLayer
         var expertIn = Ops.IndexSelect(tokens.Reshape(b * m, TokenDim), 0, Tensor.FromArray(slotToken, tokens.Backend));
 
         // 4. Experts.
-        var (expertOut, hidden) = Experts.Forward(expertIn.Reshape(n, b * p, TokenDim));
+        var (expertOut, hidden) = Experts.ForwardDeferred(expertIn.Reshape(n, b * p, TokenDim));
         var slotOut = SlotLayout.FromExperts(expertOut, b, n, p);
 
         // 5. Combine C = D ⊙ S broadcast over each expert's p slots: "bms,bsd→bmd".
@@ -123,6 +123,6 @@ public sealed class ExpertChoiceMoe : MoeLayer
 
         Tensor top;
         using (Tensor.NoGrad()) top = Ops.ArgMax(scores.Detach(), 2);
-        return new MoeOutput(y, scores, top, hidden, null);
+        return MoeOutput.WithDeferredHidden(y, scores, top, hidden, null);
     }
 }

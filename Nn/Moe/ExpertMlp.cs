@@ -1,4 +1,5 @@
 using MoeScratch.Tensors;
+using MoeScratch.Tensors.Autograd;
 
 namespace MoeScratch.Nn.Moe;
 
@@ -176,11 +177,7 @@ public sealed class ExpertMlp : Module
     /// <exception cref="ArgumentException">x is not [n, T, d].</exception>
     public (Tensor Output, Tensor Hidden) Forward(Tensor x)
     {
-        if (x.Rank != 3 || x.Shape[0] != NumExperts || x.Shape[2] != TokenDim)
-        {
-            throw new ArgumentException($"ExpertMlp: input must be [{NumExperts}, T, {TokenDim}] (experts, tokens, d), " +
-                                        $"got {x.Shape}.");
-        }
+        CheckInput(x);
         int n = NumExperts, h = Hidden;
         Tensor pre;
         if (!Noisy)
@@ -197,6 +194,42 @@ public sealed class ExpertMlp : Module
         // "nth,nhd→ntd" + b2[n, 1, d]; no activation after the projection back to d (P1 §3).
         var y = Ops.MatMulBias(hidden, _params["fc2.weight"], _params["fc2.bias"]);
         return (y, hidden);
+    }
+
+    /// <summary>
+    /// Runs all experts as <see cref="Forward"/>, but gives the hidden as a function that makes it on demand. When
+    /// nothing records gradients and the experts are not noisy, the output comes from the fused <see cref="Ops.Mlp"/>,
+    /// which never stores the [n, T, h] hidden (a target network's forward, acting); the hidden function then
+    /// recomputes relu(x·W1 + b1) from this call's input and the weights as they are when it is called. Otherwise
+    /// the hidden is the one the output was made from.
+    /// </summary>
+    /// <exception cref="ArgumentException">x is not [n, T, d].</exception>
+    public (Tensor Output, Func<Tensor> Hidden) ForwardDeferred(Tensor x)
+    {
+        if (Noisy || GradMode.IsEnabled && (x.RequiresGrad || AnyParameterRequiresGrad()))
+        {
+            var (y, hidden) = Forward(x);
+            return (y, () => hidden);
+        }
+        CheckInput(x);
+        Tensor w1 = _params["fc1.weight"], b1 = _params["fc1.bias"];
+        var output = Ops.Mlp(x, w1, b1, _params["fc2.weight"], _params["fc2.bias"]);
+        return (output, () => Ops.MatMulBias(x, w1, b1, relu: true));
+    }
+
+    private bool AnyParameterRequiresGrad()
+    {
+        foreach (var p in _params.Values) if (p.RequiresGrad) return true;
+        return false;
+    }
+
+    private void CheckInput(Tensor x)
+    {
+        if (x.Rank != 3 || x.Shape[0] != NumExperts || x.Shape[2] != TokenDim)
+        {
+            throw new ArgumentException($"ExpertMlp: input must be [{NumExperts}, T, {TokenDim}] (experts, tokens, d), " +
+                                        $"got {x.Shape}.");
+        }
     }
 
     private static float F(double v) => (float)(Math.Sign(v) * Math.Sqrt(Math.Abs(v)));

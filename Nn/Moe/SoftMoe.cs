@@ -146,7 +146,7 @@ public sealed class SoftMoe : MoeLayer
         int b = tokens.Shape[0], n = NumExperts, p = SlotsPerExpert;
         // Slot inputs X̃ = Dᵀ X on the un-normalized tokens (softmoe.py): "bms,bmd→bsd".
         var slots = Ops.MatMul(dispatch, tokens, transA: true);
-        var (expertOut, hidden) = Experts.Forward(SlotLayout.ToExperts(slots, n, p)); // [n, B·p, d], [n, B·p, h]
+        var (expertOut, hidden) = Experts.ForwardDeferred(SlotLayout.ToExperts(slots, n, p)); // [n, B·p, d], [n, B·p, h]
         var slotOut = SlotLayout.FromExperts(expertOut, b, n, p);                      // [B, n·p, d]
         var y = Ops.MatMul(combine, slotOut);                                          // "bms,bsd→bmd"
 
@@ -158,7 +158,7 @@ public sealed class SoftMoe : MoeLayer
             probs = Ops.Sum(combine.Detach().Reshape(b, Tokens, n, p), [3]);
             top = Ops.ArgMax(probs, 2);
         }
-        return new MoeOutput(y, probs, top, hidden, null);
+        return MoeOutput.WithDeferredHidden(y, probs, top, hidden, null);
     }
 
     /// <summary>

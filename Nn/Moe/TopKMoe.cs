@@ -105,7 +105,7 @@ public sealed class TopKMoe : MoeLayer
         expertIn = Ops.Mul(expertIn, Tensor.FromArray(plan.SlotFilled, new Shape(n * b * c, 1), backend));
 
         // 3. Run the experts.
-        var (expertOut, hidden) = Experts.Forward(expertIn.Reshape(n, b * c, d));
+        var (expertOut, hidden) = Experts.ForwardDeferred(expertIn.Reshape(n, b * c, d));
 
         // 4. Un-permute: row (token, choice) ← its slot (dropped ones point at slot 0 and get weight 0 below).
         var back = Ops.IndexSelect(expertOut.Reshape(n * b * c, d), 0, Tensor.FromArray(plan.ChoiceSlot, backend));
@@ -117,7 +117,7 @@ public sealed class TopKMoe : MoeLayer
 
         Tensor top;
         using (Tensor.NoGrad()) top = Ops.Slice(choice, 2, 0, 1).Reshape(b, m);
-        return new MoeOutput(y, probs, top, hidden, AuxLoss(logits, probs, top));
+        return MoeOutput.WithDeferredHidden(y, probs, top, hidden, AuxLoss(logits, probs, top));
     }
 
     /// <summary>

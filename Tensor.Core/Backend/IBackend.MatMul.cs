@@ -30,6 +30,22 @@ public partial interface IBackend
     }
 
     /// <summary>
+    /// A two-layer MLP's forward in one op (<see cref="Ops.Mlp"/>): <c>y[i] = relu(x[i] · w1[i] + b1) · w2[i] + b2</c>.
+    /// x is [Bx, m, k], w1 [Bw, k, h], w2 [Bw, h, n] (Bx, Bw: 1 = shared, or B = max(Bx, Bw)), y [B, m, n]; b1 holds
+    /// [Bb1, h] and b2 [Bb2, n] floats, Bb = B (a row per product) or 1 (shared). The hidden layer is not returned.
+    /// The default runs <see cref="MatMulBias"/> twice through a temporary [B, m, h] hidden; the CPU computes it in
+    /// blocks of rows that stay in cache.
+    /// </summary>
+    void Mlp(Tensor y, Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2, int batchX, int batchW, int batchB1,
+             int batchB2, int m, int k, int h, int n)
+    {
+        int batch = Math.Max(batchX, batchW);
+        using var hidden = Tensor.Empty(new Shape(batch, m, h), this);
+        MatMulBias(hidden, x, w1, b1, batchX, batchW, batchB1, m, h, k, relu: true);
+        MatMulBias(y, hidden, w2, b2, batch, batchW, batchB2, m, n, h, relu: false);
+    }
+
+    /// <summary>
     /// The backward of <see cref="MatMulBias"/> before its products: with <paramref name="relu"/>, <c>dz = dy</c> where
     /// the output y &gt; 0 and 0 elsewhere (overwriting dz); then, when <paramref name="dbias"/> is given, the column sums
     /// of dz (of dy without ReLU) over the rows of each product ([Bbias, n]; over all products when Bbias = 1), added

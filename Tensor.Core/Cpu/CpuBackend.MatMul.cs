@@ -15,6 +15,11 @@ public sealed partial class CpuBackend
         MatMulKernels.BatchedBias(Arr(c), Arr(a), Arr(b), Arr(bias), batchA, batchB, batchBias, m, n, k, relu);
 
     /// <inheritdoc/>
+    public void Mlp(Tensor y, Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2, int batchX, int batchW, int batchB1,
+                    int batchB2, int m, int k, int h, int n) =>
+        MlpKernels.Batched(Arr(y), Arr(x), Arr(w1), Arr(b1), Arr(w2), Arr(b2), batchX, batchW, batchB1, batchB2, m, k, h, n);
+
+    /// <inheritdoc/>
     public void MatMulBiasBackward(Tensor? dz, Tensor? dbias, Tensor dy, Tensor y, int batch, int batchBias, int m, int n,
                                    bool relu, bool accumulateBias) =>
         MatMulKernels.BiasReluBackward(dz is null ? default : S(dz), dbias is null ? default : S(dbias), S(dy), S(y),

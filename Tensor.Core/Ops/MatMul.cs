@@ -52,27 +52,36 @@ public static partial class Ops
 
         if (GradMode.ShouldRecord([a, b, bias]))
         {
-            Record(y, relu ? "matmul_bias_relu" : "matmul_bias", [a, b, bias], g =>
-            {
-                var dz = relu ? Tensor.Empty(y.Shape, y.Backend) : g;
-                Tensor? db = null, leaf = null;
-                bool accumulate = false;
-                if (bias.RequiresGrad)
-                {
-                    // A leaf bias takes its sums straight into its Grad (written when logically zero).
-                    leaf = bias.LeafGradTarget(out bool overwrite);
-                    db = leaf ?? Tensor.Empty(bias.Shape, bias.Backend);
-                    accumulate = leaf is not null && !overwrite;
-                }
-                if (relu || db is not null)
-                {
-                    y.Backend.MatMulBiasBackward(relu ? dz : null, db, g, y, batch, bBias, m, n, relu, accumulate);
-                }
-                if (db is not null && leaf is null) bias.AccumulateGrad(db);
-                MatMulBackward(dz, a, false, b, false, ba, bb, batch, m, n, k);
-            });
+            Record(y, relu ? "matmul_bias_relu" : "matmul_bias", [a, b, bias],
+                   g => MatMulBiasBackward(g, y, a, b, bias, relu, ba, bb, bBias, batch, m, n, k));
         }
         return y;
+    }
+
+    /// <summary>
+    /// The gradients of y = relu?(a·b + bias) from dY = <paramref name="g"/> (MatMulBias, and each layer of
+    /// <see cref="Mlp"/>): dz = [y &gt; 0]·dY (ReLU; else dY) and dbias in one pass, then dA = dz·Bᵀ, dB = Aᵀ·dz for
+    /// the operands that require them.
+    /// </summary>
+    private static void MatMulBiasBackward(Tensor g, Tensor y, Tensor a, Tensor b, Tensor bias, bool relu, int ba, int bb,
+                                           int bBias, int batch, int m, int n, int k)
+    {
+        var dz = relu ? Tensor.Empty(y.Shape, y.Backend) : g;
+        Tensor? db = null, leaf = null;
+        bool accumulate = false;
+        if (bias.RequiresGrad)
+        {
+            // A leaf bias takes its sums straight into its Grad (written when logically zero).
+            leaf = bias.LeafGradTarget(out bool overwrite);
+            db = leaf ?? Tensor.Empty(bias.Shape, bias.Backend);
+            accumulate = leaf is not null && !overwrite;
+        }
+        if (relu || db is not null)
+        {
+            y.Backend.MatMulBiasBackward(relu ? dz : null, db, g, y, batch, bBias, m, n, relu, accumulate);
+        }
+        if (db is not null && leaf is null) bias.AccumulateGrad(db);
+        MatMulBackward(dz, a, false, b, false, ba, bb, batch, m, n, k);
     }
 
     /// <summary>

@@ -96,7 +96,7 @@ public static class MoeProfile
 /// <summary>
 /// <c>profile minatar-moe [--experts n] [--batch b]</c>: the MinAtar Soft MoE DQN's forward (the minatar-dqn preset's
 /// Soft MoE network on Breakout frames, default 4 experts at batch 32) under NoGrad, stage by stage, the expert MLP
-/// layer by layer.
+/// layer by layer, then both layers again as the fused <see cref="Ops.Mlp"/> that target and acting forwards use.
 /// </summary>
 public static class MinAtarMoeProfile
 {
@@ -111,7 +111,7 @@ public static class MinAtarMoeProfile
         var size = WorkloadSize.MinAtar;
         byte[] states = new AnchorReplayBatch(size, 21, binary: true).States[..(batch * size.FrameBytes)];
         string[] names = ["from-bytes", "conv+relu", "logits", "softmax-tokens", "softmax-slots", "dispatch", "to-experts",
-                          "fc1+bias+relu", "fc2+bias", "from-experts", "combine", "head"];
+                          "fc1+bias+relu", "fc2+bias", "(fused mlp)", "from-experts", "combine", "head"];
         StageTimer.Run(names, iters, lap =>
         {
             var x = Tensor.FromBytes(states, size.Frames(batch), 1f); lap();
@@ -123,6 +123,9 @@ public static class MinAtarMoeProfile
             var xs = Ops.Permute(slots.Reshape(batch, n, p, d), 1, 0, 2, 3).Reshape(n, batch * p, d); lap();
             var hid = Ops.MatMulBias(xs, ex["fc1.weight"], ex["fc1.bias"], relu: true); lap(); // as ExpertMlp.Forward
             var y = Ops.MatMulBias(hid, ex["fc2.weight"], ex["fc2.bias"]); lap();
+            // The same two layers as one fused op (ExpertMlp.ForwardDeferred without a graph), for comparison only:
+            // the total counts it too.
+            _ = Ops.Mlp(xs, ex["fc1.weight"], ex["fc1.bias"], ex["fc2.weight"], ex["fc2.bias"]); lap();
             var back = Ops.Permute(y.Reshape(n, batch, p, d), 1, 0, 2, 3).Reshape(batch, n * p, d); lap();
             var outTokens = Ops.MatMul(combine, back); lap();
             _ = net.Head.Forward(outTokens.Flatten(1)); lap();

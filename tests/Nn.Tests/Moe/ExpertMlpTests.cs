@@ -179,4 +179,39 @@ public class ExpertMlpTests
         Assert.That(() => new ExpertMlp(2, 3, 4, new Rng(0), noisy: true), Throws.ArgumentException.With.Message.Contains("noiseRng"));
         Assert.That(() => mlp["fc1.weight_mu"], Throws.ArgumentException.With.Message.Contains("fc1.weight"));
     }
+
+    /// <summary>
+    /// Without a graph the deferred forward runs the fused Ops.Mlp: the output is Forward's, and the hidden, made on
+    /// demand, is Forward's hidden.
+    /// </summary>
+    [Test]
+    public void ForwardDeferred_WithoutGrad_IsForward_AndRecomputesTheHiddenOnDemand()
+    {
+        var mlp = new ExpertMlp(2, 4, 6, new Rng(2));
+        var b1 = mlp["fc1.bias"];
+        for (int i = 0; i < b1.Count; i++) b1.Span[i] = i % 2 == 0 ? 0.3f : -0.3f;
+        var x = Tensor.Uniform(new Shape(2, 9, 4), -1, 1, new Rng(3));
+        var (y, hidden) = mlp.Forward(x);
+        using (Tensor.NoGrad())
+        {
+            var (fused, makeHidden) = mlp.ForwardDeferred(x);
+            Assert.That(fused.ToArray(), Is.EqualTo(y.ToArray()).AsCollection.Within(1e-6f));
+            Assert.That(makeHidden().ToArray(), Is.EqualTo(hidden.ToArray()).AsCollection);
+            Assert.That(hidden.ToArray().Count(v => v == 0f), Is.InRange(1, hidden.Count - 1), "a ReLU that clips some");
+        }
+    }
+
+    /// <summary>With a graph, the deferred forward is Forward: the hidden is the one the output was made from.</summary>
+    [Test]
+    public void ForwardDeferred_WithGrad_KeepsTheGraphsHidden_AndGradientsFlow()
+    {
+        var mlp = new ExpertMlp(2, 3, 5, new Rng(4));
+        var x = Tensor.Uniform(new Shape(2, 4, 3), -1, 1, new Rng(5));
+        var (y, makeHidden) = mlp.ForwardDeferred(x);
+        var first = makeHidden();
+        Assert.That(makeHidden(), Is.SameAs(first), "the graph's hidden, not a recomputation");
+        Assert.That(y.RequiresGrad, Is.True);
+        Ops.Sum(y).Backward();
+        Assert.That(mlp["fc1.weight"].Grad, Is.Not.Null);
+    }
 }

@@ -214,4 +214,25 @@ public class SoftMoeTests
         var moe = new SoftMoe(3, 4, new SoftMoeOptions(2, ExpertHidden: 5), new Rng(0));
         Assert.That(() => moe.Forward(Tensor.Zeros(new Shape(2, 5, 3))), Throws.ArgumentException.With.Message.Contains("[B, 4, 3]"));
     }
+
+    /// <summary>
+    /// A forward without a graph (fused experts) gives the output and, when read, the expert hidden of a forward with
+    /// one, so the dormant-neuron probes, which run under NoGrad, see the same activations.
+    /// </summary>
+    [Test]
+    public void Forward_WithoutGrad_MatchesTheGraphForward_IncludingTheExpertHidden()
+    {
+        var moe = new SoftMoe(4, 6, new SoftMoeOptions(2, ExpertHidden: 8), new Rng(12));
+        var tokens = Tensor.Uniform(new Shape(3, 6, 4), -1, 1, new Rng(13));
+        var withGraph = moe.Forward(tokens);
+        Assert.That(withGraph.Values.RequiresGrad, Is.True);
+        using (Tensor.NoGrad())
+        {
+            var plain = moe.Forward(tokens);
+            Assert.That(plain.Values.ToArray(), Is.EqualTo(withGraph.Values.ToArray()).AsCollection.Within(1e-6f));
+            var hidden = plain.ExpertHidden!;
+            Assert.That(hidden.ToArray(), Is.EqualTo(withGraph.ExpertHidden!.ToArray()).AsCollection.Within(1e-6f));
+            Assert.That(plain.ExpertHidden, Is.SameAs(hidden), "made once");
+        }
+    }
 }

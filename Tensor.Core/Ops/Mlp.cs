@@ -1,0 +1,67 @@
+using MoeScratch.Tensors.Autograd;
+using MoeScratch.Tensors.Internal;
+
+namespace MoeScratch.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// A two-layer MLP in one op: <c>relu(x · w1 + b1) · w2 + b2</c>, x [..., M, K], w1 [..., K, H], w2 [..., H, N] with
+    /// MatMul's batch rules (x and the weights each batched or shared; w1 and w2 alike), b1 of H or B·H floats, b2 of
+    /// N or B·N (shared, or one row per product). The hidden layer is not returned: on the CPU it is made and consumed
+    /// in blocks of rows that stay in cache. It suits forwards that keep no graph (a target network, acting); a forward
+    /// that will be differentiated keeps the hidden with two <see cref="MatMulBias"/> instead, since this op's backward
+    /// has to recompute it.
+    /// </summary>
+    /// <remarks>
+    /// Backward: the hidden a = relu(x·w1 + b1) is recomputed; then the second layer's rules (db2 = Σ_rows dY,
+    /// dW2 = aᵀ·dY, da = dY·w2ᵀ) and the first's (dz = [a &gt; 0]·da, db1 = Σ_rows dz, dW1 = xᵀ·dz, dX = dz·w1ᵀ), each
+    /// as <see cref="MatMulBias"/>'s.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// Shapes as in <see cref="MatMul"/> for x·w1, w2 not [..., H, N] with w1's batch, or a bias of the wrong size.
+    /// </exception>
+    public static Tensor Mlp(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
+    {
+        ThrowHelper.SameBackend("Mlp", x, b1);
+        ThrowHelper.SameBackend("Mlp", w2, b2);
+        ThrowHelper.SameBackend("Mlp", x, w2);
+        var (m, h, k, bx, bw, batch, hiddenShape) = ProductShapes("Mlp", x, w1, false, false);
+        if (w2.Rank != w1.Rank || w2.Shape[-2] != h || !w2.Shape.Dims[..^2].SequenceEqual(w1.Shape.Dims[..^2]))
+        {
+            ThrowHelper.Argument($"Mlp: w2 {w2.Shape} must be [..., H = {h}, N] with w1's batch dimensions " +
+                                 $"(w1 is {w1.Shape}).");
+        }
+        int n = w2.Shape[-1];
+        int bb1 = BiasRows("Mlp", "b1", b1, h, batch), bb2 = BiasRows("Mlp", "b2", b2, n, batch);
+        var outShape = Shape.Wrap([.. hiddenShape.Dims[..^1], n]);
+        var y = NewLike(x, outShape);
+        if (batch > 0) x.Backend.Mlp(y, x, w1, b1, w2, b2, bx, bw, bb1, bb2, m, k, h, n);
+
+        if (GradMode.ShouldRecord([x, w1, b1, w2, b2]))
+        {
+            Record(y, "mlp", [x, w1, b1, w2, b2], g =>
+            {
+                var hidden = Tensor.Empty(hiddenShape, x.Backend);
+                if (batch > 0) x.Backend.MatMulBias(hidden, x, w1, b1, bx, bw, bb1, m, h, k, relu: true);
+                MatMulBiasBackward(g, y, hidden, w2, b2, false, batch, bw, bb2, batch, m, n, h);
+                if (!x.RequiresGrad && !w1.RequiresGrad && !b1.RequiresGrad) return;
+                var dHidden = Tensor.Empty(hiddenShape, x.Backend);
+                if (batch > 0) x.Backend.MatMul(dHidden, g, false, w2, true, batch, bw, batch, m, h, n, accumulate: false);
+                MatMulBiasBackward(dHidden, hidden, x, w1, b1, true, bx, bw, bb1, batch, m, h, k);
+            });
+        }
+        return y;
+    }
+
+    /// <summary>Rows of a bias for <see cref="Mlp"/>: 1 (N floats, shared) or the batch (B·N floats); else an error.</summary>
+    private static int BiasRows(string op, string name, Tensor bias, int n, int batch)
+    {
+        if (bias.Count != n && bias.Count != batch * n)
+        {
+            ThrowHelper.Argument($"{op}: {name} {bias.Shape} must hold {n} floats (shared) or B·{n} = {batch * n} " +
+                                 "(one row per product).");
+        }
+        return bias.Count == n ? 1 : batch;
+    }
+}
