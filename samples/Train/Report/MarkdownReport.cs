@@ -14,8 +14,9 @@ public static class MarkdownReport
     /// <param name="plots">PNG files to link.</param>
     /// <param name="scores">When given, listed per run with the rule that scored each.</param>
     /// <param name="runs">Lines about the run folders (counts, unfinished runs, warnings), shown under "Runs"; may be empty.</param>
+    /// <param name="analyses">A Markdown section placed after the claims (<see cref="AnalysisSummary.Render"/>); null or empty: none.</param>
     public static string Render(IReadOnlyList<GroupReport> groups, int replicates, ulong seed, IReadOnlyList<string> plots,
-                                IReadOnlyList<ScoreRow>? scores = null, IReadOnlyList<string>? runs = null)
+                                IReadOnlyList<ScoreRow>? scores = null, IReadOnlyList<string>? runs = null, string? analyses = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Aggregate results");
@@ -72,6 +73,11 @@ public static class MarkdownReport
             sb.AppendLine("|---|---|---|---|---|---|---|");
             foreach (var (group, r) in claims)
                 sb.AppendLine($"| {r.Claim.Text} | {group} | {r.Claim.X} vs {r.Claim.Y} | {r.Claim.Expect} | {(r.Difference is { } d ? Ci(d) : "–")} | {(r.Improvement is { } p ? Ci(p) : "–")} | {r.Verdict} |");
+        }
+        if (!string.IsNullOrEmpty(analyses))
+        {
+            sb.AppendLine();
+            sb.Append(analyses);
         }
         if (scores is { Count: > 0 })
         {

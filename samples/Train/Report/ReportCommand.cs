@@ -104,7 +104,8 @@ internal static class ReportCommand
         if (inventory.Included.Any(r => r.Finished) && !inputs.Any(i => Path.GetFullPath(i) == scoresPath))
             ScoresCsv.Write(scoresPath, inventory, set);
         var runNotes = inventory.FoldersFound > 0 ? inventory.Describe(includeUnfinished).ToList() : [];
-        string md = MarkdownReport.Render(groups, replicates, seed, plots, set.Scores, runNotes);
+        string analyses = AnalysisSummary.Render(AnalysisSummary.Load(inventory.Included));
+        string md = MarkdownReport.Render(groups, replicates, seed, plots, set.Scores, runNotes, analyses);
         File.WriteAllText(Path.Combine(outDir, "report.md"), md);
         return md;
     }
