@@ -113,10 +113,7 @@ public sealed class ScoreSet
             if (string.IsNullOrWhiteSpace(lines[n])) continue;
             string[] f = lines[n].Split(',').Select(x => x.Trim()).ToArray();
             if (f.Length != header.Length) throw new ArgumentException($"{path}:{n + 1}: {f.Length} fields but the header has {header.Length}.");
-            if (!ulong.TryParse(f[s], NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
-                throw new ArgumentException($"{path}:{n + 1}: seed '{f[s]}' is not a non-negative integer.");
-            if (!double.TryParse(f[v], NumberStyles.Float, CultureInfo.InvariantCulture, out double score) || !double.IsFinite(score))
-                throw new ArgumentException($"{path}:{n + 1}: score '{f[v]}' is not a finite number.");
+            var (seed, score) = SeedAndScore(path, n + 1, f[s], f[v]);
             if (st < 0)
             {
                 Scores.Add(new ScoreRow(f[a], f[t], seed, score, $"score column of {Path.GetFileName(path)}"));
@@ -135,6 +132,16 @@ public sealed class ScoreSet
         }
     }
 
+    /// <summary>A CSV row's seed (a non-negative integer) and score (a finite number), or an error naming the line.</summary>
+    private static (ulong Seed, double Score) SeedAndScore(string path, int line, string seedField, string scoreField)
+    {
+        if (!ulong.TryParse(seedField, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
+            throw new ArgumentException($"{path}:{line}: seed '{seedField}' is not a non-negative integer.");
+        if (!double.TryParse(scoreField, NumberStyles.Float, CultureInfo.InvariantCulture, out double score) || !double.IsFinite(score))
+            throw new ArgumentException($"{path}:{line}: score '{scoreField}' is not a finite number.");
+        return (seed, score);
+    }
+
     // scores.csv: algorithm = preset-network (the experiment name of a sweep's run), the per-iteration training means
     // as curve points at the end of each iteration (training steps, spread evenly over the run's steps).
     private void AddScoresCsv(string path, string[] lines, string[] header)
@@ -145,10 +152,7 @@ public sealed class ScoreSet
             if (string.IsNullOrWhiteSpace(lines[n])) continue;
             string[] f = lines[n].Split(',').Select(x => x.Trim()).ToArray();
             if (f.Length != header.Length) throw new ArgumentException($"{path}:{n + 1}: {f.Length} fields but the header has {header.Length}.");
-            if (!ulong.TryParse(f[3], NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
-                throw new ArgumentException($"{path}:{n + 1}: seed '{f[3]}' is not a non-negative integer.");
-            if (!double.TryParse(f[5], NumberStyles.Float, CultureInfo.InvariantCulture, out double score) || !double.IsFinite(score))
-                throw new ArgumentException($"{path}:{n + 1}: score '{f[5]}' is not a finite number.");
+            var (seed, score) = SeedAndScore(path, n + 1, f[3], f[5]);
             if (!double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out double steps) || !(steps > 0))
                 throw new ArgumentException($"{path}:{n + 1}: steps '{f[4]}' is not a positive number.");
             string algorithm = $"{f[0]}-{f[2]}";
