@@ -41,12 +41,7 @@ public static partial class Ops
     {
         ThrowHelper.SameBackend("MatMulBias", a, bias);
         var (m, n, k, ba, bb, batch, outShape) = ProductShapes("MatMulBias", a, b, false, false);
-        if (bias.Count != n && bias.Count != batch * n)
-        {
-            ThrowHelper.Argument($"MatMulBias: the bias {bias.Shape} must hold N = {n} floats (shared) or " +
-                                 $"B·N = {batch * n} (one row per product) for a {a.Shape} · b {b.Shape}.");
-        }
-        int bBias = bias.Count == n ? 1 : batch;
+        int bBias = BiasRows("MatMulBias", "the bias", bias, n, batch, a, b);
         var y = NewLike(a, outShape);
         if (batch > 0) a.Backend.MatMulBias(y, a, b, bias, ba, bb, bBias, m, n, k, relu);
 

@@ -33,7 +33,7 @@ public static partial class Ops
                                  $"(w1 is {w1.Shape}).");
         }
         int n = w2.Shape[-1];
-        int bb1 = BiasRows("Mlp", "b1", b1, h, batch), bb2 = BiasRows("Mlp", "b2", b2, n, batch);
+        int bb1 = BiasRows("Mlp", "b1", b1, h, batch, x, w1, w2), bb2 = BiasRows("Mlp", "b2", b2, n, batch, x, w1, w2);
         var outShape = Shape.Wrap([.. hiddenShape.Dims[..^1], n]);
         var y = NewLike(x, outShape);
         if (batch > 0) x.Backend.Mlp(y, x, w1, b1, w2, b2, bx, bw, bb1, bb2, m, k, h, n);
@@ -54,13 +54,18 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>Rows of a bias for <see cref="Mlp"/>: 1 (N floats, shared) or the batch (B·N floats); else an error.</summary>
-    private static int BiasRows(string op, string name, Tensor bias, int n, int batch)
+    /// <summary>
+    /// Rows of a bias added to every row of a batch of products (MatMulBias, each layer of <see cref="Mlp"/>): 1 when it
+    /// holds N floats (shared), the batch when it holds B·N (one row per product); anything else is an error naming
+    /// the product's operands (formatted only then: this runs on every dense layer's forward).
+    /// </summary>
+    private static int BiasRows(string op, string name, Tensor bias, int n, int batch, Tensor a, Tensor b, Tensor? c = null)
     {
         if (bias.Count != n && bias.Count != batch * n)
         {
-            ThrowHelper.Argument($"{op}: {name} {bias.Shape} must hold {n} floats (shared) or B·{n} = {batch * n} " +
-                                 "(one row per product).");
+            string product = c is null ? $"a {a.Shape} · b {b.Shape}" : $"{a.Shape} · {b.Shape} · {c.Shape}";
+            ThrowHelper.Argument($"{op}: {name} {bias.Shape} must hold N = {n} floats (shared) or B·N = {batch * n} " +
+                                 $"(one row per product) for {product}.");
         }
         return bias.Count == n ? 1 : batch;
     }

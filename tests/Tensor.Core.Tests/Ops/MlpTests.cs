@@ -85,9 +85,9 @@ public class MlpTests
         Assert.That(() => Ops.Mlp(x, w1, Tensor.Zeros(new Shape(4)), Tensor.Zeros(new Shape(4, 3)), Tensor.Zeros(new Shape(3))),
                     Throws.ArgumentException.With.Message.Contains("w1's batch dimensions"));
         Assert.That(() => Ops.Mlp(x, w1, Tensor.Zeros(new Shape(5)), Tensor.Zeros(new Shape(2, 4, 3)), Tensor.Zeros(new Shape(3))),
-                    Throws.ArgumentException.With.Message.Contains("b1 [5]").And.Message.Contains("4 floats"));
+                    Throws.ArgumentException.With.Message.Contains("b1 [5]").And.Message.Contains("N = 4 floats"));
         Assert.That(() => Ops.Mlp(x, w1, Tensor.Zeros(new Shape(4)), Tensor.Zeros(new Shape(2, 4, 3)), Tensor.Zeros(new Shape(7))),
-                    Throws.ArgumentException.With.Message.Contains("b2 [7]").And.Message.Contains("B·3 = 6"));
+                    Throws.ArgumentException.With.Message.Contains("b2 [7]").And.Message.Contains("B·N = 6"));
         Assert.That(() => Ops.Mlp(x, Tensor.Zeros(new Shape(2, 6, 4)), Tensor.Zeros(new Shape(4)), Tensor.Zeros(new Shape(2, 4, 3)),
                                   Tensor.Zeros(new Shape(3))),
                     Throws.ArgumentException.With.Message.Contains("inner dimensions"));
