@@ -197,16 +197,16 @@ public sealed class ExpertMlp : Module
     }
 
     /// <summary>
-    /// Runs all experts as <see cref="Forward"/>, but gives the hidden as a function that makes it on demand. When
-    /// nothing records gradients and the experts are not noisy, the output comes from the fused <see cref="Ops.Mlp"/>,
-    /// which never stores the [n, T, h] hidden (a target network's forward, acting); the hidden function then
-    /// recomputes relu(x·W1 + b1) from this call's input and the weights as they are when it is called. Otherwise
-    /// the hidden is the one the output was made from.
+    /// Runs all experts as <see cref="Forward"/>, but gives the hidden as a function that makes it on demand. Experts
+    /// that are not noisy run the fused <see cref="Ops.Mlp"/>, whose forward and backward make the [n, T, h] hidden in
+    /// blocks of rows that stay in cache and never store it whole; the hidden function then recomputes
+    /// relu(x·W1 + b1) from this call's input and the weights as they are when it is called. Noisy experts run
+    /// <see cref="Forward"/>, and the hidden is the one the output was made from.
     /// </summary>
     /// <exception cref="ArgumentException">x is not [n, T, d].</exception>
     public (Tensor Output, Func<Tensor> Hidden) ForwardDeferred(Tensor x)
     {
-        if (Noisy || GradMode.IsEnabled && (x.RequiresGrad || AnyParameterRequiresGrad()))
+        if (Noisy)
         {
             var (y, hidden) = Forward(x);
             return (y, () => hidden);
@@ -215,12 +215,6 @@ public sealed class ExpertMlp : Module
         Tensor w1 = _params["fc1.weight"], b1 = _params["fc1.bias"];
         var output = Ops.Mlp(x, w1, b1, _params["fc2.weight"], _params["fc2.bias"]);
         return (output, () => Ops.MatMulBias(x, w1, b1, relu: true));
-    }
-
-    private bool AnyParameterRequiresGrad()
-    {
-        foreach (var p in _params.Values) if (p.RequiresGrad) return true;
-        return false;
     }
 
     private void CheckInput(Tensor x)

@@ -46,6 +46,30 @@ public partial interface IBackend
     }
 
     /// <summary>
+    /// The backward of <see cref="Mlp"/> (<see cref="Ops.Mlp"/>) from dy [B, m, n]: dx [Bx, m, k], dw1 [Bw, k, h],
+    /// db1 [Bb1, h], dw2 [Bw, h, n] and db2 [Bb2, n], each written (a shared operand's over all products); a null one
+    /// is not computed. The hidden relu(x·w1 + b1) is recomputed. The default runs <see cref="MatMulBias"/>,
+    /// <see cref="MatMul"/> and <see cref="MatMulBiasBackward"/> through temporaries of [B, m, h]; the CPU works in
+    /// blocks of rows that stay in cache.
+    /// </summary>
+    void MlpBackward(Tensor? dx, Tensor? dw1, Tensor? db1, Tensor? dw2, Tensor? db2, Tensor dy, Tensor x, Tensor w1,
+                     Tensor b1, Tensor w2, int batchX, int batchW, int batchB1, int batchB2, int m, int k, int h, int n)
+    {
+        int batch = Math.Max(batchX, batchW);
+        using var hidden = Tensor.Empty(new Shape(batch, m, h), this);
+        MatMulBias(hidden, x, w1, b1, batchX, batchW, batchB1, m, h, k, relu: true);
+        if (dw2 is not null) MatMul(dw2, hidden, true, dy, false, batch, batch, batchW, h, n, m, accumulate: false);
+        if (db2 is not null) MatMulBiasBackward(null, db2, dy, dy, batch, batchB2, m, n, relu: false, accumulateBias: false);
+        if (dx is null && dw1 is null && db1 is null) return;
+        using var da = Tensor.Empty(new Shape(batch, m, h), this);
+        MatMul(da, dy, false, w2, true, batch, batchW, batch, m, h, n, accumulate: false);
+        using var dz = Tensor.Empty(new Shape(batch, m, h), this);
+        MatMulBiasBackward(dz, db1, da, hidden, batch, batchB1, m, h, relu: true, accumulateBias: false);
+        if (dw1 is not null) MatMul(dw1, x, true, dz, false, batchX, batch, batchW, k, h, m, accumulate: false);
+        if (dx is not null) MatMul(dx, dz, false, w1, true, batch, batchW, batchX, m, k, h, accumulate: false);
+    }
+
+    /// <summary>
     /// The backward of <see cref="MatMulBias"/> before its products: with <paramref name="relu"/>, <c>dz = dy</c> where
     /// the output y &gt; 0 and 0 elsewhere (overwriting dz); then, when <paramref name="dbias"/> is given, the column sums
     /// of dz (of dy without ReLU) over the rows of each product ([Bbias, n]; over all products when Bbias = 1), added

@@ -43,6 +43,13 @@ public static class GemmProfile
             ("ma-dispatch-dx", false, false, 100, 16, 100),
             ("ma-combine-img", false, false, 100, 16, 100), ("ma-combine-dc", false, true, 100, 100, 16),
             ("ma-combine-ds", true, false, 100, 16, 100),
+            // One 96-row block of the fused expert MLP's backward (MlpKernels.Backward): the hidden recomputed, dW2ᵀ =
+            // dYᵀ·a (and dW2 = aᵀ·dY, not used: slower), dz, dW1, and dX from the copied w1ᵀ (and with w1ᵀ packed, not
+            // used: slower); then dX at 60 rows, against which 96 was chosen.
+            ("ma-blk-hid", false, false, 96, 512, 16), ("ma-blk-dw2t", true, false, 16, 512, 96),
+            ("ma-blk-dw2", true, false, 512, 16, 96), ("ma-blk-dz", false, true, 96, 512, 16),
+            ("ma-blk-dw1", true, false, 16, 512, 96), ("ma-blk-dx", false, false, 96, 16, 512),
+            ("ma-blk-dx-tb", false, true, 96, 16, 512), ("ma-blk60-dx", false, false, 60, 16, 512),
         };
         var ic = CultureInfo.InvariantCulture;
         var rng = new Random(3);

@@ -201,17 +201,54 @@ public class ExpertMlpTests
         }
     }
 
-    /// <summary>With a graph, the deferred forward is Forward: the hidden is the one the output was made from.</summary>
+    /// <summary>
+    /// With a graph the deferred forward is still the fused op (its backward recomputes the hidden block by block): the
+    /// output, the gradients of the input and of every parameter, and the hidden made on demand are Forward's.
+    /// </summary>
     [Test]
-    public void ForwardDeferred_WithGrad_KeepsTheGraphsHidden_AndGradientsFlow()
+    public void ForwardDeferred_WithGrad_GivesForwardsOutputGradientsAndHidden()
     {
-        var mlp = new ExpertMlp(2, 3, 5, new Rng(4));
+        (float[] Y, float[][] Grads, float[] Hidden) Run(bool deferred)
+        {
+            var mlp = new ExpertMlp(2, 3, 5, new Rng(4));
+            var x = Tensor.Uniform(new Shape(2, 4, 3), -1, 1, new Rng(5));
+            x.RequiresGrad = true;
+            Tensor y, hidden;
+            if (deferred)
+            {
+                (y, var makeHidden) = mlp.ForwardDeferred(x);
+                Assert.That(y.GradFnName, Is.EqualTo("mlp"), "one fused node");
+                hidden = makeHidden();
+            }
+            else
+            {
+                (y, hidden) = mlp.Forward(x);
+            }
+            Ops.Sum(Ops.Mul(y, y)).Backward();
+            return (y.ToArray(), [x.Grad!.ToArray(), .. mlp.Parameters().Select(p => p.Grad!.ToArray())], hidden.ToArray());
+        }
+        var (fy, fGrads, fHidden) = Run(deferred: true);
+        var (py, pGrads, pHidden) = Run(deferred: false);
+        Assert.That(fy, Is.EqualTo(py).AsCollection.Within(1e-6f));
+        Assert.That(fHidden, Is.EqualTo(pHidden).AsCollection.Within(1e-6f));
+        Assert.That(fGrads, Has.Length.EqualTo(5), "x and four parameters");
+        for (int i = 0; i < fGrads.Length; i++)
+        {
+            Assert.That(fGrads[i], Is.EqualTo(pGrads[i]).AsCollection.Within(1e-5f), $"gradient {i}");
+            Assert.That(fGrads[i].Any(v => v != 0f), $"gradient {i} is not all zero");
+        }
+    }
+
+    /// <summary>Noisy experts have no fused op: the deferred forward is Forward, and the hidden is its graph's.</summary>
+    [Test]
+    public void ForwardDeferred_Noisy_KeepsTheGraphsHidden()
+    {
+        var mlp = new ExpertMlp(2, 3, 5, new Rng(4), noisy: true, noiseRng: new Rng(6));
         var x = Tensor.Uniform(new Shape(2, 4, 3), -1, 1, new Rng(5));
         var (y, makeHidden) = mlp.ForwardDeferred(x);
         var first = makeHidden();
         Assert.That(makeHidden(), Is.SameAs(first), "the graph's hidden, not a recomputation");
-        Assert.That(y.RequiresGrad, Is.True);
         Ops.Sum(y).Backward();
-        Assert.That(mlp["fc1.weight"].Grad, Is.Not.Null);
+        Assert.That(mlp["fc1.weight_mu"].Grad, Is.Not.Null);
     }
 }

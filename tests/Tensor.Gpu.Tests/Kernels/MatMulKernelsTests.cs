@@ -31,6 +31,13 @@ public abstract class MatMulKernelsTests : GpuTestBase
     public void MatMul_LargerThanSeveralTiles_MatchesCpu() =>
         CheckAgainstCpu("MatMul 33x20x18", t => Ops.MatMul(t[0], t[1]), [[33, 20], [20, 18]], backward: false, tol: 1e-5);
 
+    // Ops.Mlp runs IBackend's default Mlp and MlpBackward here (MatMulBias, MatMul and MatMulBiasBackward through
+    // temporaries): batched weights and biases; x shared by the products, whose gradient sums over them.
+    [TestCase(new[] { 2, 5, 3 }, new[] { 2, 3, 4 }, new[] { 2, 4 }, new[] { 2, 4, 3 }, new[] { 2, 3 })]
+    [TestCase(new[] { 5, 3 }, new[] { 2, 3, 4 }, new[] { 4 }, new[] { 2, 4, 3 }, new[] { 3 })]
+    public void Mlp_ForwardAndBackward_MatchCpu(int[] sx, int[] sw1, int[] sb1, int[] sw2, int[] sb2) =>
+        CheckAgainstCpu("Mlp", t => Ops.Mlp(t[0], t[1], t[2], t[3], t[4]), [sx, sw1, sb1, sw2, sb2], tol: 1e-5);
+
     // MatMulKernels.Naive is the reference for MatMulKernels.Tiled, including accumulate and BatchC = 1.
     [TestCase(false, false, false, 2)]
     [TestCase(true, true, true, 2)]
