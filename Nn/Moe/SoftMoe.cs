@@ -136,7 +136,7 @@ public sealed class SoftMoe : MoeLayer
             phi = Ops.Mul(L2NormalizeDopamine(phi, 0), Scale);
         }
         var logits = Ops.MatMul(x, phi); // "bmd,ds→bms" with Φ shared across the batch
-        return (Ops.Softmax(logits, 1), Ops.Softmax(logits, 2));
+        return Ops.SoftmaxBothAxes(logits); // over the tokens (axis 1) and over the slots (axis 2)
     }
 
     /// <inheritdoc/>

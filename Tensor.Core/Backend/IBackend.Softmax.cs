@@ -23,4 +23,15 @@ public partial interface IBackend
         Fill(dx, 0f);
         SoftmaxBackward(dx, dy, y, outer, n, inner, log);
     }
+
+    /// <summary>
+    /// Both softmaxes of x viewed as [batch, m, n] (<see cref="Ops.SoftmaxBothAxes"/>): yCols over m (each column
+    /// normalized) and yRows over n (each row). The default runs <see cref="Softmax"/> twice; the CPU shares one exp
+    /// per element between them where the block's range allows.
+    /// </summary>
+    void SoftmaxPair(Tensor yCols, Tensor yRows, Tensor x, int batch, int m, int n)
+    {
+        Softmax(yCols, x, batch, m, n, log: false);
+        Softmax(yRows, x, batch * m, n, 1, log: false);
+    }
 }

@@ -1,4 +1,5 @@
 using MoeScratch.Tensors.Autograd;
+using MoeScratch.Tensors.Internal;
 
 namespace MoeScratch.Tensors;
 
@@ -26,16 +27,42 @@ public static partial class Ops
         var (outer, n, inner) = SplitAroundAxis(x.Shape, a);
         var y = NewLike(x, x.Shape);
         x.Backend.Softmax(y, x, outer, n, inner, log);
-        if (GradMode.ShouldRecord(x))
-        {
-            Record(y, log ? "log_softmax" : "softmax", [x], g =>
-            {
-                var dx = Tensor.Empty(x.Shape, x.Backend);
-                x.Backend.SoftmaxBackwardInto(dx, g, y, outer, n, inner, log);
-                x.AccumulateGrad(dx);
-            });
-        }
+        RecordSoftmax(y, x, outer, n, inner, log);
         return y;
+    }
+
+    /// <summary>
+    /// Softmax over each of the last two axes of x [..., M, N], in one op: over M (every column sums to 1) and over N
+    /// (every row does), equal to <c>Softmax(x, -2)</c> and <c>Softmax(x, -1)</c> up to rounding. Soft MoE's dispatch
+    /// and combine weights are these two softmaxes of one set of logits; the CPU computes one exp per element for both.
+    /// </summary>
+    /// <remarks>
+    /// Each output is its own graph node with <see cref="Softmax"/>'s backward, dx = y ⊙ (dy − Σ dy ⊙ y) along its
+    /// axis; the two add into x's gradient.
+    /// </remarks>
+    /// <exception cref="ArgumentException">x has rank below 2.</exception>
+    public static (Tensor OverColumns, Tensor OverRows) SoftmaxBothAxes(Tensor x)
+    {
+        if (x.Rank < 2) ThrowHelper.Argument($"SoftmaxBothAxes: x must have rank >= 2 ([..., M, N]), got {x.Shape}.");
+        int m = x.Shape[-2], n = x.Shape[-1], batch = Product(x.Shape.Dims[..^2]);
+        var overColumns = NewLike(x, x.Shape);
+        var overRows = NewLike(x, x.Shape);
+        if (x.Count > 0) x.Backend.SoftmaxPair(overColumns, overRows, x, batch, m, n);
+        RecordSoftmax(overColumns, x, batch, m, n, log: false);
+        RecordSoftmax(overRows, x, batch * m, n, 1, log: false);
+        return (overColumns, overRows);
+    }
+
+    /// <summary>Records y = (log-)softmax(x) along the middle axis of [outer, n, inner] for the backward.</summary>
+    private static void RecordSoftmax(Tensor y, Tensor x, int outer, int n, int inner, bool log)
+    {
+        if (!GradMode.ShouldRecord(x)) return;
+        Record(y, log ? "log_softmax" : "softmax", [x], g =>
+        {
+            var dx = Tensor.Empty(x.Shape, x.Backend);
+            x.Backend.SoftmaxBackwardInto(dx, g, y, outer, n, inner, log);
+            x.AccumulateGrad(dx);
+        });
     }
 
     /// <summary>

@@ -110,7 +110,7 @@ public static class MinAtarMoeProfile
         int n = moe.NumExperts, p = moe.SlotsPerExpert, m = moe.Tokens, d = moe.TokenDim;
         var size = WorkloadSize.MinAtar;
         byte[] states = new AnchorReplayBatch(size, 21, binary: true).States[..(batch * size.FrameBytes)];
-        string[] names = ["from-bytes", "conv+relu", "logits", "softmax-tokens", "softmax-slots", "dispatch", "to-experts",
+        string[] names = ["from-bytes", "conv+relu", "logits", "softmax-tokens", "softmax-slots", "(softmax both)", "dispatch", "to-experts",
                           "fc1+bias+relu", "fc2+bias", "(fused mlp)", "from-experts", "combine", "head"];
         StageTimer.Run(names, iters, lap =>
         {
@@ -119,6 +119,8 @@ public static class MinAtarMoeProfile
             var logits = Ops.MatMul(tokens, moe.Phi); lap();
             var dispatch = Ops.Softmax(logits, 1); lap();
             var combine = Ops.Softmax(logits, 2); lap();
+            // Both softmaxes as one op (SoftMoe.Route), for comparison only: the total counts it too.
+            _ = Ops.SoftmaxBothAxes(logits); lap();
             var slots = Ops.MatMul(dispatch, tokens, transA: true); lap();
             var xs = Ops.Permute(slots.Reshape(batch, n, p, d), 1, 0, 2, 3).Reshape(n, batch * p, d); lap();
             var hid = Ops.MatMulBias(xs, ex["fc1.weight"], ex["fc1.bias"], relu: true); lap(); // as ExpertMlp.Forward

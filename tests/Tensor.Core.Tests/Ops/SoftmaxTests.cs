@@ -51,6 +51,32 @@ public class SoftmaxTests
         GradCheck.Check(log ? "log_softmax" : "softmax", t => f(t[0]), [x]);
     }
 
+    /// <summary>
+    /// SoftmaxBothAxes is Softmax(x, -2) and Softmax(x, -1): values and the gradient through both outputs (rank 2, a
+    /// batch of blocks with vector rows, and two batch axes).
+    /// </summary>
+    [TestCase(new[] { 4, 6 })]
+    [TestCase(new[] { 2, 5, 19 })]
+    [TestCase(new[] { 2, 2, 3, 9 })]
+    public void SoftmaxBothAxes_IsBothSoftmaxes_ForwardAndGradient(int[] shape)
+    {
+        var x = GradCheck.RandomInputs(23, [shape])[0];
+        var (overColumns, overRows) = Ops.SoftmaxBothAxes(x);
+        GradCheck.AssertClose("over columns", Ops.Softmax(x, -2).ToArray(), overColumns.ToArray(), 1e-6f);
+        GradCheck.AssertClose("over rows", Ops.Softmax(x, -1).ToArray(), overRows.ToArray(), 1e-6f);
+        var w = GradCheck.RandomInputs(29, [shape])[0];
+        GradCheck.Check("softmax both axes", t =>
+        {
+            var (c, r) = Ops.SoftmaxBothAxes(t[0]);
+            return Ops.Add(Ops.Mul(c, w), Ops.Scale(r, 2f));
+        }, [x]);
+    }
+
+    [Test]
+    public void SoftmaxBothAxes_RankOne_NamesTheShape() =>
+        Assert.That(() => Ops.SoftmaxBothAxes(Tensor.Zeros(new Shape(5))),
+                    Throws.ArgumentException.With.Message.Contains("SoftmaxBothAxes").And.Message.Contains("[5]"));
+
     [Test]
     public void Softmax_LargeInputs_AreStable()
     {

@@ -16,6 +16,15 @@ public abstract class SoftmaxKernelsTests : GpuTestBase
         CheckAgainstCpu($"LogSoftmax axis {axis}", t => Ops.LogSoftmax(t[0], axis), [shape]);
     }
 
+    // IBackend's default SoftmaxPair (two Softmax calls) against the CPU's shared-exp kernel; both outputs' gradients.
+    [Test]
+    public void SoftmaxBothAxes_ForwardAndBackward_MatchCpu() =>
+        CheckAgainstCpu("SoftmaxBothAxes", t =>
+        {
+            var (overColumns, overRows) = Ops.SoftmaxBothAxes(t[0]);
+            return Ops.Add(overColumns, Ops.Scale(overRows, 2f));
+        }, [[2, 5, 9]]);
+
     [Test]
     public void Softmax_LargeLogits_DoNotOverflow()
     {

@@ -32,6 +32,60 @@ public class SoftmaxKernelsTests(bool wide) : VectorWidthFixture(wide)
         }
     }
 
+    /// <summary>
+    /// Both softmaxes in one kernel against the naive single-axis ones: blocks whose columns take whole vectors, an
+    /// overlapping last vector, fewer than one vector (the single-axis path), and blocks whose range rules out the
+    /// shared exp (one row 40 above the rest, one column 40 below): each block takes its own path.
+    /// </summary>
+    [TestCase(4, 100, 100, 0f)]
+    [TestCase(3, 7, 16, 0f)]
+    [TestCase(2, 9, 21, 0f)]
+    [TestCase(3, 5, 7, 0f)]
+    [TestCase(2, 30, 33, 40f)]
+    [TestCase(3, 12, 100, -40f)]
+    public void ForwardPair_MatchesBothNaiveSoftmaxes(int batch, int m, int n, float shift)
+    {
+        var x = GradCheck.RandomInputs(13, [batch, m, n])[0].ToArray();
+        for (int i = 0; i < x.Length; i++) x[i] *= 3f;
+        if (shift > 0) for (int j = 0; j < n; j++) x[2 * n + j] += shift;       // block 0: a row far above the rest
+        if (shift < 0) for (int r = 0; r < m; r++) x[(m + r) * n + 1] += shift; // block 1: a column far below
+        float[] cols = new float[x.Length], rows = new float[x.Length], wantCols = new float[x.Length], wantRows = new float[x.Length];
+        SoftmaxKernels.ForwardPair(cols, rows, x, batch, m, n);
+        SoftmaxKernels.ForwardNaive(wantCols, x, batch, m, n, false);
+        SoftmaxKernels.ForwardNaive(wantRows, x, batch * m, n, 1, false);
+        GradCheck.AssertClose($"pair over columns [{batch}, {m}, {n}] shift {shift}", wantCols, cols, 1e-5f);
+        GradCheck.AssertClose($"pair over rows [{batch}, {m}, {n}] shift {shift}", wantRows, rows, 1e-5f);
+        Assert.That(cols.Min(), Is.GreaterThanOrEqualTo(0f), "no negative weights");
+    }
+
+    /// <summary>
+    /// A NaN or +∞ in a block leaves it to the single-axis kernels, with their NaN rows and columns, exactly (one block:
+    /// a clean block beside it would take the shared exp and differ by rounding). A −∞ logit is a weight of 0 in both.
+    /// </summary>
+    [Test]
+    public void ForwardPair_NaNAndInfinity_AsTheSingleAxisKernels()
+    {
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            var x = GradCheck.RandomInputs(17, [1, 20, 40])[0].ToArray();
+            x[5 * 40 + 7] = bad;
+            float[] cols = new float[x.Length], rows = new float[x.Length], wantCols = new float[x.Length], wantRows = new float[x.Length];
+            SoftmaxKernels.ForwardPair(cols, rows, x, 1, 20, 40);
+            SoftmaxKernels.Forward(wantCols, x, 1, 20, 40, false);
+            SoftmaxKernels.Forward(wantRows, x, 20, 40, 1, false);
+            if (float.IsNegativeInfinity(bad))
+            {
+                GradCheck.AssertClose("over columns, -inf", wantCols, cols, 1e-5f);
+                GradCheck.AssertClose("over rows, -inf", wantRows, rows, 1e-5f);
+                Assert.That((cols[5 * 40 + 7], rows[5 * 40 + 7]), Is.EqualTo((0f, 0f)), "-inf weighs 0");
+                continue;
+            }
+            Assert.That(cols, Is.EqualTo(wantCols).AsCollection, $"over columns, {bad}");
+            Assert.That(rows, Is.EqualTo(wantRows).AsCollection, $"over rows, {bad}");
+            Assert.That(cols.Count(float.IsNaN), Is.GreaterThan(0), $"{bad}: NaN reaches the output");
+        }
+    }
+
     [Test]
     public void Forward_ANaNInput_MakesItsRowAndColumnNaN([Values(false, true)] bool log)
     {
