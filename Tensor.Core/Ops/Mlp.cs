@@ -41,15 +41,32 @@ public static partial class Ops
         {
             Record(y, "mlp", [x, w1, b1, w2, b2], g =>
             {
-                Tensor? Target(Tensor t) => !t.RequiresGrad ? null
-                    : batch == 0 ? Tensor.Zeros(t.Shape, t.Backend) : Tensor.Empty(t.Shape, t.Backend);
-                Tensor? dx = Target(x), dw1 = Target(w1), db1 = Target(b1), dw2 = Target(w2), db2 = Target(b2);
-                if (batch > 0) x.Backend.MlpBackward(dx, dw1, db1, dw2, db2, g, x, w1, b1, w2, bx, bw, bb1, bb2, m, k, h, n);
-                if (dx is not null) x.AccumulateGrad(dx);
-                if (dw1 is not null) w1.AccumulateGrad(dw1);
-                if (db1 is not null) b1.AccumulateGrad(db1);
-                if (dw2 is not null) w2.AccumulateGrad(dw2);
-                if (db2 is not null) b2.AccumulateGrad(db2);
+                // A leaf whose gradient is logically zero takes its gradient straight from the kernel, which writes
+                // every element; anything else gets a fresh buffer that is then added in.
+                var direct = new bool[5];
+                Tensor? Target(Tensor t, int i)
+                {
+                    if (!t.RequiresGrad) return null;
+                    if (batch == 0) return Tensor.Zeros(t.Shape, t.Backend);
+                    if (t.LeafGradTarget(out bool overwrite) is { } leaf && overwrite)
+                    {
+                        direct[i] = true;
+                        return leaf;
+                    }
+                    return Tensor.Empty(t.Shape, t.Backend);
+                }
+                Tensor[] inputs = [x, w1, b1, w2, b2];
+                var grads = new Tensor?[5];
+                for (int i = 0; i < 5; i++) grads[i] = Target(inputs[i], i);
+                if (batch > 0)
+                {
+                    x.Backend.MlpBackward(grads[0], grads[1], grads[2], grads[3], grads[4], g, x, w1, b1, w2, bx, bw, bb1,
+                                          bb2, m, k, h, n);
+                }
+                for (int i = 0; i < 5; i++)
+                {
+                    if (grads[i] is { } d && !direct[i]) inputs[i].AccumulateGrad(d);
+                }
             });
         }
         return y;

@@ -61,6 +61,37 @@ public class MlpTests
         for (int i = 0; i < 5; i++) Assert.That(fusedGrads[i], Is.EqualTo(plainGrads[i]).AsCollection.Within(1e-3f), $"input {i}");
     }
 
+    /// <summary>
+    /// The first backward writes a weight's gradient straight into it; a second one, before any ZeroGrad, adds to it
+    /// (and after ZeroGrad it is written again).
+    /// </summary>
+    [Test]
+    public void Mlp_Backward_WritesFreshGradients_AndAddsToExistingOnes()
+    {
+        var rng = new Rng(41);
+        var x = Tensor.Uniform(new Shape(2, 7, 3), -1f, 1f, rng);
+        var w1 = Tensor.Uniform(new Shape(2, 3, 5), -1f, 1f, rng);
+        var b1 = Tensor.Uniform(new Shape(2, 5), -1f, 1f, rng);
+        var w2 = Tensor.Uniform(new Shape(2, 5, 4), -1f, 1f, rng);
+        var b2 = Tensor.Uniform(new Shape(4), -1f, 1f, rng);
+        Tensor[] all = [x, w1, b1, w2, b2];
+        foreach (var t in all) t.RequiresGrad = true;
+        float[][] Step()
+        {
+            Ops.Sum(Ops.Mlp(x, w1, b1, w2, b2)).Backward();
+            return [.. all.Select(t => t.Grad!.ToArray())];
+        }
+        var once = Step();
+        var twice = Step();
+        for (int i = 0; i < all.Length; i++)
+        {
+            Assert.That(twice[i], Is.EqualTo(once[i].Select(v => 2 * v)).AsCollection.Within(1e-5f), $"input {i}, added");
+        }
+        foreach (var t in all) t.ZeroGrad();
+        var again = Step();
+        for (int i = 0; i < all.Length; i++) Assert.That(again[i], Is.EqualTo(once[i]).AsCollection.Within(1e-6f), $"input {i}, rewritten");
+    }
+
     [Test]
     public void Mlp_WithoutGrad_RecordsNothing()
     {
