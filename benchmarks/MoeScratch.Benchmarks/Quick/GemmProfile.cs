@@ -50,6 +50,11 @@ public static class GemmProfile
             ("ma-blk-dw2", true, false, 512, 16, 96), ("ma-blk-dz", false, true, 96, 512, 16),
             ("ma-blk-dw1", true, false, 16, 512, 96), ("ma-blk-dx", false, false, 96, 16, 512),
             ("ma-blk-dx-tb", false, true, 96, 16, 512), ("ma-blk60-dx", false, false, 60, 16, 512),
+            // Soft MoE-1 with hidden 2048 (P2's scaled expert): a forward block of 12 rows (MlpKernels.BlockRows) and
+            // of 48, both layers.
+            ("h2048-fc1-12", false, false, 12, 2048, 16), ("h2048-fc2-12", false, false, 12, 16, 2048),
+            ("h2048-fc1-48", false, false, 48, 2048, 16), ("h2048-fc2-48", false, false, 48, 16, 2048),
+            ("h2048-fc1-96", false, false, 96, 2048, 16), ("h2048-fc2-96", false, false, 96, 16, 2048),
         };
         var ic = CultureInfo.InvariantCulture;
         var rng = new Random(3);

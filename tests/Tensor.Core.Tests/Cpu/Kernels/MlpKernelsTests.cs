@@ -119,18 +119,6 @@ public class MlpKernelsTests(bool wide) : VectorWidthFixture(wide)
         Assert.That(dx.Length + dw1.Length + db1.Length + dw2.Length + db2.Length, Is.GreaterThan(0), "something was checked");
     }
 
-    [Test]
-    public void BackwardBlockRows_IsAWholeNumberOfGemmTiles_AtLeastTheMinimum()
-    {
-        foreach (int h in new[] { 1, 16, 96, 512, 2048, 100_000 })
-        {
-            int rows = MlpKernels.BackwardBlockRows(h);
-            Assert.That(rows % 6, Is.EqualTo(0), $"h = {h}");
-            Assert.That(rows, Is.GreaterThanOrEqualTo(MlpKernels.MinBackwardRows), $"h = {h}");
-            Assert.That(rows * h <= MlpKernels.BackwardBlockFloats || rows == MlpKernels.MinBackwardRows, $"h = {h}: {rows} rows");
-        }
-    }
-
     /// <summary>a = relu(x_row·w1 + b1) in double precision, x_row at x[xAt..], w1 at w1[wAt..], b1 at b1[bAt..].</summary>
     private static void NaiveHidden(double[] a, float[] x, float[] w1, float[] b1, int xAt, int wAt, int bAt, int k, int h)
     {
@@ -157,14 +145,18 @@ public class MlpKernelsTests(bool wide) : VectorWidthFixture(wide)
         }
     }
 
-    [Test]
-    public void BlockRows_IsAWholeNumberOfGemmTiles_AndKeepsTheHiddenBlockSmall()
+    /// <summary>Block rows of the forward and the backward: whole GEMM tiles, a minimum, and blocks past it small.</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void BlockRows_AreWholeGemmTiles_AtLeastTheMinimum_AndSmallPastIt(bool backward)
     {
+        int floats = backward ? MlpKernels.BackwardBlockFloats : MlpKernels.BlockFloats;
         foreach (int h in new[] { 1, 16, 96, 512, 2048, 100_000 })
         {
-            int rows = MlpKernels.BlockRows(h);
+            int rows = backward ? MlpKernels.BackwardBlockRows(h) : MlpKernels.BlockRows(h);
             Assert.That(rows % 6, Is.EqualTo(0), $"h = {h}");
-            Assert.That(rows * h <= MlpKernels.BlockFloats || rows == 6, $"h = {h}: {rows} rows");
+            Assert.That(rows, Is.GreaterThanOrEqualTo(MlpKernels.MinBlockRows), $"h = {h}");
+            Assert.That(rows * h <= floats || rows == MlpKernels.MinBlockRows, $"h = {h}: {rows} rows");
         }
     }
 }
