@@ -27,17 +27,23 @@ public static class MinAtarNetworks
     /// <summary>Network input shape of one observation [H, W, C] (stack size 1, as the preset).</summary>
     public static int[] ObservationShape => [Side, Side, Channels];
 
-    /// <summary>The preset's network config: the dense baseline (0 experts) or Soft MoE with <paramref name="experts"/>.</summary>
-    public static NetworkConfig Config(int experts) => experts == 0
+    /// <summary>
+    /// The preset's network config: the dense baseline (0 experts) or Soft MoE with <paramref name="experts"/> of
+    /// hidden <paramref name="hidden"/>.
+    /// </summary>
+    public static NetworkConfig Config(int experts, int hidden = 512) => experts == 0
         ? AgentConfig.MinAtarDqn.Network
-        : NetworkConfig.SoftMoe(experts) with { Encoder = EncoderKind.MinAtar }; // as the trainer's TrainSetup.Network
+        : NetworkConfig.SoftMoe(experts) with { Encoder = EncoderKind.MinAtar, ExpertHidden = hidden }; // as TrainSetup.Network
 
-    /// <summary>Builds the network (0 experts: dense) and checks its parameter count against the harness.</summary>
-    public static QNetwork Create(int experts, Rng rng)
+    /// <summary>
+    /// Builds the network (0 experts: dense) and checks its parameter count against the harness's where it has the
+    /// network (hidden 512).
+    /// </summary>
+    public static QNetwork Create(int experts, Rng rng, int hidden = 512)
     {
-        var net = (AgentConfig.MinAtarDqn with { Network = Config(experts) })
+        var net = (AgentConfig.MinAtarDqn with { Network = Config(experts, hidden) })
             .BuildNetwork(ObservationShape, Actions, rng, new Rng(1));
-        long expected = experts switch
+        long expected = hidden != 512 ? -1 : experts switch
         {
             0 => DqnParameters,
             4 => SoftMoe4Parameters,
@@ -58,13 +64,13 @@ public static class MinAtarNetworks
     /// and bias adds are not counted): conv 100·16·36·2; then Dense 1600·512·2 + head 512·A·2, or Soft MoE
     /// logits, dispatch and combine products (3 · m·S·d·2), the experts (S · 2·d·h·2) and the head 1600·A·2.
     /// </summary>
-    public static double ForwardFlops(int experts, out double firstLayer)
+    public static double ForwardFlops(int experts, out double firstLayer, int hidden = 512)
     {
         const int cells = Side * Side, conv = 16;
         firstLayer = 2.0 * cells * conv * 9 * Channels;
         if (experts == 0) return firstLayer + 2.0 * cells * conv * 512 + 2.0 * 512 * Actions;
-        int slots = experts * SoftMoe.ResolveSlots(cells, new SoftMoeOptions(experts, 512));
-        return firstLayer + 3 * 2.0 * cells * slots * conv + slots * 2 * (2.0 * conv * 512) + 2.0 * cells * conv * Actions;
+        int slots = experts * SoftMoe.ResolveSlots(cells, new SoftMoeOptions(experts, hidden));
+        return firstLayer + 3 * 2.0 * cells * slots * conv + slots * 2 * (2.0 * conv * hidden) + 2.0 * cells * conv * Actions;
     }
 
     /// <summary>
@@ -72,9 +78,9 @@ public static class MinAtarNetworks
     /// (every product's weight and input gradients, except the first convolution's input gradient, which nothing
     /// needs). Adam and the elementwise passes are not counted, so the FLOP limit this gives is an upper bound.
     /// </summary>
-    public static double TrainFlops(int experts, int batch)
+    public static double TrainFlops(int experts, int batch, int hidden = 512)
     {
-        double f = ForwardFlops(experts, out double first);
+        double f = ForwardFlops(experts, out double first, hidden);
         return batch * (4 * f - first);
     }
 

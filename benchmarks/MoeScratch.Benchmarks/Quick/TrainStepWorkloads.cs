@@ -92,9 +92,10 @@ public sealed class ImpalaTrainB32() : TrainStepWorkload("impala-train-b32", Anc
 /// MSE, Adam lr 2.5e-4, eps 3.125e-4, on the MinAtar network with <paramref name="experts"/> Soft MoE experts (0: dense).
 /// The smoke run keeps the full size (the networks are small).
 /// </summary>
-public abstract class MinAtarTrainB32(string name, int experts) : TrainStepWorkload(name,
-    (_, rng) => MinAtarNetworks.Create(experts, rng), _ => new AnchorReplayBatch(WorkloadSize.MinAtar, 21, binary: true),
-    DqnUpdateSettings.MinAtar, MinAtarNetworks.TrainFlops(experts, WorkloadSize.MinAtar.Batch));
+public abstract class MinAtarTrainB32(string name, int experts, int hidden = 512) : TrainStepWorkload(name,
+    (_, rng) => MinAtarNetworks.Create(experts, rng, hidden),
+    _ => new AnchorReplayBatch(WorkloadSize.MinAtar, 21, binary: true),
+    DqnUpdateSettings.MinAtar, MinAtarNetworks.TrainFlops(experts, WorkloadSize.MinAtar.Batch, hidden));
 
 /// <summary>Dense MinAtar DQN update (harness minatar_dqn_train_b32).</summary>
 public sealed class MinAtarDqnTrainB32() : MinAtarTrainB32("minatar-dqn-train-b32", 0);
@@ -104,3 +105,9 @@ public sealed class MinAtarSoftMoe4TrainB32() : MinAtarTrainB32("minatar-softmoe
 
 /// <summary>Soft MoE-8 MinAtar update (harness minatar_softmoe8_train_b32).</summary>
 public sealed class MinAtarSoftMoe8TrainB32() : MinAtarTrainB32("minatar-softmoe8-train-b32", 8);
+
+/// <summary>
+/// The MinAtar update of P2's scaled expert, Soft MoE-1 with hidden 2048 (the study's softmoe:1:perconv:h2048; no
+/// TorchSharp row: a flop_limit_fraction only).
+/// </summary>
+public sealed class MinAtarSoftMoe1H2048TrainB32() : MinAtarTrainB32("minatar-softmoe1h2048-train-b32", 1, 2048);

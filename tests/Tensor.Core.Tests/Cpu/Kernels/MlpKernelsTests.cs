@@ -9,13 +9,14 @@ public class MlpKernelsTests(bool wide) : VectorWidthFixture(wide)
 {
     /// <summary>
     /// Row counts below, at and past the block (several blocks, a partial last one, a block smaller than a GEMM tile);
-    /// weights and biases batched or shared; one thread and several.
+    /// weights and biases batched or shared; one thread and several; a hidden layer wider than one chunk.
     /// </summary>
     [TestCase(3, 1, 1, 7, 5, 9, 4, 1)]
     [TestCase(3, 3, 3, 700, 16, 96, 16, 1)]
     [TestCase(2, 1, 2, 343, 16, 96, 16, 2)]
     [TestCase(1, 2, 1, 1030, 8, 64, 6, 2)]
     [TestCase(4, 4, 4, 800, 16, 512, 16, 1)]
+    [TestCase(2, 2, 1, 130, 16, 1100, 16, 2)] // hidden chunks of 512, 512 and 76
     public void Batched_MatchesTheNaiveMlp(int batchX, int batchW, int batchBias, int m, int k, int h, int n, int threads)
     {
         int batch = Math.Max(batchX, batchW);
@@ -45,7 +46,8 @@ public class MlpKernelsTests(bool wide) : VectorWidthFixture(wide)
     /// <summary>
     /// The blocked backward against naive double-precision gradients: row counts below and past a block (a partial last
     /// one), x, weights and biases batched or shared (a shared x sums its gradient over the products), one thread and
-    /// several, every gradient or only some. Entries start as NaN: each wanted gradient must be written, not added to.
+    /// several, every gradient or only some, hidden layers wider than one chunk. Entries start as NaN: each wanted
+    /// gradient must be written, not added to.
     /// </summary>
     [TestCase(3, 1, 1, 7, 5, 9, 4, 1, "xw1b1w2b2")]
     [TestCase(3, 3, 3, 700, 16, 96, 16, 2, "xw1b1w2b2")]
@@ -54,6 +56,8 @@ public class MlpKernelsTests(bool wide) : VectorWidthFixture(wide)
     [TestCase(4, 4, 4, 800, 16, 512, 16, 2, "xw1b1w2b2")]
     [TestCase(2, 2, 2, 101, 16, 40, 16, 1, "w2b2")]
     [TestCase(2, 2, 1, 101, 16, 40, 16, 2, "xb1")]
+    [TestCase(2, 1, 2, 101, 8, 1100, 6, 1, "xw1b1w2b2")] // hidden chunks of 512, 512 and 76
+    [TestCase(1, 2, 1, 50, 16, 1030, 16, 2, "xw1b1w2b2")]
     public void Backward_MatchesTheNaiveGradients(int batchX, int batchW, int batchBias, int m, int k, int h, int n,
                                                  int threads, string wanted)
     {
