@@ -43,7 +43,7 @@ out="${keep:-$(mktemp -d "${TMPDIR:-/tmp}/compare-torchsharp.XXXXXX")}"
 mkdir -p "$out"
 workloads="fma-peak,fma-peak-512,sgemm-32x3136x512,sgemm-256,sgemm-512,sgemm-1024,sgemm-2048,dqn-act-b1,dqn-forward-b1,dqn-forward-b32,dqn-train-b32,softmoe-train-b32,impala-train-b32"
 minatar="minatar-dqn-act-b1,minatar-softmoe4-act-b1,minatar-softmoe8-act-b1,minatar-dqn-train-b32,minatar-softmoe4-train-b32"
-minatar+=",minatar-softmoe8-train-b32,minatar-dqn-loop,minatar-softmoe4-loop"
+minatar+=",minatar-softmoe8-train-b32,minatar-dqn-loop,minatar-softmoe4-loop,minatar-softmoe1h2048-train-b32"
 workloads+=",$minatar"
 
 echo "== MoeScratch quick ($threads threads) $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -156,6 +156,11 @@ if any(r in ours and "flop_limit_fraction" in ours[r] for r in limit_rows):
         f256 = f", {float(kv['flop_limit_fraction_256']):.2f} of the 256-bit peak" if "flop_limit_fraction_256" in kv else ""
         print(f"  {r:<28} {kv['gflops']:>7} GFLOP/s = {frac:.2f} of {kv['fma_peak_gflops']} ({kv['fma_bits']}-bit){f256}{extra}: "
               f"{'PASS' if ok else 'FAIL'}")
+# P2's scaled expert (the study's Soft MoE-1 h2048): no TorchSharp row and no target, its FLOP limit for reference.
+if "minatar-softmoe1h2048-train-b32" in ours and "flop_limit_fraction" in ours["minatar-softmoe1h2048-train-b32"]:
+    kv = ours["minatar-softmoe1h2048-train-b32"]
+    print(f"  {'minatar-softmoe1h2048-train-b32':<28} {kv['gflops']:>7} GFLOP/s = {float(kv['flop_limit_fraction']):.2f} of "
+          f"{kv['fma_peak_gflops']} ({kv['fma_bits']}-bit), {kv['median_ms']} ms median: no target (reference)")
 print(f"\ntargets not met: {fails_med} by median ratio, {fails_min} by min ratio (of 16: act, 3 train steps, SGEMM, "
       "6 MinAtar rows, 5 MinAtar FLOP-limit rows)")
 PY
