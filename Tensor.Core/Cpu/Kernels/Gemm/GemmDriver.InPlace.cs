@@ -20,7 +20,10 @@ internal static unsafe partial class GemmDriver
     /// 32 × 512 · 512 × 64, sixteen of them per forward) packed its whole B and A for about two MFLOP of work each.</item>
     /// <item>Transposed A of at most three row tiles: MinAtar's expert weight gradient Xᵀ·dPre (16 × 800 · 800 × 512,
     /// 0.130 → 0.107 ms). With more row tiles the rereads of each pair cost more than packing B: B's rows are often a
-    /// power of two floats apart and share few L1 sets (MinAtar's dense 32 × 1600 · 1600 × 512: 0.45 → 0.56 ms).</item>
+    /// power of two floats apart and share few L1 sets (MinAtar's dense 32 × 1600 · 1600 × 512: 0.45 → 0.56 ms). The
+    /// same product as (Bᵀ·Aᵀ)ᵀ, B's columns read in place against a copied Aᵀ, ran 0.35 ms against 0.43 in profile gemm
+    /// (hot caches) but made the DQN update's target forward slower, 0.60 against 0.50 ms (its weights come cold from
+    /// L3): packing B stays.</item>
     /// </list>
     /// </summary>
     private static bool InPlacePays(bool transA, bool transB, int m, int n, int k) =>
