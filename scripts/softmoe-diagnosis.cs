@@ -15,10 +15,12 @@
 //
 //   dotnet run -c Release scripts/softmoe-diagnosis.cs -- [game] [iterations] [steps-per-iteration] [seed] [variants...]
 //   variants: baseline, softmoe4, softmoe4-norm (Soft MoE's optional L2 normalization, P1 §5.3), softmoe4-lr4
-//   (4× the learning rate on Φ's routing only is not a knob here; this is 4× the whole lr, a control)
+//   (4× the learning rate on Φ's routing only is not a knob here; this is 4× the whole lr, a control), softmoe4-eps
+//   (Adam ε 1e-8), softmoe4-perfeat (P2's PerFeat tokens: the 16 feature maps of 100 cells, never all zero)
 using System.Globalization;
 using MoeScratch.Nn.Moe;
 using MoeScratch.Nn.Networks;
+using MoeScratch.Nn.Tokenizers;
 using MoeScratch.Rl.Agents;
 using MoeScratch.Rl.Envs.MinAtar;
 using MoeScratch.Rl.Running;
@@ -63,8 +65,9 @@ foreach (string variant in variants)
         "softmoe4" or "softmoe4-lr4" => NetworkConfig.SoftMoe(4),
         "softmoe4-norm" => NetworkConfig.SoftMoe(4) with { SoftMoeNormalize = true },
         "softmoe4-eps" => NetworkConfig.SoftMoe(4),
+        "softmoe4-perfeat" => NetworkConfig.SoftMoe(4) with { Tokenization = Tokenization.PerFeat },
         "baseline-eps" => NetworkConfig.Baseline(),
-        _ => throw new ArgumentException($"unknown variant '{variant}'; allowed: baseline, baseline-eps, softmoe4, softmoe4-norm, softmoe4-lr4, softmoe4-eps"),
+        _ => throw new ArgumentException($"unknown variant '{variant}'; allowed: baseline, baseline-eps, softmoe4, softmoe4-norm, softmoe4-lr4, softmoe4-eps, softmoe4-perfeat"),
     };
     net = net with { Encoder = EncoderKind.MinAtar };
     var preset = AgentConfig.MinAtarDqn;
