@@ -152,7 +152,10 @@ internal static class MlpKernels
         {
             if (g.Dx > 0)
             {
-                for (int i = 0; i < batchW; i++) Transpose(w1.AsSpan(i * k * h, k * h), w1T.AsSpan(i * h * k, h * k), k, h);
+                for (int i = 0; i < batchW; i++)
+                {
+                    MovementKernels.Transpose2D(w1T.AsSpan(i * h * k, h * k), w1.AsSpan(i * k * h, k * h), k, h);
+                }
             }
             var z = new Sizes(batchX, batchW, batchB1, batchB2, m, k, h, n, rows, blocks, hc);
             fixed (float* pdx = dx)
@@ -184,15 +187,6 @@ internal static class MlpKernels
         {
             foreach (var own in sums) ArrayPool<float>.Shared.Return(own);
             ArrayPool<float>.Shared.Return(w1T);
-        }
-    }
-
-    /// <summary>dst [cols, rows] = src [rows, cols]ᵀ.</summary>
-    private static void Transpose(ReadOnlySpan<float> src, Span<float> dst, int rows, int cols)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
         }
     }
 
